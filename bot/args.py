@@ -1,0 +1,72 @@
+"""Check and convert a command's raw arguments against its declared parameters."""
+
+from __future__ import annotations
+
+from bot.registry import CommandSpec, ParamKind
+from bot.types import ArgValue
+
+RATING_MIN, RATING_MAX = 0.5, 5.0
+_TRUE = {"1", "true", "yes", "y", "on", "spoiler", "spoilers"}
+_FALSE = {"0", "false", "no", "n", "off", ""}
+
+
+class ArgError(ValueError):
+    """A message for the user; nothing has been changed."""
+
+
+def parse_rating(value: ArgValue) -> float:
+    text = str(value).strip().replace(",", ".").removesuffix("/5").strip()
+    text = text.removesuffix("stars").removesuffix("star").strip()
+    try:
+        rating = float(text) if text.count("★") == 0 else float(text.count("★"))
+    except ValueError as exc:
+        raise ArgError(f"A rating is a number of stars from 0.5 to 5, not {value!r}.") from exc
+    if not RATING_MIN <= rating <= RATING_MAX or (rating * 2) % 1:
+        raise ArgError(f"A rating is 0.5 to 5 stars in half steps; {text} is outside that.")
+    return rating
+
+
+def coerce_args(spec: CommandSpec, raw: dict[str, ArgValue]) -> dict[str, ArgValue]:
+    out: dict[str, ArgValue] = {}
+    unknown = sorted(set(raw) - {p.name for p in spec.params})
+    if unknown:
+        known = ", ".join(p.name for p in spec.params) or "none"
+        raise ArgError(f"`{spec.name}` has no option {', '.join(unknown)}. Its options: {known}.")
+    for param in spec.params:
+        value = raw.get(param.name)
+        if isinstance(value, str):
+            value = value.strip()
+            if "\x00" in value:
+                raise ArgError(f"{param.name} contains a NUL character.")
+        if value is None or value == "":
+            if param.required:
+                raise ArgError(f"`{spec.name}` needs {param.name} ({param.description}).")
+            continue
+        if param.kind in (ParamKind.TEXT, ParamKind.TITLE, ParamKind.WHEN):
+            text = str(value)
+            if param.max_length and len(text) > param.max_length:
+                raise ArgError(
+                    f"{param.name} is {len(text):,} characters long; "
+                    f"the most is {param.max_length:,}."
+                )
+            out[param.name] = text
+        elif param.kind is ParamKind.INT:
+            try:
+                number = int(str(value).lstrip("#"))
+            except ValueError as exc:
+                raise ArgError(f"{param.name} must be a whole number, not {value!r}.") from exc
+            if not -(2**31) < number < 2**31:
+                raise ArgError(f"{param.name} {number} is out of range.")
+            out[param.name] = number
+        elif param.kind is ParamKind.RATING:
+            out[param.name] = parse_rating(value)
+        elif param.kind is ParamKind.BOOL:
+            if isinstance(value, bool):
+                out[param.name] = value
+            elif str(value).strip().lower() in _TRUE:
+                out[param.name] = True
+            elif str(value).strip().lower() in _FALSE:
+                out[param.name] = False
+            else:
+                raise ArgError(f"{param.name} is yes or no, not {value!r}.")
+    return out

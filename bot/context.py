@@ -1,0 +1,31 @@
+"""What a command handler gets: the open unit of work, who asks, where, and when."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from bot.registry import CommandSpec
+from bot.types import Actor, ChannelRef
+
+if TYPE_CHECKING:
+    from bot.resolve import TitleResolver
+
+
+class UserError(Exception):
+    """Raised by a handler to refuse: the message is shown and the transaction rolls back."""
+
+
+@dataclass
+class Context:
+    session: Session
+    actor: Actor
+    channel: ChannelRef
+    now: datetime
+    spec: CommandSpec
+    resolver: TitleResolver
+    after_commit: list[Callable[[], None]] = field(default_factory=list)

@@ -1,0 +1,103 @@
+"""The core: one `Marquee` answers every adapter's `Invocation` with a `Reply`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from rapidfuzz import process
+from sqlalchemy.orm.exc import StaleDataError
+
+from bot.args import ArgError, coerce_args
+from bot.context import Context, UserError
+from bot.handlers import HANDLERS
+from bot.handlers.common import NeedsChoice
+from bot.normalize import normalize
+from bot.registry import COMMANDS, find_command
+from bot.resolve import TitleResolver, split_year
+from bot.types import Invocation, Reply
+from storage import repo
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Marquee:
+    """Thread-safe: each call opens its own unit of work; the title index has its own lock."""
+
+    def __init__(self, db: Database, *, clock: Clock = utc_now) -> None:
+        self.db = db
+        self.clock = clock
+        self.resolver = TitleResolver()
+
+    def warm_up(self) -> None:
+        """Load the title index now rather than on the first question."""
+        with self.db.session() as session:
+            self.resolver.refresh(session)
+
+    def handle(self, inv: Invocation) -> Reply:
+        spec = find_command(inv.command)
+        if spec is None:
+            names = [c.name for c in COMMANDS if not c.hidden]
+            near = process.extractOne(inv.command, names, score_cutoff=60)
+            hint = f" Did you mean `{near[0]}`?" if near else " Try `help`."
+            return Reply.error(f"There is no command “{inv.command[:60]}”.{hint}")
+        if inv.actor.role < spec.min_role:
+            return Reply.error(
+                f"`{spec.name}` is for {spec.min_role.name.lower()}s and you are a "
+                f"{inv.actor.role.name.lower()} here. Nothing was changed."
+            )
+        try:
+            args = coerce_args(spec, inv.args)
+        except ArgError as exc:
+            return Reply.error(str(exc))
+        ctx: Context | None = None
+        try:
+            with self.db.session() as session:
+                ctx = Context(
+                    session=session,
+                    actor=inv.actor,
+                    channel=inv.channel,
+                    now=self.clock(),
+                    spec=spec,
+                    resolver=self.resolver,
+                )
+                reply = HANDLERS[spec.name](ctx, args)
+        except UserError as exc:
+            return Reply.error(str(exc))
+        except NeedsChoice as choice:
+            return choice.reply
+        except StaleDataError:
+            return Reply.error(
+                "Someone changed that at the same moment. Nothing was changed; try again."
+            )
+        except Exception:
+            log.exception("command %r failed", spec.name)
+            return Reply.error("Something went wrong on our side; nothing was changed.")
+        for hook in ctx.after_commit:
+            hook()
+        return reply
+
+    def complete_titles(self, text: str, limit: int = 25) -> list[tuple[str, str]]:
+        """Autocomplete: (label, value) pairs, value "#<film id>", best first."""
+        title, year = split_year(text)
+        norm = normalize(title)
+        if not norm:
+            return []
+        with self.db.session() as session:
+            ranked = self.resolver.ranked(session, norm, year, limit=limit)
+            films = repo.get_films(session, [f for f, _ in ranked])
+            out = []
+            for film_id, _score in ranked:
+                film = films.get(film_id)
+                if film is not None:
+                    label = f"{film.title} ({film.year})" if film.year else film.title
+                    out.append((label[:100], f"#{film.id}"))
+            return out

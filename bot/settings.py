@@ -1,0 +1,76 @@
+"""Settings, read once from the environment (and `.env`) at start-up by the composition root."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _ids(value: str | None) -> frozenset[str]:
+    return frozenset(v.strip() for v in (value or "").replace(";", ",").split(",") if v.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///marquee.db"
+    load_demo: bool = True
+    # Discord
+    discord_token: str | None = None
+    discord_guild_ids: frozenset[str] = field(default_factory=frozenset)
+    discord_mod_role_ids: frozenset[str] = field(default_factory=frozenset)
+    discord_api_base: str | None = None  # REST base; None means Discord's own
+    discord_gateway_url: str | None = None  # gateway websocket; None means Discord's own
+    discord_sharded: bool = False
+    # Slack
+    slack_bot_token: str | None = None
+    slack_app_token: str | None = None  # Socket Mode
+    slack_signing_secret: str | None = None  # HTTP mode
+    slack_http_host: str = "127.0.0.1"
+    slack_http_port: int | None = None
+    slack_api_url: str | None = None  # Web API base ending in /api/; None means Slack's own
+    slack_mod_user_ids: frozenset[str] = field(default_factory=frozenset)
+    slack_mod_usergroup_ids: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def discord_enabled(self) -> bool:
+        return bool(self.discord_token)
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token and (self.slack_app_token or self.slack_signing_secret))
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, dotenv: Path | None = None) -> Settings:
+        if env is None:
+            from dotenv import dotenv_values
+
+            # The process environment wins over `.env`, as operators expect.
+            env = {**dotenv_values(dotenv or Path(".env")), **os.environ}  # type: ignore[dict-item]
+        get = env.get
+        port = get("SLACK_HTTP_PORT")
+        return cls(
+            database_url=get("DATABASE_URL") or default_database_url(),
+            load_demo=(get("MARQUEE_DEMO", "1") or "1") not in ("0", "false", "no"),
+            discord_token=get("DISCORD_TOKEN") or None,
+            discord_guild_ids=_ids(get("DISCORD_GUILD_IDS")),
+            discord_mod_role_ids=_ids(get("DISCORD_MOD_ROLE_IDS")),
+            discord_api_base=get("DISCORD_API_BASE") or None,
+            discord_gateway_url=get("DISCORD_GATEWAY_URL") or None,
+            discord_sharded=(get("DISCORD_SHARDED", "") or "").lower() in ("1", "true", "yes"),
+            slack_bot_token=get("SLACK_BOT_TOKEN") or None,
+            slack_app_token=get("SLACK_APP_TOKEN") or None,
+            slack_signing_secret=get("SLACK_SIGNING_SECRET") or None,
+            slack_http_host=get("SLACK_HTTP_HOST") or "127.0.0.1",
+            slack_http_port=int(port) if port else None,
+            slack_api_url=get("SLACK_API_URL") or None,
+            slack_mod_user_ids=_ids(get("SLACK_MOD_USER_IDS")),
+            slack_mod_usergroup_ids=_ids(get("SLACK_MOD_USERGROUP_IDS")),
+        )
+
+
+def default_database_url() -> str:
+    """An SQLite file in MARQUEE_DATA_DIR (default: ./data)."""
+    data_dir = Path(os.environ.get("MARQUEE_DATA_DIR", "data"))
+    return f"sqlite:///{data_dir / 'marquee.db'}"

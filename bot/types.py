@@ -1,0 +1,213 @@
+"""The values that cross the boundary between the adapters and the core.
+
+Adapters build an `Invocation` from a platform event and render the `Reply` the core returns.
+The core owns the content of a reply; each adapter owns its markup. Every block is a frozen
+dataclass so adapters can dispatch on type and fail loudly on one they do not know.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import IntEnum
+from typing import Any
+
+
+class Role(IntEnum):
+    """Ordered privilege levels; the adapter maps platform facts to one, the core decides."""
+
+    MEMBER = 1
+    MODERATOR = 2
+    ADMIN = 3
+
+    @classmethod
+    def parse(cls, text: str) -> Role:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError as exc:
+            known = ", ".join(r.name.lower() for r in cls)
+            raise ValueError(f"unknown role {text!r}; known roles: {known}") from exc
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking. `role` is what the adapter derived from the platform's facts."""
+
+    platform: str
+    user_id: str
+    display_name: str
+    role: Role = Role.MEMBER
+
+
+@dataclass(frozen=True)
+class ChannelRef:
+    """Where to answer or post alerts; storable as three strings."""
+
+    platform: str
+    workspace_id: str
+    channel_id: str
+
+
+ArgValue = str | int | float | bool | None
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One command, already parsed by the adapter. Arg values may be strings: the core coerces."""
+
+    command: str
+    args: dict[str, ArgValue]
+    actor: Actor
+    channel: ChannelRef
+
+
+# ---------------------------------------------------------------------------------------------
+# Reply blocks
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A short confirmation ("Review added")."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ErrorNotice:
+    """Something the user must fix; the reply that carries it changed nothing."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class FilmCard:
+    film_id: int
+    title: str
+    year: int | None
+    original_title: str | None = None
+    alternative_titles: tuple[str, ...] = ()
+    directors: tuple[str, ...] = ()
+    cast: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    genres: tuple[str, ...] = ()
+    runtime_minutes: int | None = None
+    synopsis: str | None = None
+    community_rating: float | None = None  # mean of reviews and member ratings, 0.5-5 stars
+    rating_count: int = 0
+    review_count: int = 0
+    next_showtime: ShowtimeItem | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.title} ({self.year})" if self.year else self.title
+
+
+@dataclass(frozen=True)
+class ReviewCard:
+    review_id: int
+    film_id: int
+    film_title: str
+    film_year: int | None
+    author: str
+    rating: float  # stars, 0.5 to 5 in half steps
+    headline: str
+    body: str
+    spoiler: bool
+    published_at: datetime  # UTC
+    version: int = 1
+    # True when the reader asked to see spoilers; adapters still hide the body behind their
+    # platform's spoiler markup or a button when this is False and `spoiler` is True.
+    spoiler_revealed: bool = False
+
+
+@dataclass(frozen=True)
+class ShowtimeItem:
+    showtime_id: int
+    film_id: int
+    film_title: str
+    film_year: int | None
+    cinema: str
+    city: str
+    starts_at: datetime  # UTC, timezone-aware
+    timezone: str  # the cinema's IANA zone
+    local_time: str  # starts_at rendered in the cinema's zone, e.g. "Fri 25 Jul 2025, 18:30"
+    event: str | None = None
+    format: str | None = None
+    ticket_url: str | None = None
+    demo: bool = False
+    cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class ShowtimeList:
+    heading: str
+    items: tuple[ShowtimeItem, ...]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option of a disambiguation; choosing it re-invokes `command` with `args`."""
+
+    label: str
+    command: str
+    args: dict[str, ArgValue]
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Choices:
+    prompt: str
+    options: tuple[Choice, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows of short cells (audit log, search results)."""
+
+    heading: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+Block = Text | Notice | ErrorNotice | FilmCard | ReviewCard | ShowtimeList | Choices | Table
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """Paging data: re-invoke `command` with `args` plus `page=n` to move."""
+
+    command: str
+    args: dict[str, ArgValue]
+    page: int  # 1-based
+    page_count: int
+
+    def args_for(self, page: int) -> dict[str, ArgValue]:
+        return {**self.args, "page": page}
+
+
+@dataclass(frozen=True)
+class Reply:
+    blocks: tuple[Block, ...]
+    ephemeral: bool = False
+    page: PageInfo | None = None
+    # Extra facts an adapter may use (e.g. the id of a film created); never needed to render.
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_error(self) -> bool:
+        return any(isinstance(b, ErrorNotice) for b in self.blocks)
+
+    @classmethod
+    def error(cls, text: str) -> Reply:
+        return cls(blocks=(ErrorNotice(text),), ephemeral=True)
+
+    @classmethod
+    def notice(cls, text: str, *more: Block) -> Reply:
+        return cls(blocks=(Notice(text), *more))

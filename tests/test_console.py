@@ -1,0 +1,94 @@
+"""The console adapter end to end: the installed `marquee` executable in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+MARQUEE = shutil.which("marquee", path=str(Path(sys.executable).parent)) or "marquee"
+
+
+def marquee(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'console.db'}"
+    return subprocess.run(
+        [MARQUEE, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_help_lists_the_subcommands(tmp_path: Path) -> None:
+    out = marquee(tmp_path, "--help")
+    assert out.returncode == 0
+    for sub in ("run", "shell", "migrate", "demo"):
+        assert sub in out.stdout
+
+
+def test_the_seed_case(tmp_path: Path) -> None:
+    out = marquee(tmp_path, "shell", stdin="/review Second Victims\n")
+    assert out.returncode == 0, out.stderr
+    assert "A hospital drama about the doctor, not the patient" in out.stdout
+    assert "Ingrid (Marquee demo critic)" in out.stdout
+    # The spoiler review is listed, its text hidden behind the command that shows it.
+    assert "Where the blame lands" in out.stdout
+    assert "does not survive" not in out.stdout
+    assert "/review #1 spoilers=yes" in out.stdout
+
+
+def test_member_is_refused_and_moderator_succeeds_and_is_audited(tmp_path: Path) -> None:
+    add = "/review add Second Victims rating=4 headline=Worth the tears body=A second look.\n"
+    refused = marquee(tmp_path, "shell", "--user", "Mia", stdin=add + "/review Second Victims\n")
+    assert "is for moderators" in refused.stdout
+    assert "Worth the tears" not in refused.stdout
+
+    done = marquee(
+        tmp_path,
+        "shell",
+        "--user",
+        "Max",
+        "--role",
+        "moderator",
+        stdin=add + "/audit\n/review Second Victims\n",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "✔ Review #" in done.stdout
+    audit_lines = [line for line in done.stdout.splitlines() if "review add" in line]
+    assert audit_lines and "Max" in audit_lines[0]
+    assert done.stdout.count("Worth the tears") >= 2
+
+
+def test_choices_can_be_picked_by_number_and_pages_turned(tmp_path: Path) -> None:
+    out = marquee(tmp_path, "shell", stdin="/review solaris\n2\n/search drama\nnext\n")
+    assert "could be several films" in out.stdout
+    assert "Patience, rewarded" in out.stdout  # choice 2 is Tarkovsky's Solaris (1972)
+    assert "Page 2 of" in out.stdout
+
+
+def test_bad_input_is_a_message_not_a_traceback(tmp_path: Path) -> None:
+    out = marquee(
+        tmp_path,
+        "shell",
+        "--role",
+        "moderator",
+        stdin="/frobnicate\n/review\n/review add Arrival rating=11 headline=h body=b\n"
+        "/showtimes Perth when=someday\n",
+    )
+    assert out.returncode == 0
+    assert "Traceback" not in out.stdout + out.stderr
+    assert out.stdout.count("✖") == 4
+
+
+@pytest.mark.parametrize("role", ["superuser"])
+def test_unknown_role_is_refused(tmp_path: Path, role: str) -> None:
+    out = marquee(tmp_path, "shell", "--role", role)
+    assert out.returncode == 2 and "invalid choice" in out.stderr
