@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
@@ -43,25 +45,44 @@ def split_year(text: str) -> tuple[str, int | None]:
     return text.strip(), None
 
 
+PART_OF_TITLE = 90.0
+
+
 def score(query_norm: str, title_norm: str) -> float:
-    """ratio, or a little less than a whole-word match for a query that is part of a title."""
+    """rapidfuzz's ratio; a query whose every word is in the title ("quisling" for "Quisling:
+    The Final Days") scores as a strong, not perfect, match."""
     s = fuzz.ratio(query_norm, title_norm)
-    if len(query_norm) >= 4:
-        s = max(s, 0.9 * fuzz.token_set_ratio(query_norm, title_norm))
+    if s < PART_OF_TITLE and len(query_norm) >= 4:
+        if set(query_norm.split()) <= set(title_norm.split()):
+            s = PART_OF_TITLE
     return s
 
 
+# Another process's new titles are looked for at most this often (seconds); this process's own
+# writes mark the index stale at once.
+REFRESH_INTERVAL = 1.0
+
+
 class TitleResolver:
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.index = TitleIndex()
         self._refresh_lock = threading.Lock()
+        self._clock = clock
+        self._checked_at = float("-inf")
+
+    def mark_stale(self) -> None:
+        """Titles were written: look for them before the next search."""
+        self._checked_at = float("-inf")
 
     def refresh(self, session: Session) -> None:
         """Add titles written since the index last looked (by this or another process)."""
-        if repo.max_title_id(session) <= self.index.max_title_id:
+        now = self._clock()
+        if now - self._checked_at < REFRESH_INTERVAL:
             return
         with self._refresh_lock:
-            self.index.add_many(repo.iter_title_rows(session, self.index.max_title_id))
+            self._checked_at = now
+            if repo.max_title_id(session) > self.index.max_title_id:
+                self.index.add_many(repo.iter_title_rows(session, self.index.max_title_id))
 
     def forget_film(self, film_id: int) -> None:
         self.index.remove_film(film_id)
@@ -71,15 +92,16 @@ class TitleResolver:
     ) -> list[tuple[int, float]]:
         """(film_id, score) best first, one entry per film."""
         self.refresh(session)
-        hits = self.index.search(norm, limit=limit * 2, year=year)
-        # Titles removed by another process are still in this one's index: check they exist.
-        alive = repo.title_ids_exist(session, [h.title_id for h in hits])
+        # A title another process renamed stays findable here under its old name until this
+        # process restarts; it still names the same film, so the answer is not wrong.
         best: dict[int, float] = {}
-        for h in hits:
-            if h.title_id in alive:
-                best[h.film_id] = max(best.get(h.film_id, 0.0), score(norm, h.norm))
-        for film_id, title_norm, _year in repo.titles_with_prefix(session, norm, limit, year):
-            best[film_id] = max(best.get(film_id, 0.0), score(norm, title_norm))
+        for h in self.index.search(norm, limit=limit * 2, year=year):
+            best[h.film_id] = max(best.get(h.film_id, 0.0), score(norm, h.norm))
+        # Titles that start with the query ("quisling" → "Quisling: The Final Days") score at
+        # most PART_OF_TITLE, so they can't matter once the index found a near-exact match.
+        if max(best.values(), default=0.0) < PART_OF_TITLE + TIE_MARGIN:
+            for film_id, title_norm, _year in repo.titles_with_prefix(session, norm, limit, year):
+                best[film_id] = max(best.get(film_id, 0.0), score(norm, title_norm))
         return sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
 
     def resolve(self, session: Session, text: str) -> Resolution:

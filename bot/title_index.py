@@ -3,14 +3,21 @@
 Why in memory: the exact and prefix cases are served by the database's B-tree, but a misspelt
 title needs approximate matching, and doing that in SQL (FTS5 OR-of-trigrams, pg_trgm) was
 either slow (about 180 ms at a million titles on SQLite) or PostgreSQL-only. A compact
-inverted index — trigram → array of int32 entry numbers — costs about 4 bytes per trigram
-occurrence and answers in about a millisecond.
+inverted index costs about 4 bytes per trigram occurrence and answers in about a millisecond.
 
-The search is exact with respect to edit distance up to `k` edits: one edit destroys at most
-three of the query's trigrams, so any title within k edits still contains at least one of any
-3k+1 of them. We take the 3k+1 *rarest* of the query's trigrams, union their posting lists,
-and rerank that candidate set with rapidfuzz's `ratio` — the same scorer a brute-force scan
-would use, on a few thousand titles instead of a million.
+How a search stays small and still finds what a brute-force `ratio` scan would:
+- The index is split by title length. rapidfuzz's `ratio` is 2·matches / (len_a + len_b), so
+  a title much longer or shorter than the query cannot score high. We first look only at
+  titles within k characters of the query's length, then widen only as far as a title there
+  could still come close to the best score found (branch and bound on length).
+- Within those lengths, one edit destroys at most three of the query's trigrams, so any title
+  within k edits still contains at least one of any 3k+1 of them. We union the posting lists of
+  the 3k+1 *rarest* trigrams and rerank those candidates with `ratio`.
+
+Layout: normalised titles use only the 37 symbols [ 0-9a-z], so a trigram is a number below
+37³. For each title length there is one immutable table — sorted trigram numbers, offsets, and
+an int32 array of entry numbers — built with numpy in a few vectorised passes. Titles added
+one at a time go to a small dictionary; when it grows large the tables are rebuilt.
 """
 
 from __future__ import annotations
@@ -25,9 +32,19 @@ import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.process import cdist
 
-# Above this many candidates we stop adding posting lists: they come from common trigrams
-# that say little about the title anyway.
-_CANDIDATE_BUDGET = 40_000
+# At most this many titles are scored with rapidfuzz per window; beyond it we keep the titles
+# that share the most of the chosen trigrams with the query.
+_RERANK_LIMIT = 2_000
+_MAX_LEN = 200  # titles are at most 200 characters (registry.TITLE_MAX)
+_FLOOR = 60.0  # scores below this are not answers (resolve.FOUND_AT): no need to look for them
+_REBUILD_AT = 50_000  # titles in the dictionary before the tables are rebuilt
+_WEAK = 90.0  # a best score below this sends the search round again with every trigram
+_FALLBACK_BUDGET = 20_000  # posting entries that second round may read
+
+_ALPHABET = b" 0123456789abcdefghijklmnopqrstuvwxyz"
+_CODE = np.zeros(256, dtype=np.int64)
+_CODE[np.frombuffer(_ALPHABET, dtype=np.uint8)] = np.arange(len(_ALPHABET))
+_A = len(_ALPHABET)
 
 
 def trigrams(norm: str) -> set[str]:
@@ -36,117 +53,295 @@ def trigrams(norm: str) -> set[str]:
     return {padded[i : i + 3] for i in range(len(padded) - 2)}
 
 
+def _sorted_distinct(values: np.ndarray) -> np.ndarray:
+    """np.unique by sorting (numpy 2's hash-based unique is several times slower here)."""
+    values = np.sort(values)
+    if values.size < 2:
+        return values
+    return values[np.concatenate(([True], values[1:] != values[:-1]))]
+
+
+def _distinct_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    values = np.sort(values)
+    starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
+    return values[starts], np.diff(np.append(starts, values.size))
+
+
+def gram_codes(norm: str) -> np.ndarray:
+    """The distinct trigram numbers of " norm " (norm is already normalised: [ 0-9a-z])."""
+    codes = _CODE[np.frombuffer(f" {norm} ".encode("ascii", "replace"), dtype=np.uint8)]
+    return _sorted_distinct(codes[:-2] * (_A * _A) + codes[1:-1] * _A + codes[2:])
+
+
+def best_possible(query_len: int, title_len: int) -> float:
+    """The highest `ratio` any title of `title_len` characters can reach against the query."""
+    return 200.0 * min(query_len, title_len) / (query_len + title_len)
+
+
 @dataclass(frozen=True)
 class Hit:
-    title_id: int
     film_id: int
     norm: str
     year: int | None
     score: float  # 0..100, rapidfuzz ratio of the normalised strings
 
 
+@dataclass(frozen=True)
+class _LengthTable:
+    """The postings of every title of one length."""
+
+    grams: np.ndarray  # int64, sorted, distinct trigram numbers
+    offsets: np.ndarray  # int64, len(grams) + 1: where each trigram's entries start
+    entries: np.ndarray  # int32 entry numbers, ascending within a trigram
+
+    @classmethod
+    def build(cls, norms: list[bytes], entries: np.ndarray, length: int) -> _LengthTable:
+        """`norms` all have `length` characters; `entries` are their entry numbers."""
+        text = b" " + b"  ".join(norms) + b" "
+        codes = _CODE[np.frombuffer(text, dtype=np.uint8)].reshape(len(norms), length + 2)
+        grams = codes[:, :-2] * (_A * _A) + codes[:, 1:-1] * _A + codes[:, 2:]
+        owner = np.repeat(np.arange(len(norms), dtype=np.int64), length)
+        # One sort groups by trigram and drops a title's repeated trigrams.
+        packed = _sorted_distinct((grams.ravel() << 24) | owner)
+        keys = packed >> 24
+        first = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+        return cls(
+            grams=keys[first],
+            offsets=np.append(first, keys.size),
+            entries=entries[packed & ((1 << 24) - 1)].astype(np.int32),
+        )
+
+    def spans(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each trigram: where its entries start and how many there are (0 if absent)."""
+        idx = np.minimum(np.searchsorted(self.grams, codes), self.grams.size - 1)
+        found = self.grams[idx] == codes
+        begin = self.offsets[idx]
+        return begin, np.where(found, self.offsets[idx + 1] - begin, 0)
+
+
 class TitleIndex:
     def __init__(self) -> None:
         self._lock = threading.RLock()
-        self._norms: list[str] = []
-        self._title_ids = array("i")
-        self._film_ids = array("i")
+        # ASCII bytes rather than str: 16 bytes less per title, and rapidfuzz takes either.
+        self._norms: list[bytes] = []
+        self._film_ids = array("i")  # -1 marks a removed entry
         self._years = array("h")  # 0 = unknown
-        self._postings: dict[str, array[int]] = {}
-        self._dead: set[int] = set()
+        self._tables: dict[int, _LengthTable] = {}
+        self._recent: dict[tuple[int, int], array[int]] = {}  # (length, trigram) → entries
+        self._recent_count = 0
+        self._dead = 0
         self.max_title_id = 0
 
     def __len__(self) -> int:
-        return len(self._norms) - len(self._dead)
+        return len(self._norms) - self._dead
 
     def add_many(self, rows: Iterable[tuple[int, int, str, int | None]]) -> None:
-        """Add (title_id, film_id, norm, year) rows."""
+        """Add (title_id, film_id, norm, year) rows. A large batch rebuilds the tables."""
         with self._lock:
-            postings = self._postings
+            first = len(self._norms)
             for title_id, film_id, norm, year in rows:
-                entry = len(self._norms)
-                self._norms.append(norm)
-                self._title_ids.append(title_id)
+                if not norm:
+                    continue
+                self._norms.append(norm[:_MAX_LEN].encode("ascii", "replace"))
                 self._film_ids.append(film_id)
                 self._years.append(year or 0)
-                for gram in trigrams(norm):
-                    plist = postings.get(gram)
+                self.max_title_id = max(self.max_title_id, title_id)
+            added = len(self._norms) - first
+            if self._recent_count + added >= _REBUILD_AT:
+                self._rebuild()
+                return
+            for entry in range(first, len(self._norms)):
+                norm = self._norms[entry].decode("ascii")
+                for code in gram_codes(norm).tolist():
+                    key = (len(norm), code)
+                    plist = self._recent.get(key)
                     if plist is None:
-                        postings[gram] = plist = array("i")
+                        self._recent[key] = plist = array("i")
                     plist.append(entry)
-                if title_id > self.max_title_id:
-                    self.max_title_id = title_id
+            self._recent_count += added
+
+    def _rebuild(self) -> None:
+        lengths = np.fromiter((len(n) for n in self._norms), dtype=np.int64)
+        order = np.argsort(lengths, kind="stable")
+        bounds = np.searchsorted(lengths[order], np.arange(_MAX_LEN + 2))
+        tables: dict[int, _LengthTable] = {}
+        for length in range(1, _MAX_LEN + 1):
+            entries = order[bounds[length] : bounds[length + 1]]
+            if entries.size:
+                norms = [self._norms[e] for e in entries.tolist()]
+                tables[length] = _LengthTable.build(norms, entries, length)
+        self._tables = tables
+        self._recent = {}
+        self._recent_count = 0
 
     def remove_film(self, film_id: int) -> None:
-        """Forget every title of a film (it was edited or deleted); entries become tombstones."""
+        """Forget every title of a film (edited or deleted); its entries become tombstones."""
         with self._lock:
             films = np.frombuffer(self._film_ids, dtype=np.int32)
-            for entry in np.flatnonzero(films == film_id).tolist():
-                self._dead.add(entry)
+            gone = np.flatnonzero(films == film_id).tolist()
+            del films  # release the buffer before the array is written to
+            for entry in gone:
                 self._film_ids[entry] = -1
-            del films
+            self._dead += len(gone)
 
-    def search(self, norm: str, *, limit: int = 10, year: int | None = None) -> list[Hit]:
-        """The best `limit` titles for `norm`, best first, at most one hit per film."""
+    def search(
+        self, norm: str, *, limit: int = 10, year: int | None = None, margin: float = 3.0
+    ) -> list[Hit]:
+        """Up to `limit` titles for `norm`, best first, at most one hit per film.
+
+        Exact for the best hit and for every hit within `margin` points of it (what resolution
+        needs to tell a clear winner from a tie); further hits are the ones found on the way.
+        """
+        norm = norm[:_MAX_LEN]
         if not norm:
             return []
-        grams = trigrams(norm)
-        allowed_edits = max(1, len(norm) // 5)
+        codes = gram_codes(norm)
+        # Short queries are all edges: allow two edits there (a transposition is two).
+        k = max(2, len(norm) // 6)
         with self._lock:
-            # Rarest first; a trigram absent from the index is the rarest of all and costs
-            # nothing, yet still counts toward the 3k+1 the pigeonhole argument needs.
-            ranked = sorted(grams, key=lambda g: len(self._postings.get(g, ())))
-            chosen = ranked[: 3 * allowed_edits + 1]
-            parts: list[np.ndarray] = []
-            total = 0
-            for gram in chosen:
-                plist = self._postings.get(gram)
-                if not plist:
-                    continue
-                if total and total + len(plist) > _CANDIDATE_BUDGET:
-                    break
-                parts.append(np.frombuffer(plist, dtype=np.int32).copy())
-                total += len(plist)
-            if not parts:
-                return []
-            entries = np.unique(np.concatenate(parts))
-            if year is not None:
-                years = np.frombuffer(self._years, dtype=np.int16)
-                entries = entries[years[entries] == year]
-            if self._dead:
-                films = np.frombuffer(self._film_ids, dtype=np.int32)
-                entries = entries[films[entries] >= 0]
-            if entries.size == 0:
-                return []
-            entry_list = entries.tolist()
-            choices = (
-                [self._norms[entry_list[0]]]
-                if len(entry_list) == 1
-                else list(itemgetter(*entry_list)(self._norms))
-            )
-            scores = cdist([norm], choices, scorer=fuzz.ratio, dtype=np.float32, workers=1)[0]
-            keep = min(len(entry_list), limit * 4)
-            top = np.argpartition(-scores, keep - 1)[:keep] if keep < len(entry_list) else None
-            order = top[np.argsort(-scores[top], kind="stable")] if top is not None else None
-            if order is None:
-                order = np.argsort(-scores, kind="stable")
-            hits: list[Hit] = []
-            seen_films: set[int] = set()
-            for i in order.tolist():
-                entry = entry_list[i]
-                film_id = self._film_ids[entry]
-                if film_id in seen_films:
-                    continue
-                seen_films.add(film_id)
-                hits.append(
-                    Hit(
-                        title_id=self._title_ids[entry],
-                        film_id=film_id,
-                        norm=self._norms[entry],
-                        year=self._years[entry] or None,
-                        score=float(scores[i]),
-                    )
+            scored = self._search_lengths(norm, codes, k, year, margin)
+            best = max((float(sc.max()) for _, sc in scored if sc.size), default=0.0)
+            if best < _WEAK:
+                # Nothing close within k edits: a heavily garbled query. Look again using every
+                # trigram but the commonest, keeping the titles that share the most of them.
+                scored += self._search_lengths(
+                    norm,
+                    codes,
+                    k,
+                    year,
+                    margin,
+                    best,
+                    grams=codes.size,
+                    budget=_FALLBACK_BUDGET,
+                    widen=False,
                 )
-                if len(hits) == limit:
-                    break
-            return hits
+            return self._hits(scored, limit)
+
+    def _search_lengths(
+        self,
+        norm: str,
+        codes: np.ndarray,
+        k: int,
+        year: int | None,
+        margin: float,
+        best: float = 0.0,
+        grams: int | None = None,
+        budget: int | None = None,
+        widen: bool = True,
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Score the titles of plausible lengths, taking the `grams` rarest query trigrams
+        (default 3k+1) while their posting lists fit in `budget` entries; `widen` goes on to
+        lengths further off where a title could still come within `margin` of the best."""
+        grams = grams or 3 * k + 1
+        q_len = len(norm)
+        scored: list[tuple[np.ndarray, np.ndarray]] = []  # (entries, scores) per window
+        # Window 1: lengths an answer within k edits can have.
+        near = range(max(1, q_len - k), min(_MAX_LEN, q_len + k) + 1)
+        self._score_window(norm, codes, grams, budget, near, year, scored)
+        # Window 2: other lengths, only where a title could still come within `margin`.
+        bar = max(self._bar(scored, margin), best - margin)
+        far = [n for n in range(1, _MAX_LEN + 1) if n not in near and best_possible(q_len, n) > bar]
+        if far and widen:
+            self._score_window(norm, codes, grams, budget, far, year, scored)
+        return scored
+
+    @staticmethod
+    def _bar(scored: list[tuple[np.ndarray, np.ndarray]], margin: float) -> float:
+        """The score a title must beat to come within `margin` of the best found so far."""
+        best = max((float(s.max()) for _, s in scored if s.size), default=0.0)
+        return max(_FLOOR, best - margin)
+
+    def _score_window(
+        self,
+        norm: str,
+        codes: np.ndarray,
+        grams: int,
+        budget: int | None,
+        lengths: Iterable[int],
+        year: int | None,
+        scored: list[tuple[np.ndarray, np.ndarray]],
+    ) -> None:
+        code_list = codes.tolist()
+        spans = []
+        df = np.zeros(codes.size, dtype=np.int64)
+        recent: list[tuple[int, array[int]]] = []
+        for length in lengths:
+            table = self._tables.get(length)
+            if table is not None:
+                begin, size = table.spans(codes)
+                spans.append((table, begin, size))
+                df += size
+            if self._recent:
+                for i, code in enumerate(code_list):
+                    plist = self._recent.get((length, code))
+                    if plist:
+                        recent.append((i, plist))
+                        df[i] += len(plist)
+        # Rarest first; a trigram absent from these lengths is the rarest of all and costs
+        # nothing, yet still counts toward the 3k+1 the pigeonhole argument needs.
+        chosen = np.zeros(codes.size, dtype=bool)
+        rarest = np.argsort(df, kind="stable")[:grams]
+        if budget is not None:
+            fits = np.cumsum(df[rarest]) <= budget
+            fits[0] = True
+            rarest = rarest[fits]
+        chosen[rarest] = True
+        parts: list[np.ndarray] = []
+        for table, begin, size in spans:
+            for i in np.flatnonzero(chosen & (size > 0)).tolist():
+                parts.append(table.entries[begin[i] : begin[i] + size[i]])
+        parts += [np.array(plist, dtype=np.int32) for i, plist in recent if chosen[i]]
+        if not parts:
+            return
+        joined = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        if joined.size <= _RERANK_LIMIT:
+            entries = _sorted_distinct(joined)
+        else:
+            # Too many to rerank: keep the titles that share the most chosen trigrams.
+            entries, shared = _distinct_counts(joined)
+            if entries.size > _RERANK_LIMIT:
+                entries = entries[np.argpartition(-shared, _RERANK_LIMIT)[:_RERANK_LIMIT]]
+        if year is not None:
+            entries = entries[np.frombuffer(self._years, dtype=np.int16)[entries] == year]
+        if self._dead:
+            entries = entries[np.frombuffer(self._film_ids, dtype=np.int32)[entries] >= 0]
+        if entries.size == 0:
+            return
+        entry_list = entries.tolist()
+        choices = (
+            [self._norms[entry_list[0]]]
+            if len(entry_list) == 1
+            else list(itemgetter(*entry_list)(self._norms))
+        )
+        query = norm.encode("ascii", "replace")
+        scores = cdist([query], choices, scorer=fuzz.ratio, dtype=np.float32, workers=1)[0]
+        scored.append((entries, scores))
+
+    def _hits(self, scored: list[tuple[np.ndarray, np.ndarray]], limit: int) -> list[Hit]:
+        if not scored:
+            return []
+        entries = np.concatenate([e for e, _ in scored])
+        scores = np.concatenate([s for _, s in scored])
+        keep = min(entries.size, limit * 4)  # room for several titles of one film
+        if keep < entries.size:
+            top = np.argpartition(-scores, keep - 1)[:keep]
+            entries, scores = entries[top], scores[top]
+        order = np.lexsort((entries, -scores))  # best score first, then oldest entry
+        hits: list[Hit] = []
+        seen_films: set[int] = set()
+        for entry, value in zip(entries[order].tolist(), scores[order].tolist(), strict=True):
+            film_id = self._film_ids[entry]
+            if film_id < 0 or film_id in seen_films:
+                continue
+            seen_films.add(film_id)
+            hits.append(
+                Hit(
+                    film_id=film_id,
+                    norm=self._norms[entry].decode("ascii"),
+                    year=self._years[entry] or None,
+                    score=value,
+                )
+            )
+            if len(hits) == limit:
+                break
+        return hits

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from storage.models import (
@@ -69,23 +69,27 @@ def max_title_id(session: Session) -> int:
     return session.scalar(select(func.max(FilmTitle.id))) or 0
 
 
-def title_ids_exist(session: Session, title_ids: Sequence[int]) -> set[int]:
-    if not title_ids:
-        return set()
-    return set(session.scalars(select(FilmTitle.id).where(FilmTitle.id.in_(title_ids))))
+# Title lookups run on every command: their statements are built once, not per call.
+_EXACT = (
+    select(FilmTitle.film_id, Film.year)
+    .join(Film, Film.id == FilmTitle.film_id)
+    .where(FilmTitle.norm == bindparam("norm"))
+    .distinct()
+    .limit(50)
+)
+_PREFIX = (
+    select(FilmTitle.film_id, FilmTitle.norm, Film.year)
+    .join(Film, Film.id == FilmTitle.film_id)
+    .where(FilmTitle.norm >= bindparam("lower"), FilmTitle.norm < bindparam("upper"))
+    .order_by(FilmTitle.norm)
+    .limit(bindparam("limit"))
+)
 
 
 def films_with_norm(session: Session, norm: str, year: int | None = None) -> list[int]:
     """Films one of whose titles normalises to exactly `norm` (a B-tree lookup), newest first."""
-    query = (
-        select(FilmTitle.film_id, Film.year)
-        .join(Film, Film.id == FilmTitle.film_id)
-        .where(FilmTitle.norm == norm)
-        .distinct()
-    )
-    if year is not None:
-        query = query.where(Film.year == year)
-    rows = session.execute(query.limit(50)).all()
+    rows = session.execute(_EXACT, {"norm": norm}).all()
+    rows = [r for r in rows if year is None or r[1] == year]
     return [r[0] for r in sorted(rows, key=lambda r: (-(r[1] or 0), r[0]))]
 
 
@@ -96,15 +100,8 @@ def titles_with_prefix(
     if not prefix:
         return []
     upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    query = (
-        select(FilmTitle.film_id, FilmTitle.norm, Film.year)
-        .join(Film, Film.id == FilmTitle.film_id)
-        .where(FilmTitle.norm >= prefix, FilmTitle.norm < upper)
-    )
-    if year is not None:
-        query = query.where(Film.year == year)
-    rows = session.execute(query.order_by(FilmTitle.norm).limit(limit)).all()
-    return [(r[0], r[1], r[2]) for r in rows]
+    rows = session.execute(_PREFIX, {"lower": prefix, "upper": upper, "limit": limit}).all()
+    return [(r[0], r[1], r[2]) for r in rows if year is None or r[2] == year]
 
 
 def get_or_create_person(session: Session, name: str, norm: str) -> Person:

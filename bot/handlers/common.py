@@ -58,27 +58,7 @@ def resolve_film(
     message = f"No film found for “{res.query or text}”."
     if res.year:
         message = f"No film found for “{res.query}” from {res.year}."
-    if res.suggestions:
-        films = repo.get_films(ctx.session, res.suggestions)
-        names = [film_label(films[f]) for f in res.suggestions if f in films]
-        if writes:
-            raise UserError(f"{message} Did you mean: {', '.join(names)}?")
-        options = tuple(
-            Choice(
-                label=film_label(films[f]),
-                command=ctx.spec.name,
-                args={**(keep or {}), arg: f"#{f}"},
-                description=_people(films[f]),
-            )
-            for f in res.suggestions
-            if f in films
-        )
-        raise NeedsChoice(
-            Reply(
-                blocks=(ErrorNotice(message), Choices("Did you mean one of these?", options)),
-                ephemeral=True,
-            )
-        )
+    # A name rather than a title ("ostlund"): offer that person's films.
     people = repo.films_by_person(ctx.session, normalize(res.query or text), 10)
     if people and not writes:
         films = repo.get_films(ctx.session, list(dict.fromkeys(f for f, _, _ in people)))
@@ -99,6 +79,27 @@ def resolve_film(
                     ErrorNotice(f"{message} It matches {', '.join(names[:3])}:"),
                     Choices("Films with them", options),
                 ),
+                ephemeral=True,
+            )
+        )
+    if res.suggestions:
+        films = repo.get_films(ctx.session, res.suggestions)
+        names = [film_label(films[f]) for f in res.suggestions if f in films]
+        if writes:
+            raise UserError(f"{message} Did you mean: {', '.join(names)}?")
+        options = tuple(
+            Choice(
+                label=film_label(films[f]),
+                command=ctx.spec.name,
+                args={**(keep or {}), arg: f"#{f}"},
+                description=_people(films[f]),
+            )
+            for f in res.suggestions
+            if f in films
+        )
+        raise NeedsChoice(
+            Reply(
+                blocks=(ErrorNotice(message), Choices("Did you mean one of these?", options)),
                 ephemeral=True,
             )
         )

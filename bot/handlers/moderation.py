@@ -120,6 +120,7 @@ def film_add(ctx: Context, args: dict[str, ArgValue]) -> Reply:
             f"{fields.title} ({fields.year}) is already in the catalogue as #{existing[0]}."
         )
     film = create_film(ctx.session, fields, ctx.now)
+    ctx.after_commit.append(ctx.resolver.mark_stale)
     audit.record(
         ctx.session,
         ctx.actor,
@@ -156,6 +157,7 @@ def film_edit(ctx: Context, args: dict[str, ArgValue]) -> Reply:
     ):
         film_id = film.id
         ctx.after_commit.append(lambda: ctx.resolver.forget_film(film_id))
+        ctx.after_commit.append(ctx.resolver.mark_stale)
     return Reply(
         blocks=(Notice(f"Updated {film_label(film)}."), film_card(ctx.session, film, None))
     )

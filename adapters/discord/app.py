@@ -1,0 +1,23 @@
+"""Composition: run Marquee on Discord until cancelled (`marquee run` calls this)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from adapters.discord.client import MarqueeCore, MarqueeDiscord
+from bot.settings import Settings
+
+
+async def run_discord(
+    core: MarqueeCore, settings: Settings, *, ready: asyncio.Event | None = None
+) -> None:
+    """Log in, sync the commands, connect, and serve interactions until cancelled."""
+    bot = MarqueeDiscord(core, settings)
+    try:
+        await bot.start()
+        await bot.wait_ready()
+        if ready is not None:
+            ready.set()
+        await bot.run_until_closed()
+    finally:
+        await bot.close()

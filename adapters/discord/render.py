@@ -1,0 +1,417 @@
+"""Turn the core's `Reply` into a Discord message: content, embeds and component rows.
+
+Pure functions: no network, no client. Components are described by small spec values here and
+turned into discord.py view items by `components.build_view`, so tests can read every button's
+action without a running bot. A block type this module does not know raises `TypeError`: a new
+block must be given a Discord rendering, never silently dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import discord
+from discord.utils import escape_markdown
+
+from adapters.discord.actions import Action, ActionCodec, Answer
+from bot.types import (
+    ArgValue,
+    Block,
+    Choices,
+    ErrorNotice,
+    FilmCard,
+    Notice,
+    PageInfo,
+    Reply,
+    ReviewCard,
+    ShowtimeItem,
+    ShowtimeList,
+    Table,
+    Text,
+)
+
+# Discord's limits (https://discord.com/developers/docs/resources/message#create-message).
+CONTENT_MAX = 2000
+EMBEDS_MAX = 10
+EMBED_TITLE_MAX = 256
+EMBED_DESCRIPTION_MAX = 4096
+EMBED_FIELDS_MAX = 25
+FIELD_NAME_MAX = 256
+FIELD_VALUE_MAX = 1024
+FOOTER_MAX = 2048
+AUTHOR_MAX = 256
+EMBEDS_TOTAL_MAX = 6000
+BUTTON_LABEL_MAX = 80
+SELECT_OPTIONS_MAX = 25
+SELECT_TEXT_MAX = 100
+ROW_WIDTH = 5
+ROWS_MAX = 5
+
+# A description is never cut below this when fitting the 6,000-character total.
+_DESCRIPTION_FLOOR = 200
+ELLIPSIS = "…"
+
+COLOUR_FILM = discord.Colour(0xE5A00D)
+COLOUR_REVIEW = discord.Colour(0x5865F2)
+COLOUR_SHOWTIMES = discord.Colour(0x3BA55D)
+COLOUR_TABLE = discord.Colour(0x99AAB5)
+COLOUR_ERROR = discord.Colour(0xED4245)
+
+# The disabled "2 / 5" button between Previous and Next; it shares the buttons' id pattern so
+# every item of a Marquee view is dynamic (see components.py).
+PAGE_LABEL_ID = "mq1:page"
+
+
+@dataclass(frozen=True)
+class ButtonSpec:
+    label: str
+    custom_id: str
+    style: Literal["primary", "secondary"] = "secondary"
+    disabled: bool = False
+
+
+@dataclass(frozen=True)
+class SelectOptionSpec:
+    label: str
+    value: str
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class SelectSpec:
+    custom_id: str
+    placeholder: str
+    options: tuple[SelectOptionSpec, ...]
+
+
+ComponentSpec = ButtonSpec | SelectSpec
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    content: str | None
+    embeds: tuple[discord.Embed, ...]
+    rows: tuple[tuple[ComponentSpec, ...], ...]
+    ephemeral: bool
+    error: bool = False
+
+    def components(self) -> list[ComponentSpec]:
+        return [c for row in self.rows for c in row]
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - len(ELLIPSIS)] + ELLIPSIS
+
+
+def discord_timestamp(item: ShowtimeItem, style: str = "f") -> str:
+    """Discord's timestamp markup: each reader sees the time in their own zone."""
+    return f"<t:{int(item.starts_at.timestamp())}:{style}>"
+
+
+def stars(rating: float) -> str:
+    whole = int(rating)
+    half = "½" if rating - whole >= 0.5 else ""
+    return "★" * whole + half + f" {rating:g}/5"
+
+
+# ---------------------------------------------------------------------------------------------
+# Embeds. A description is kept as (before, text, after) so the 6,000-character fit can shorten
+# the text without cutting through markup such as the closing `||` of a spoiler.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _EmbedDraft:
+    embed: discord.Embed
+    before: str = ""
+    text: str = ""
+    after: str = ""
+
+    def description_limit(self) -> int:
+        return EMBED_DESCRIPTION_MAX - len(self.before) - len(self.after)
+
+    def build(self, text_limit: int | None = None) -> discord.Embed:
+        limit = self.description_limit() if text_limit is None else text_limit
+        body = clip(self.text, max(1, limit)) if self.text else ""
+        description = f"{self.before}{body}{self.after}"
+        self.embed.description = description or None
+        return self.embed
+
+
+def _field(embed: discord.Embed, name: str, value: str, *, inline: bool = True) -> None:
+    if value and len(embed.fields) < EMBED_FIELDS_MAX:
+        embed.add_field(
+            name=clip(name, FIELD_NAME_MAX), value=clip(value, FIELD_VALUE_MAX), inline=inline
+        )
+
+
+def _names(names: tuple[str, ...], limit: int = 8) -> str:
+    shown = ", ".join(escape_markdown(n) for n in names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _showtime_line(item: ShowtimeItem, *, with_film: bool = True) -> str:
+    label = f"{item.film_title} ({item.film_year})" if item.film_year else item.film_title
+    parts = [f"**{escape_markdown(label)}**"] if with_film else []
+    parts.append(f"{escape_markdown(item.cinema)}, {escape_markdown(item.city)}")
+    when = f"{discord_timestamp(item)} ({item.local_time} local)"
+    extras = [escape_markdown(e) for e in (item.event, item.format) if e]
+    if item.demo:
+        extras.append("demo")
+    if item.ticket_url and item.ticket_url.startswith(("https://", "http://")):
+        extras.append(f"[tickets]({item.ticket_url})")
+    line = " · ".join(parts) + f"\n{when}" + (" · " + " · ".join(extras) if extras else "")
+    line += f" · `#{item.showtime_id}`"
+    if item.cancelled:
+        line = f"~~{line}~~ **cancelled**"
+    return line
+
+
+def film_embed(card: FilmCard) -> _EmbedDraft:
+    embed = discord.Embed(title=clip(card.label, EMBED_TITLE_MAX), colour=COLOUR_FILM)
+    _field(embed, "Directed by", _names(card.directors))
+    _field(embed, "Cast", _names(card.cast))
+    _field(embed, "Genres", ", ".join(card.genres))
+    _field(embed, "Countries", ", ".join(card.countries))
+    _field(embed, "Languages", ", ".join(card.languages))
+    if card.runtime_minutes:
+        _field(embed, "Runtime", f"{card.runtime_minutes} min")
+    if card.community_rating is not None:
+        counts = f"{card.rating_count} ratings, {card.review_count} reviews"
+        _field(embed, "Community rating", f"{stars(card.community_rating)} ({counts})")
+    elif card.review_count:
+        _field(embed, "Reviews", str(card.review_count))
+    if card.original_title:
+        _field(embed, "Original title", escape_markdown(card.original_title))
+    if card.alternative_titles:
+        _field(embed, "Also known as", _names(card.alternative_titles, 5))
+    if card.next_showtime is not None:
+        _field(
+            embed,
+            "Next screening",
+            _showtime_line(card.next_showtime, with_film=False),
+            inline=False,
+        )
+    embed.set_footer(text=f"Film #{card.film_id}")
+    return _EmbedDraft(embed, text=card.synopsis or "")
+
+
+def review_embed(card: ReviewCard) -> _EmbedDraft:
+    hidden = card.spoiler and not card.spoiler_revealed
+    title = ("Spoilers · " if card.spoiler else "") + card.headline
+    embed = discord.Embed(
+        title=clip(title, EMBED_TITLE_MAX), colour=COLOUR_REVIEW, timestamp=card.published_at
+    )
+    embed.set_author(name=clip(card.author, AUTHOR_MAX))
+    film = f"{card.film_title} ({card.film_year})" if card.film_year else card.film_title
+    _field(embed, "Film", escape_markdown(film))
+    _field(embed, "Rating", stars(card.rating))
+    version = f" · version {card.version}" if card.version > 1 else ""
+    embed.set_footer(text=f"Review #{card.review_id}{version}")
+    if hidden:
+        # A `|` inside the text would end Discord's `||spoiler||` markup early.
+        return _EmbedDraft(embed, before="||", text=card.body.replace("|", "\\|"), after="||")
+    return _EmbedDraft(embed, text=card.body)
+
+
+def showtimes_embed(block: ShowtimeList) -> _EmbedDraft:
+    embed = discord.Embed(title=clip(block.heading, EMBED_TITLE_MAX), colour=COLOUR_SHOWTIMES)
+    if not block.items:
+        return _EmbedDraft(embed, text="No screenings.")
+    lines: list[str] = []
+    used = 0
+    for n, item in enumerate(block.items):
+        line = _showtime_line(item)
+        more = f"\n…and {len(block.items) - n} more"
+        if used + len(line) + 2 + len(more) > EMBED_DESCRIPTION_MAX:
+            lines.append(more.strip())
+            break
+        lines.append(line)
+        used += len(line) + 2
+    # Lines are cut whole above; the fit below may still shorten the text at the end.
+    return _EmbedDraft(embed, text="\n\n".join(lines))
+
+
+def table_embed(block: Table) -> _EmbedDraft:
+    embed = discord.Embed(title=clip(block.heading, EMBED_TITLE_MAX), colour=COLOUR_TABLE)
+
+    def cell(value: str) -> str:
+        # Backticks would close the code block; newlines would break the grid.
+        return clip(value.replace("`", "ˋ").replace("\n", " "), 40)
+
+    rows = [tuple(cell(c) for c in block.columns)] + [
+        tuple(cell(c) for c in row) for row in block.rows
+    ]
+    widths = [max(len(r[i]) for r in rows if i < len(r)) for i in range(len(block.columns))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    if not block.rows:
+        lines.append("(none)")
+    # Fit whole lines into the description, leaving room for the fences and a "more" note.
+    room = EMBED_DESCRIPTION_MAX - len("```\n\n```") - 40
+    kept: list[str] = []
+    for line in lines:
+        if sum(len(k) + 1 for k in kept) + len(line) > room:
+            break
+        kept.append(line)
+    dropped = len(lines) - len(kept)
+    after = "\n```" + (f"\n…and {dropped} more rows" if dropped else "")
+    return _EmbedDraft(embed, before="```\n", text="\n".join(kept), after=after)
+
+
+# ---------------------------------------------------------------------------------------------
+# Components
+# ---------------------------------------------------------------------------------------------
+
+
+def choices_select(block: Choices, codec: ActionCodec, index: int, *, paged: bool) -> SelectSpec:
+    # A one-off question (which "Solaris"?) is replaced by its answer; a list one can page
+    # through (search results) stays, and the pick opens below it.
+    answer = Answer.NEW if paged else Answer.EDIT
+    options = tuple(
+        SelectOptionSpec(
+            label=clip(choice.label, SELECT_TEXT_MAX),
+            value=codec.encode(Action(choice.command, dict(choice.args), answer)),
+            description=clip(choice.description, SELECT_TEXT_MAX) if choice.description else None,
+        )
+        for choice in block.options[:SELECT_OPTIONS_MAX]
+    )
+    return SelectSpec(
+        custom_id=f"mq1:select:{index}", placeholder=clip(block.prompt, 150), options=options
+    )
+
+
+def paging_buttons(page: PageInfo, codec: ActionCodec) -> tuple[ButtonSpec, ...]:
+    if page.page_count <= 1:
+        return ()
+    previous = max(1, page.page - 1)
+    following = min(page.page_count, page.page + 1)
+    return (
+        ButtonSpec(
+            "◀ Previous",
+            codec.encode(Action(page.command, page.args_for(previous), Answer.EDIT)),
+            disabled=page.page <= 1,
+        ),
+        ButtonSpec(f"{page.page} / {page.page_count}", PAGE_LABEL_ID, disabled=True),
+        ButtonSpec(
+            "Next ▶",
+            codec.encode(Action(page.command, page.args_for(following), Answer.EDIT)),
+            style="primary",
+            disabled=page.page >= page.page_count,
+        ),
+    )
+
+
+def spoiler_buttons(reply: Reply, codec: ActionCodec) -> tuple[ButtonSpec, ...]:
+    """One "Show spoilers" button per film whose spoiler-flagged reviews are hidden."""
+    hidden = [b for b in reply.blocks if isinstance(b, ReviewCard) and b.spoiler]
+    hidden = [b for b in hidden if not b.spoiler_revealed]
+    films = list(dict.fromkeys((b.film_id, b.film_title) for b in hidden))
+    page = reply.page
+    buttons = []
+    for film_id, title in films[:ROW_WIDTH]:
+        args: dict[str, ArgValue] = {
+            "title": f"#{film_id}",
+            "spoilers": True,
+        }
+        if page is not None and page.command == "review":
+            args["page"] = page.page
+        label = (
+            "Show spoilers"
+            if len(films) == 1
+            else clip(f"Show spoilers: {title}", BUTTON_LABEL_MAX)
+        )
+        # The reveal answers privately: the others in the channel did not ask to see them.
+        buttons.append(ButtonSpec(label, codec.encode(Action("review", args, Answer.PRIVATE))))
+    return tuple(buttons)
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole message
+# ---------------------------------------------------------------------------------------------
+
+
+def render_reply(reply: Reply, codec: ActionCodec) -> RenderedMessage:
+    texts: list[str] = []
+    drafts: list[_EmbedDraft] = []
+    rows: list[tuple[ComponentSpec, ...]] = []
+    for block in reply.blocks:
+        _render_block(block, texts, drafts, rows, codec, paged=reply.page is not None)
+    buttons = spoiler_buttons(reply, codec)
+    if buttons:
+        rows.append(buttons)
+    if reply.page is not None:
+        paging = paging_buttons(reply.page, codec)
+        if paging:
+            rows.append(paging)
+
+    embeds, left_out = _fit_embeds(drafts)
+    if left_out:
+        texts.append(f"({left_out} more not shown)")
+    content = clip("\n\n".join(texts), CONTENT_MAX) if texts else None
+    if content is None and not embeds:
+        content = "Done."  # Discord refuses an empty message
+    if len(rows) > ROWS_MAX:
+        raise ValueError(f"a Discord message holds {ROWS_MAX} component rows, not {len(rows)}")
+    return RenderedMessage(
+        content=content,
+        embeds=tuple(embeds),
+        rows=tuple(rows),
+        ephemeral=reply.ephemeral or reply.is_error,
+        error=reply.is_error,
+    )
+
+
+def _render_block(
+    block: Block,
+    texts: list[str],
+    drafts: list[_EmbedDraft],
+    rows: list[tuple[ComponentSpec, ...]],
+    codec: ActionCodec,
+    *,
+    paged: bool,
+) -> None:
+    match block:
+        case Text(text=text) | Notice(text=text):
+            texts.append(text)
+        case ErrorNotice(text=text):
+            texts.append(f"⚠️ {text}")
+        case FilmCard():
+            drafts.append(film_embed(block))
+        case ReviewCard():
+            drafts.append(review_embed(block))
+        case ShowtimeList():
+            drafts.append(showtimes_embed(block))
+        case Table():
+            drafts.append(table_embed(block))
+        case Choices():
+            texts.append(block.prompt)
+            rows.append((choices_select(block, codec, len(rows), paged=paged),))
+        case _:
+            raise TypeError(f"the Discord adapter cannot render a {type(block).__name__} block")
+
+
+def _fit_embeds(drafts: list[_EmbedDraft]) -> tuple[list[discord.Embed], int]:
+    """Keep at most 10 embeds and 6,000 characters in all, shortening the longest texts first."""
+    left_out = max(0, len(drafts) - EMBEDS_MAX)
+    drafts = drafts[:EMBEDS_MAX]
+    limits = [min(len(d.text), d.description_limit()) for d in drafts]
+    embeds = [d.build(limit) for d, limit in zip(drafts, limits, strict=True)]
+
+    def total() -> int:
+        return sum(len(e) for e in embeds)
+
+    while total() > EMBEDS_TOTAL_MAX:
+        # Shorten the longest text that can still give something up.
+        candidates = [i for i, limit in enumerate(limits) if limit > _DESCRIPTION_FLOOR]
+        if not candidates:
+            break
+        i = max(candidates, key=lambda k: limits[k])
+        limits[i] = max(_DESCRIPTION_FLOOR, limits[i] - (total() - EMBEDS_TOTAL_MAX))
+        embeds[i] = drafts[i].build(limits[i])
+    while embeds and total() > EMBEDS_TOTAL_MAX:
+        # Titles and fields alone are too much: leave whole embeds out, and say so.
+        embeds.pop()
+        left_out += 1
+    return embeds, left_out

@@ -1,0 +1,13 @@
+"""Slack adapter: slash commands, buttons and modals in, Block Kit out, through slack-bolt.
+
+The modules are small on purpose:
+- `markup`: escaping and Slack's text markup (dates, stars), pure.
+- `actions`: what a button or select carries back to us (command + args), pure.
+- `render`: the core's `Reply` as Block Kit, pure.
+- `commands`: slash commands built from the core's registry, pure.
+- `forms`: modals built from a command's parameters and read back, pure.
+- `roles`: Slack facts (admins, configured users and groups) to a `Role`.
+- `notifier`: alerts posted with chat.postMessage within Slack's rate limits.
+- `manifest`: the app manifest (`slack/manifest.yml`) generated from the registry.
+- `app`: the slack-bolt `AsyncApp`, its listeners, and the HTTP / Socket Mode runners.
+"""

@@ -1,0 +1,368 @@
+"""The Slack app: slack-bolt listeners around the core, served over HTTP or Socket Mode.
+
+Every Slack request becomes one `Invocation`; the core (synchronous) runs in a worker thread and
+its `Reply` is rendered by `render`. Both modes share the same listeners:
+
+- Socket Mode (SLACK_APP_TOKEN): no public URL; slack-sdk's aiohttp websocket client.
+- HTTP mode (SLACK_SIGNING_SECRET + SLACK_HTTP_PORT): our own aiohttp runner on
+  SLACK_HTTP_HOST (127.0.0.1 unless configured; bolt's built-in server would bind 0.0.0.0).
+  slack-bolt verifies each request's signature and its 5-minute timestamp window.
+
+`process_before_response=True`: a request's HTTP response (or Socket Mode ack) is sent when the
+listener returns, so the answer can ride in the acknowledgement itself. To stay inside Slack's
+3-second window anyway, a core call that takes longer than `ack_budget` is acknowledged at once
+and its answer follows through the request's `response_url`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from adapters.slack.actions import ACTION_PREFIX, ActionKind, BadAction, decode_action
+from adapters.slack.commands import Resolved, resolve, slash_commands
+from adapters.slack.forms import (
+    FORM_CALLBACK_ID,
+    FormContext,
+    build_form,
+    field_errors,
+    read_submission,
+    wants_form,
+)
+from adapters.slack.notifier import SlackNotifier
+from adapters.slack.render import render_reply
+from adapters.slack.roles import RoleResolver
+from bot.registry import CommandSpec
+from bot.settings import Settings
+from bot.types import ArgValue, ChannelRef, ErrorNotice, Invocation, Reply
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"  # slash commands and interactivity share one request URL
+HEALTH_PATH = "/healthz"
+ACK_BUDGET_SECONDS = 2.0  # leaves a second of Slack's 3 for the network and bolt itself
+WORKING_TEXT = "Working on it…"
+INTERNAL_ERROR = "Something went wrong on Marquee's side; nothing was changed. Please try again."
+
+
+class Core(Protocol):
+    """What the adapter needs of `bot.core.Marquee`."""
+
+    def handle(self, inv: Invocation) -> Reply: ...
+
+
+class SlackAdapter:
+    """The slack-bolt app plus the server it runs under; `start()` / `stop()` bound its life."""
+
+    def __init__(self, core: Core, settings: Settings, ack_budget: float = ACK_BUDGET_SECONDS):
+        if not settings.slack_bot_token:
+            raise ValueError("SLACK_BOT_TOKEN is required for the Slack adapter")
+        self.core = core
+        self.settings = settings
+        self.ack_budget = ack_budget
+        self.client = AsyncWebClient(
+            token=settings.slack_bot_token,
+            base_url=_api_base(settings.slack_api_url),
+        )
+        self.roles = RoleResolver(
+            self.client, settings.slack_mod_user_ids, settings.slack_mod_usergroup_ids
+        )
+        self.app = AsyncApp(
+            name="marquee",
+            client=self.client,
+            # "" (not None) so bolt does not read the environment behind Settings' back.
+            signing_secret=settings.slack_signing_secret or "",
+            process_before_response=True,
+        )
+        self._register()
+        self._runner: web.AppRunner | None = None
+        self._socket: AsyncSocketModeHandler | None = None
+        self._follow_ups: set[asyncio.Task[None]] = set()
+        self.http_port: int | None = None
+
+    # -----------------------------------------------------------------------------------------
+    # Lifetime
+    # -----------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Socket Mode when an app token is set, else HTTP mode."""
+        if self.settings.slack_app_token:
+            await self.start_socket_mode()
+        else:
+            await self.start_http()
+
+    async def start_socket_mode(self) -> None:
+        if not self.settings.slack_app_token:
+            raise ValueError("Socket Mode needs SLACK_APP_TOKEN")
+        self._socket = AsyncSocketModeHandler(
+            self.app, self.settings.slack_app_token, web_client=self.client
+        )
+        await self._socket.connect_async()
+        log.info("Slack: connected in Socket Mode")
+
+    async def start_http(self, host: str | None = None, port: int | None = None) -> int:
+        """Serve HTTP mode; returns the bound port (pass port=0 for a free one)."""
+        if not self.settings.slack_signing_secret:
+            # Without a secret every request would verify: refuse to serve rather than trust all.
+            raise ValueError("HTTP mode needs SLACK_SIGNING_SECRET")
+        host = host or self.settings.slack_http_host
+        if port is None:
+            port = (
+                self.settings.slack_http_port if self.settings.slack_http_port is not None else 3000
+            )
+        self._runner = web.AppRunner(self.web_app(), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        self.http_port = int(self._runner.addresses[0][1])
+        log.info("Slack: HTTP mode on http://%s:%s%s", host, self.http_port, EVENTS_PATH)
+        return self.http_port
+
+    def web_app(self) -> web.Application:
+        """The aiohttp application for HTTP mode (for an operator's own server, too)."""
+        web_app = web.Application()
+        web_app.router.add_post(EVENTS_PATH, self._http_request)
+        web_app.router.add_get(HEALTH_PATH, _health)
+        return web_app
+
+    def notifier(self) -> SlackNotifier:
+        """The alerts notifier, sharing this app's Web API client (token, base URL)."""
+        return SlackNotifier(self.client)
+
+    async def stop(self) -> None:
+        if self._follow_ups:
+            await asyncio.gather(*self._follow_ups, return_exceptions=True)
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def _http_request(self, request: web.Request) -> web.Response:
+        bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(bolt_response)
+
+    # -----------------------------------------------------------------------------------------
+    # Listeners
+    # -----------------------------------------------------------------------------------------
+
+    def _register(self) -> None:
+        for command in slash_commands():
+            self.app.command(command.name)(self._on_slash_command)
+        self.app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(self._on_action)
+        self.app.view(FORM_CALLBACK_ID)(self._on_form_submission)
+
+    async def _on_slash_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        response_url = body.get("response_url")
+        found = resolve(body["command"], body.get("text") or "")
+        if not isinstance(found, Resolved):
+            await ack(**_ack_message(Reply.error(found.message)))
+            return
+        actor = await self.roles.actor(body["user_id"], body.get("user_name") or "")
+        channel = ChannelRef("slack", body.get("team_id") or "", body.get("channel_id") or "")
+        if wants_form(found.spec, found.args) and actor.role >= found.spec.min_role:
+            # Forms open only for people the registry lets run the command; anyone else gets
+            # the command run as typed, and the core's own refusal.
+            context = FormContext(
+                found.spec.name, channel.workspace_id, channel.channel_id, response_url
+            )
+            problem = await self._open_form(body["trigger_id"], found.spec, context, found.args)
+            if problem is None:
+                await ack()
+            else:
+                await ack(**_ack_message(problem))
+            return
+        inv = Invocation(found.spec.name, found.args, actor, channel)
+
+        async def late(reply: Reply) -> None:
+            await self._send_to_response_url(response_url, _reply_message(reply))
+
+        reply = await self._handle(inv, late)
+        if reply is None:
+            await ack(text=WORKING_TEXT, response_type="ephemeral")
+        else:
+            await ack(**_ack_message(reply))
+
+    async def _open_form(
+        self, trigger_id: str, spec: CommandSpec, context: FormContext, args: dict[str, ArgValue]
+    ) -> Reply | None:
+        """Open the command's modal; a reply to show instead if Slack would not."""
+        try:
+            await self.client.views_open(
+                trigger_id=trigger_id, view=build_form(spec, context, args)
+            )
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            return Reply.error(f"Could not open the form ({error}); type the command in full.")
+        return None
+
+    async def _on_action(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()  # sent when this listener returns (process_before_response)
+        response_url = body.get("response_url")
+        try:
+            request = decode_action(body["actions"][0])
+        except BadAction as exc:
+            log.warning("Slack: ignored a click: %s", exc)
+            await self._send_to_response_url(
+                response_url, _reply_message(Reply.error("That button no longer works."))
+            )
+            return
+        user = body.get("user") or {}
+        actor = await self.roles.actor(
+            user.get("id", ""), user.get("username") or user.get("name") or ""
+        )
+        team = (body.get("team") or {}).get("id") or user.get("team_id") or ""
+        channel = ChannelRef("slack", team, (body.get("channel") or {}).get("id") or "")
+        inv = Invocation(request.command, request.args, actor, channel)
+
+        clicked_private = bool((body.get("container") or {}).get("is_ephemeral"))
+
+        async def send(reply: Reply) -> None:
+            message = _action_message(reply, request.kind, clicked_private)
+            await self._send_to_response_url(response_url, message)
+
+        reply = await self._handle(inv, send)
+        if reply is not None:
+            await send(reply)
+
+    async def _on_form_submission(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        try:
+            context, spec, args = read_submission(body["view"])
+        except (KeyError, ValueError) as exc:
+            log.warning("Slack: unreadable form submission: %s", exc)
+            await ack()
+            return
+        user = body.get("user") or {}
+        actor = await self.roles.actor(
+            user.get("id", ""), user.get("username") or user.get("name") or ""
+        )
+        inv = Invocation(
+            spec.name, args, actor, ChannelRef("slack", context.team_id, context.channel_id)
+        )
+
+        async def late(reply: Reply) -> None:
+            await self._send_to_response_url(context.response_url, _reply_message(reply))
+
+        reply = await self._handle(inv, late)
+        if reply is None:
+            await ack()
+            return
+        errors = field_errors(spec, _error_text(reply)) if reply.is_error else None
+        if errors:
+            # The form stays open with the message under the field to fix.
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        await late(reply)
+
+    # -----------------------------------------------------------------------------------------
+    # Running the core
+    # -----------------------------------------------------------------------------------------
+
+    async def _handle(
+        self, inv: Invocation, late: Callable[[Reply], Awaitable[None]]
+    ) -> Reply | None:
+        """The core's reply if it comes within the ack budget; else None, and `late` gets it."""
+        work = asyncio.ensure_future(asyncio.to_thread(self._call_core, inv))
+        done, _ = await asyncio.wait({work}, timeout=self.ack_budget)
+        if work in done:
+            return work.result()
+        follow_up = asyncio.create_task(self._follow_up(work, late))
+        self._follow_ups.add(follow_up)
+        follow_up.add_done_callback(self._follow_ups.discard)
+        return None
+
+    async def _follow_up(
+        self, work: asyncio.Future[Reply], late: Callable[[Reply], Awaitable[None]]
+    ) -> None:
+        try:
+            await late(await work)
+        except Exception:
+            log.exception("Slack: could not deliver a late reply")
+
+    def _call_core(self, inv: Invocation) -> Reply:
+        try:
+            return self.core.handle(inv)
+        except Exception:
+            # A bug in the core must not leave the user with Slack's "dispatch_failed".
+            log.exception("core failed on %s", inv.command)
+            return Reply.error(INTERNAL_ERROR)
+
+    async def _send_to_response_url(self, url: str | None, message: dict[str, Any]) -> None:
+        if not url:
+            log.warning("Slack: a reply had no response_url to go to")
+            return
+        response = await AsyncWebhookClient(
+            url, proxy=self.client.proxy, ssl=self.client.ssl
+        ).send_dict(message)
+        if response.status_code != 200:
+            log.warning("Slack: response_url answered %s: %s", response.status_code, response.body)
+
+
+async def run_slack(core: Core, settings: Settings) -> None:
+    """Run the Slack adapter until cancelled (the composition root's entry point)."""
+    adapter = SlackAdapter(core, settings)
+    await adapter.start()
+    try:
+        await asyncio.Event().wait()  # until the surrounding task is cancelled
+    finally:
+        await adapter.stop()
+
+
+# ---------------------------------------------------------------------------------------------
+# Replies as Slack messages
+# ---------------------------------------------------------------------------------------------
+
+
+def _is_private(reply: Reply) -> bool:
+    return reply.ephemeral or reply.is_error
+
+
+def _reply_message(reply: Reply) -> dict[str, Any]:
+    """A message for a response_url: errors and ephemeral replies are seen by the asker only."""
+    response_type = "ephemeral" if _is_private(reply) else "in_channel"
+    return {**render_reply(reply), "response_type": response_type}
+
+
+def _ack_message(reply: Reply) -> dict[str, Any]:
+    message = _reply_message(reply)
+    return {
+        "text": message["text"],
+        "blocks": message["blocks"],
+        "response_type": message["response_type"],
+    }
+
+
+def _action_message(reply: Reply, kind: ActionKind, clicked_private: bool) -> dict[str, Any]:
+    """Answer a click. A pick or a page replaces the message clicked on, unless that would show
+    a private answer to the whole channel; spoilers, follow-ups and errors arrive as a new
+    message only the clicker sees."""
+    if kind.replaces_original and not reply.is_error and (clicked_private or not reply.ephemeral):
+        return {**render_reply(reply), "replace_original": True}
+    return {**render_reply(reply), "response_type": "ephemeral", "replace_original": False}
+
+
+def _error_text(reply: Reply) -> str:
+    return " ".join(b.text for b in reply.blocks if isinstance(b, ErrorNotice))
+
+
+async def _health(_request: web.Request) -> web.Response:
+    return web.Response(text="ok")
+
+
+def _api_base(url: str | None) -> str:
+    # slack-sdk joins method names onto the base, so the trailing slash is required.
+    base = url or AsyncWebClient.BASE_URL
+    return base if base.endswith("/") else base + "/"

@@ -1,0 +1,337 @@
+"""The core's `Reply` as a Slack message: fallback text plus Block Kit. Pure functions.
+
+The core owns the content, this module owns the markup. Every block type of `bot.types` has a
+renderer; a type without one raises `UnrenderableBlock` instead of vanishing from the answer.
+All text that came from users or the core is escaped (see `markup`), so a `<!channel>` typed
+into a review headline arrives as `&lt;!channel&gt;` and pings nobody.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from adapters.slack.actions import OPTION_VALUE_MAX, ActionKind, action_id, encode_value
+from adapters.slack.markup import (
+    SECTION_TEXT_MAX,
+    escape,
+    escaped_chunks,
+    mrkdwn,
+    plain,
+    safe_url,
+    slack_date,
+    stars,
+    truncate,
+)
+from bot.types import (
+    Block,
+    Choices,
+    ErrorNotice,
+    FilmCard,
+    Notice,
+    PageInfo,
+    Reply,
+    ReviewCard,
+    ShowtimeItem,
+    ShowtimeList,
+    Table,
+    Text,
+)
+
+MESSAGE_BLOCKS_MAX = 50  # Block Kit: blocks in one message
+FALLBACK_TEXT_MAX = 300  # the notification / screen-reader text; a summary, not the content
+BUTTONS_MAX = 5  # more choices than this become a select menu
+ACTIONS_ELEMENTS_MAX = 25  # Block Kit: elements in one actions block
+SELECT_OPTIONS_MAX = 100  # Block Kit: options in one static_select
+TABLE_CELL_MAX = 32
+
+JsonBlock = dict[str, Any]
+
+
+class UnrenderableBlock(TypeError):
+    """The core sent a block type this adapter has no markup for."""
+
+
+def render_reply(reply: Reply) -> dict[str, Any]:
+    """`{"text": fallback, "blocks": [...]}`, ready for ack, respond or chat.postMessage."""
+    body: list[JsonBlock] = []
+    for i, block in enumerate(reply.blocks):
+        if i and isinstance(block, FilmCard | ReviewCard) and _is_card(reply.blocks[i - 1]):
+            body.append({"type": "divider"})
+        body.extend(render_block(block))
+    tail = render_paging(reply.page) if reply.page else []
+    return {"text": fallback_text(reply), "blocks": _fit(body, tail)}
+
+
+def render_block(block: Block) -> list[JsonBlock]:
+    renderer = _RENDERERS.get(type(block))
+    if renderer is None:
+        raise UnrenderableBlock(f"no Slack markup for {type(block).__name__}")
+    return renderer(block)
+
+
+def fallback_text(reply: Reply) -> str:
+    """A one-line summary for notifications and clients without Block Kit (never spoilers)."""
+    parts = [_summary(b) for b in reply.blocks]
+    return truncate(escape(" · ".join(p for p in parts if p)), FALLBACK_TEXT_MAX) or "Marquee"
+
+
+def _summary(block: Block) -> str:
+    match block:
+        case Text(text) | Notice(text) | ErrorNotice(text):
+            return text.splitlines()[0] if text.strip() else ""
+        case FilmCard():
+            return block.label
+        case ReviewCard():
+            return f"{block.headline} ({block.film_title})"
+        case ShowtimeList(heading=heading) | Table(heading=heading):
+            return heading
+        case Choices(prompt=prompt):
+            return prompt
+    raise UnrenderableBlock(f"no Slack markup for {type(block).__name__}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Blocks
+# ---------------------------------------------------------------------------------------------
+
+
+def render_text(block: Text) -> list[JsonBlock]:
+    return [_section(chunk) for chunk in escaped_chunks(block.text)]
+
+
+def render_notice(block: Notice) -> list[JsonBlock]:
+    return [_section(":white_check_mark: " + c) for c in escaped_chunks(block.text, 2900)]
+
+
+def render_error(block: ErrorNotice) -> list[JsonBlock]:
+    return [_section(":warning: " + c) for c in escaped_chunks(block.text, 2900)]
+
+
+def render_film(card: FilmCard) -> list[JsonBlock]:
+    lines = [f"*{escape(card.label)}*"]
+    names = []
+    if card.original_title and card.original_title != card.title:
+        names.append(f"Original title: _{escape(card.original_title)}_")
+    if card.alternative_titles:
+        names.append("Also known as: " + escape(", ".join(card.alternative_titles[:5])))
+    if names:
+        lines.append(" · ".join(names))
+    facts = []
+    if card.directors:
+        facts.append("Directed by " + escape(", ".join(card.directors)))
+    if card.runtime_minutes:
+        facts.append(_runtime(card.runtime_minutes))
+    for values in (card.genres, card.countries, card.languages):
+        if values:
+            facts.append(escape(", ".join(values)))
+    if facts:
+        lines.append(" · ".join(facts))
+    if card.cast:
+        more = " and others" if len(card.cast) > 6 else ""
+        lines.append("With " + escape(", ".join(card.cast[:6])) + more)
+    if card.community_rating is not None:
+        lines.append(
+            f"{stars(card.community_rating)} {card.community_rating:.1f} from "
+            f"{_plural(card.rating_count, 'rating')} · {_plural(card.review_count, 'review')}"
+        )
+    elif card.review_count:
+        lines.append(_plural(card.review_count, "review"))
+    if card.next_showtime:
+        lines.append("Next screening: " + _showtime_line(card.next_showtime))
+    blocks = [_section(truncate("\n".join(lines), SECTION_TEXT_MAX))]
+    if card.synopsis:
+        blocks.extend(_section(c) for c in escaped_chunks(card.synopsis))
+    blocks.append(_context(f"Film #{card.film_id}"))
+    if card.review_count:
+        reviews = _button(
+            "Reviews",
+            action_id(ActionKind.OPEN, f"reviews.{card.film_id}"),
+            encode_value("review", {"title": f"#{card.film_id}"}),
+        )
+        blocks.append({"type": "actions", "elements": [reviews]})
+    return blocks
+
+
+def render_review(card: ReviewCard) -> list[JsonBlock]:
+    film = escape(f"{card.film_title} ({card.film_year})" if card.film_year else card.film_title)
+    head = (
+        f"*{escape(card.headline)}*\n"
+        f"{stars(card.rating)} {card.rating:g}/5 · _{film}_ · by {escape(card.author)}"
+    )
+    blocks = [_section(truncate(head, SECTION_TEXT_MAX))]
+    if card.spoiler and not card.spoiler_revealed:
+        reveal = _button(
+            "Show spoilers",
+            action_id(ActionKind.SPOILER, card.review_id),
+            encode_value("review", {"title": f"#{card.film_id}", "spoilers": True}),
+        )
+        hidden = ":see_no_evil: _This review reveals the plot; its text is hidden._"
+        blocks.append({**_section(hidden), "accessory": reveal})
+    else:
+        if card.spoiler:
+            blocks.append(_context(":warning: Spoilers below"))
+        blocks.extend(_section(c) for c in escaped_chunks(card.body))
+    published = slack_date(card.published_at, card.published_at.strftime("%Y-%m-%d %H:%M UTC"))
+    edited = f" · edited (v{card.version})" if card.version > 1 else ""
+    blocks.append(_context(f"Review #{card.review_id} · {published}{edited}"))
+    return blocks
+
+
+def render_showtimes(block: ShowtimeList) -> list[JsonBlock]:
+    lines = [f"*{escape(block.heading)}*"]
+    if not block.items:
+        lines.append("_No screenings._")
+    lines.extend("• " + _showtime_line(item) for item in block.items)
+    return [_section(text) for text in _pack(lines)]
+
+
+def render_choices(block: Choices) -> list[JsonBlock]:
+    blocks = [_section(truncate(escape(block.prompt), SECTION_TEXT_MAX))]
+    values = [encode_value(o.command, o.args) for o in block.options]
+    if len(block.options) > BUTTONS_MAX and all(len(v) <= OPTION_VALUE_MAX for v in values):
+        for start in range(0, len(values), SELECT_OPTIONS_MAX):
+            options = [
+                {
+                    "text": plain(o.label),
+                    "value": v,
+                    **({"description": plain(o.description)} if o.description else {}),
+                }
+                for o, v in zip(
+                    block.options[start : start + SELECT_OPTIONS_MAX],
+                    values[start : start + SELECT_OPTIONS_MAX],
+                    strict=True,
+                )
+            ]
+            select = {
+                "type": "static_select",
+                "action_id": action_id(ActionKind.PICK, f"select.{start}"),
+                "placeholder": plain("Choose…"),
+                "options": options,
+            }
+            blocks.append({"type": "actions", "elements": [select]})
+        return blocks
+    buttons = [
+        _button(o.label, action_id(ActionKind.PICK, i), v)
+        for i, (o, v) in enumerate(zip(block.options, values, strict=True))
+    ]
+    for start in range(0, len(buttons), ACTIONS_ELEMENTS_MAX):
+        blocks.append(
+            {"type": "actions", "elements": buttons[start : start + ACTIONS_ELEMENTS_MAX]}
+        )
+    described = [
+        f"*{escape(o.label)}*: {escape(o.description)}" for o in block.options if o.description
+    ]
+    blocks.extend(_context(text) for text in _pack(described, limit=2000))
+    return blocks
+
+
+def render_table(block: Table) -> list[JsonBlock]:
+    heading = _section(f"*{escape(block.heading)}*")
+    if not block.rows:
+        return [heading, _context("Nothing to show.")]
+    rows = [tuple(truncate(c, TABLE_CELL_MAX) for c in block.columns)]
+    rows += [tuple(truncate(str(c), TABLE_CELL_MAX) for c in row) for row in block.rows]
+    widths = [max(len(r[i]) if i < len(r) else 0 for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)).rstrip() for r in rows]
+    fence = "```"
+    packed = _pack([escape(line) for line in lines], limit=SECTION_TEXT_MAX - 2 * len(fence) - 2)
+    return [heading, *(_section(f"{fence}\n{text}\n{fence}") for text in packed)]
+
+
+def render_paging(page: PageInfo) -> list[JsonBlock]:
+    if page.page_count <= 1:
+        return []
+    buttons = []
+    if page.page > 1:
+        prev = encode_value(page.command, page.args_for(page.page - 1))
+        buttons.append(_button("Previous", action_id(ActionKind.PAGE, "previous"), prev))
+    if page.page < page.page_count:
+        nxt = encode_value(page.command, page.args_for(page.page + 1))
+        buttons.append(_button("Next", action_id(ActionKind.PAGE, "next"), nxt))
+    blocks: list[JsonBlock] = [_context(f"Page {page.page} of {page.page_count}")]
+    if buttons:
+        blocks.append({"type": "actions", "elements": buttons})
+    return blocks
+
+
+_RENDERERS: dict[type, Callable[[Any], list[JsonBlock]]] = {
+    Text: render_text,
+    Notice: render_notice,
+    ErrorNotice: render_error,
+    FilmCard: render_film,
+    ReviewCard: render_review,
+    ShowtimeList: render_showtimes,
+    Choices: render_choices,
+    Table: render_table,
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def _showtime_line(item: ShowtimeItem) -> str:
+    film = escape(f"{item.film_title} ({item.film_year})" if item.film_year else item.film_title)
+    when = slack_date(item.starts_at, f"{item.local_time} ({item.timezone})")
+    place = escape(", ".join(p for p in (item.cinema, item.city) if p))
+    line = f"{when} · *{film}* · {place}"
+    if item.cancelled:
+        line = f"~{line}~ *cancelled*"
+    extra = [f"{escape(item.local_time)} local time"]
+    extra += [escape(x) for x in (item.event, item.format) if x]
+    url = safe_url(item.ticket_url)
+    if url and not item.cancelled:
+        extra.append(f"<{url}|Tickets>")
+    if item.demo:
+        extra.append("_demo listing_")
+    extra.append(f"#{item.showtime_id}")
+    return f"{line}\n      " + " · ".join(extra)
+
+
+def _pack(lines: Iterable[str], limit: int = SECTION_TEXT_MAX) -> Iterator[str]:
+    """Join lines into texts of at most `limit` characters (fewer blocks, same content)."""
+    current = ""
+    for line in lines:
+        line = truncate(line, limit)
+        if current and len(current) + 1 + len(line) > limit:
+            yield current
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    if current:
+        yield current
+
+
+def _fit(body: list[JsonBlock], tail: list[JsonBlock]) -> list[JsonBlock]:
+    """Keep a message within Slack's 50 blocks; the paging controls always survive."""
+    if len(body) + len(tail) <= MESSAGE_BLOCKS_MAX:
+        return body + tail
+    keep = MESSAGE_BLOCKS_MAX - len(tail) - 1
+    note = _context(f"_{len(body) - keep} more blocks not shown; narrow the request._")
+    return body[:keep] + [note] + tail
+
+
+def _section(text: str) -> JsonBlock:
+    return {"type": "section", "text": mrkdwn(text)}
+
+
+def _context(text: str) -> JsonBlock:
+    return {"type": "context", "elements": [mrkdwn(truncate(text, SECTION_TEXT_MAX))]}
+
+
+def _button(label: str, action: str, value: str) -> JsonBlock:
+    return {"type": "button", "text": plain(label), "action_id": action, "value": value}
+
+
+def _is_card(block: Block) -> bool:
+    return isinstance(block, FilmCard | ReviewCard)
+
+
+def _runtime(minutes: int) -> str:
+    hours, mins = divmod(minutes, 60)
+    return f"{hours} h {mins:02d} min" if hours else f"{mins} min"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"

@@ -1,0 +1,115 @@
+"""Who is asking, from Slack's facts: workspace admins and owners, configured users and groups.
+
+The adapter only maps facts to a `Role`; what each role may do is the core's business.
+
+- workspace admin or owner (users.info `is_admin` / `is_owner`) → ADMIN
+- listed in SLACK_MOD_USER_IDS, or a member of a group in SLACK_MOD_USERGROUP_IDS → MODERATOR
+- anyone else → MEMBER
+
+Slack lookups are cached for a short while: a request must be answered within 3 seconds, and a
+person's standing rarely changes from one minute to the next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.types import Actor, Role
+
+log = logging.getLogger(__name__)
+
+CACHE_SECONDS = 60.0
+# A lookup must not eat Slack's 3-second window: past this, the user counts as what the
+# configured lists alone say (never more), and the answer is not cached.
+LOOKUP_TIMEOUT_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class SlackUser:
+    display_name: str | None
+    is_admin: bool
+
+
+class RoleResolver:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        mod_user_ids: Iterable[str] = (),
+        mod_usergroup_ids: Iterable[str] = (),
+        cache_seconds: float = CACHE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        lookup_timeout: float = LOOKUP_TIMEOUT_SECONDS,
+    ) -> None:
+        self._client = client
+        self._mod_users = frozenset(mod_user_ids)
+        self._mod_groups = tuple(sorted(mod_usergroup_ids))
+        self._ttl = cache_seconds
+        self._clock = clock
+        self._timeout = lookup_timeout
+        self._users: dict[str, tuple[float, SlackUser]] = {}
+        self._groups: tuple[float, frozenset[str]] | None = None
+        self._groups_lock = asyncio.Lock()
+
+    async def actor(self, user_id: str, fallback_name: str) -> Actor:
+        """The `Actor` for a Slack user, with their role and a readable name."""
+        user = await self._user(user_id)
+        if user.is_admin:
+            role = Role.ADMIN
+        elif user_id in self._mod_users or user_id in await self._group_members():
+            role = Role.MODERATOR
+        else:
+            role = Role.MEMBER
+        return Actor("slack", user_id, user.display_name or fallback_name or user_id, role)
+
+    async def _user(self, user_id: str) -> SlackUser:
+        cached = self._users.get(user_id)
+        if cached and self._clock() - cached[0] < self._ttl:
+            return cached[1]
+        try:
+            response = await asyncio.wait_for(self._client.users_info(user=user_id), self._timeout)
+            data: dict[str, Any] = response.get("user") or {}
+        except TimeoutError:
+            log.warning("users.info timed out for %s; not treated as an admin", user_id)
+            return SlackUser(None, False)
+        except SlackApiError as exc:
+            # Missing `users:read` or a deleted user: nobody becomes admin by accident.
+            log.warning("users.info failed for %s: %s", user_id, exc.response.get("error"))
+            data = {}
+        profile = data.get("profile") or {}
+        name = profile.get("display_name") or profile.get("real_name") or data.get("name")
+        user = SlackUser(name or None, bool(data.get("is_admin") or data.get("is_owner")))
+        self._users[user_id] = (self._clock(), user)
+        return user
+
+    async def _group_members(self) -> frozenset[str]:
+        if not self._mod_groups:
+            return frozenset()
+        # One refresh at a time: a burst of requests shares one round of lookups.
+        async with self._groups_lock:
+            if self._groups and self._clock() - self._groups[0] < self._ttl:
+                return self._groups[1]
+            members: set[str] = set()
+            for group in self._mod_groups:
+                try:
+                    response = await asyncio.wait_for(
+                        self._client.usergroups_users_list(usergroup=group), self._timeout
+                    )
+                    members.update(response.get("users") or ())
+                except TimeoutError:
+                    # Keep the last known members rather than demote everyone for a slow call.
+                    log.warning("usergroups.users.list timed out for %s", group)
+                    return self._groups[1] if self._groups else frozenset()
+                except SlackApiError as exc:
+                    log.warning(
+                        "usergroups.users.list failed for %s: %s", group, exc.response.get("error")
+                    )
+            self._groups = (self._clock(), frozenset(members))
+            return self._groups[1]

@@ -1,0 +1,758 @@
+"""A small fake of Discord — REST API and gateway websocket — for driving the real discord.py.
+
+It serves on 127.0.0.1 (a free port) what a bot that answers interactions uses:
+
+* REST under `/api/v10`: the gateway address, the bot user, the application, bulk command
+  registration, interaction callbacks, interaction webhooks (the original response and
+  follow-ups) and channel messages. Every request is recorded; a test waits for the one it
+  expects with `wait_for` (an asyncio condition, never a sleep). Unknown routes answer 404 and
+  are recorded too, so a call the fake does not model shows up in a failing test.
+* The gateway: HELLO, heartbeat ACKs, IDENTIFY → READY and one GUILD_CREATE per server, RESUME
+  → RESUMED; the test then injects INTERACTION_CREATE dispatches built by the helpers below
+  (slash commands, autocomplete, clicks, selects, form submits) from the same payload shapes
+  Discord sends.
+
+It keeps the messages the bot creates so a test can click a button on the message the bot
+actually sent, and it works out who a message would have pinged from its content and
+`allowed_mentions`, as Discord does. Replies carry exactly `Content-Type: application/json`:
+discord.py decodes JSON only then.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+API_PREFIX = "/api/v10"
+APP_ID = "900000000000000001"
+BOT_ID = APP_ID  # a bot user's id is its application's id
+GUILD_ID = "910000000000000001"
+CHANNEL_ID = "920000000000000001"
+GONE_CHANNEL_ID = "920000000000000404"  # the bot was removed from it: 403 Missing Access
+MOD_ROLE_ID = "930000000000000001"
+UNCACHED_ROLE_ID = "930000000000000099"  # a role the GUILD_CREATE does not list
+
+# Permission bits (https://discord.com/developers/docs/topics/permissions).
+ADMINISTRATOR = 1 << 3
+MANAGE_GUILD = 1 << 5
+VIEW_CHANNEL = 1 << 10
+SEND_MESSAGES = 1 << 11
+MEMBER_PERMISSIONS = VIEW_CHANNEL | SEND_MESSAGES
+
+EPHEMERAL = 1 << 6
+LOADING = 1 << 7
+
+# Interaction and callback types.
+APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5
+CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, DEFERRED_UPDATE, UPDATE_MESSAGE = 4, 5, 6, 7
+AUTOCOMPLETE_RESULT, MODAL = 8, 9
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+@dataclass(frozen=True)
+class FakeUser:
+    id: str
+    name: str
+    permissions: int = MEMBER_PERMISSIONS
+    roles: tuple[str, ...] = ()
+
+    def user_object(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "username": self.name.lower().replace(" ", "_"),
+            "global_name": self.name,
+            "discriminator": "0",
+            "avatar": None,
+            "public_flags": 0,
+        }
+
+
+MEMBER = FakeUser("940000000000000001", "Mia Member")
+MODERATOR = FakeUser("940000000000000002", "Max Moderator", roles=(MOD_ROLE_ID,))
+MANAGER = FakeUser("940000000000000003", "Meg Manager", MEMBER_PERMISSIONS | MANAGE_GUILD)
+ADMIN = FakeUser("940000000000000004", "Ada Admin", MEMBER_PERMISSIONS | ADMINISTRATOR)
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str  # without the /api/v10 prefix
+    query: dict[str, str]
+    body: Any
+    status: int = 200
+    response: Any = None
+    # time.perf_counter() when the request arrived: benchmarks time round trips with it.
+    received_at: float = field(default_factory=time.perf_counter)
+
+
+@dataclass
+class Interaction:
+    """An interaction the test injected: wait for its answer with `FakeDiscord.callback`."""
+
+    id: str
+    token: str
+    payload: dict[str, Any]
+
+
+@dataclass
+class _Script:
+    """Scripted failures for a path: the next `times` requests answer 429."""
+
+    pattern: re.Pattern[str]
+    times: int
+    retry_after: float
+
+
+@dataclass
+class FakeDiscord:
+    token: str = "fake-token"
+    guild_ids: tuple[str, ...] = (GUILD_ID,)
+    requests: list[Recorded] = field(default_factory=list)
+    messages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    identify: dict[str, Any] | None = None
+    gateway_query: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._ids = itertools.count(950000000000000001)
+        self._seq = itertools.count(1)
+        self._changed = asyncio.Condition()
+        self._sockets: list[web.WebSocketResponse] = []
+        self._original: dict[str, str] = {}  # interaction token → message id of its response
+        self._interactions: dict[str, dict[str, Any]] = {}  # id → payload
+        self._answered: set[str] = set()
+        self._scripts: list[_Script] = []
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # -- lifetime ------------------------------------------------------------------------------
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}{API_PREFIX}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", API_PREFIX + "/{path:.*}", self._rest)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+
+    async def close(self) -> None:
+        for ws in list(self._sockets):
+            await ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def __aenter__(self) -> FakeDiscord:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- waiting for what the bot did ------------------------------------------------------------
+
+    async def _record(self, rec: Recorded) -> None:
+        async with self._changed:
+            self.requests.append(rec)
+            self._changed.notify_all()
+
+    async def wait_for(
+        self, predicate: Callable[[Recorded], bool], timeout: float = 10.0
+    ) -> Recorded:
+        """The first recorded request matching `predicate`, waiting for it if need be."""
+
+        async def find() -> Recorded:
+            async with self._changed:
+                while True:
+                    for rec in self.requests:
+                        if predicate(rec):
+                            return rec
+                    await self._changed.wait()
+
+        return await asyncio.wait_for(find(), timeout)
+
+    async def callback(self, interaction: Interaction, timeout: float = 10.0) -> Recorded:
+        """The bot's answer to `interaction` (POST /interactions/{id}/{token}/callback)."""
+        path = f"/interactions/{interaction.id}/{interaction.token}/callback"
+        return await self.wait_for(lambda r: r.method == "POST" and r.path == path, timeout)
+
+    async def webhook(
+        self, interaction: Interaction, method: str, *, suffix: str = "", timeout: float = 10.0
+    ) -> Recorded:
+        """A request on the interaction's webhook: follow-ups and the original response."""
+        path = f"/webhooks/{APP_ID}/{interaction.token}{suffix}"
+        return await self.wait_for(lambda r: r.method == method and r.path == path, timeout)
+
+    async def command_sync(self, timeout: float = 10.0) -> Recorded:
+        pattern = re.compile(rf"/applications/{APP_ID}(/guilds/\d+)?/commands")
+        return await self.wait_for(
+            lambda r: r.method == "PUT" and bool(pattern.fullmatch(r.path)), timeout
+        )
+
+    async def identified(self, timeout: float = 10.0) -> None:
+        """Wait until a gateway session has identified and received READY."""
+
+        async def ready() -> None:
+            async with self._changed:
+                await self._changed.wait_for(lambda: bool(self._sockets))
+
+        await asyncio.wait_for(ready(), timeout)
+
+    async def disconnected(self, timeout: float = 10.0) -> None:
+        """Wait until no gateway session is open (the bot closed its websocket)."""
+
+        async def closed() -> None:
+            async with self._changed:
+                await self._changed.wait_for(lambda: not self._sockets)
+
+        await asyncio.wait_for(closed(), timeout)
+
+    def unexpected(self) -> list[Recorded]:
+        """Requests to routes this fake does not model (a test should expect none)."""
+        return [r for r in self.requests if r.status == 404 and r.response == _UNKNOWN_ROUTE]
+
+    def rate_limit(self, path_pattern: str, *, times: int = 1, retry_after: float = 0.01) -> None:
+        """Answer the next `times` requests whose path matches with 429 Too Many Requests."""
+        self._scripts.append(_Script(re.compile(path_pattern), times, retry_after))
+
+    # -- injecting interactions ------------------------------------------------------------------
+
+    def _new_id(self) -> str:
+        return str(next(self._ids))
+
+    def interaction_payload(
+        self,
+        kind: int,
+        data: dict[str, Any],
+        user: FakeUser,
+        *,
+        guild_id: str | None = GUILD_ID,
+        channel_id: str = CHANNEL_ID,
+        message: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        interaction_id = self._new_id()
+        payload: dict[str, Any] = {
+            "id": interaction_id,
+            "application_id": APP_ID,
+            "type": kind,
+            "data": data,
+            "token": f"token-{interaction_id}",
+            "version": 1,
+            "locale": "en-GB",
+            "entitlements": [],
+            "attachment_size_limit": 10 * 1024 * 1024,
+            "app_permissions": str(MEMBER_PERMISSIONS | (1 << 14)),
+            "channel_id": channel_id,
+        }
+        if guild_id is not None:
+            payload |= {
+                "guild_id": guild_id,
+                "guild": {"id": guild_id, "locale": "en-US", "features": []},
+                "guild_locale": "en-US",
+                "context": 0,
+                "authorizing_integration_owners": {"0": guild_id},
+                "channel": {
+                    "id": channel_id,
+                    "type": 0,
+                    "guild_id": guild_id,
+                    "name": "films",
+                    "position": 0,
+                    "permission_overwrites": [],
+                    "nsfw": False,
+                    "parent_id": None,
+                    "flags": 0,
+                },
+                "member": {
+                    "user": user.user_object(),
+                    "roles": list(user.roles),
+                    "permissions": str(user.permissions),
+                    "joined_at": "2024-01-01T00:00:00+00:00",
+                    "deaf": False,
+                    "mute": False,
+                    "flags": 0,
+                    "nick": None,
+                    "avatar": None,
+                    "pending": False,
+                },
+            }
+        else:
+            payload |= {
+                "context": 1,
+                "authorizing_integration_owners": {"0": GUILD_ID},
+                "channel": {"id": channel_id, "type": 1, "recipients": [user.user_object()]},
+                "user": user.user_object(),
+            }
+        if message is not None:
+            payload["message"] = message
+        return payload
+
+    async def send_interaction(self, payload: dict[str, Any]) -> Interaction:
+        self._interactions[payload["id"]] = payload
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return Interaction(payload["id"], payload["token"], payload)
+
+    async def slash(
+        self, name: str, options: Mapping[str, Any], user: FakeUser = MEMBER, **where: Any
+    ) -> Interaction:
+        data = {
+            "id": self._new_id(),
+            "name": name,
+            "type": 1,
+            "options": [_option(k, v) for k, v in options.items()],
+        }
+        return await self.send_interaction(
+            self.interaction_payload(APPLICATION_COMMAND, data, user, **where)
+        )
+
+    async def autocomplete(
+        self, name: str, options: Mapping[str, Any], focused: str, user: FakeUser = MEMBER
+    ) -> Interaction:
+        opts = [
+            _option(k, v) | ({"focused": True} if k == focused else {}) for k, v in options.items()
+        ]
+        data = {"id": self._new_id(), "name": name, "type": 1, "options": opts}
+        return await self.send_interaction(self.interaction_payload(AUTOCOMPLETE, data, user))
+
+    async def click(
+        self, message: dict[str, Any], custom_id: str, user: FakeUser = MEMBER
+    ) -> Interaction:
+        data = {"custom_id": custom_id, "component_type": 2}
+        payload = self.interaction_payload(MESSAGE_COMPONENT, data, user, message=message)
+        return await self.send_interaction(payload)
+
+    async def choose(
+        self, message: dict[str, Any], custom_id: str, value: str, user: FakeUser = MEMBER
+    ) -> Interaction:
+        data = {"custom_id": custom_id, "component_type": 3, "values": [value]}
+        payload = self.interaction_payload(MESSAGE_COMPONENT, data, user, message=message)
+        return await self.send_interaction(payload)
+
+    async def submit_form(
+        self, custom_id: str, values: Mapping[str, str], user: FakeUser = MEMBER
+    ) -> Interaction:
+        rows = [
+            {"type": 1, "components": [{"type": 4, "custom_id": k, "value": v}]}
+            for k, v in values.items()
+        ]
+        data = {"custom_id": custom_id, "components": rows}
+        return await self.send_interaction(self.interaction_payload(MODAL_SUBMIT, data, user))
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        if not self._sockets:
+            raise RuntimeError("no gateway session to dispatch to")
+        for ws in list(self._sockets):
+            await ws.send_str(json.dumps({"op": 0, "t": event, "s": next(self._seq), "d": data}))
+
+    # -- the gateway ------------------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.gateway_query = dict(request.query)
+        await ws.send_json({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
+        try:
+            async for msg in ws:
+                if msg.type is not WSMsgType.TEXT:
+                    continue
+                frame = json.loads(msg.data)
+                op = frame.get("op")
+                if op == 1:
+                    await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
+                elif op == 2:
+                    self.identify = frame["d"]
+                    if frame["d"].get("token") != self.token:
+                        await ws.close(code=4004, message=b"Authentication failed.")
+                        break
+                    await self._ready(ws, frame["d"])
+                elif op == 6:
+                    await ws.send_json({"op": 0, "t": "RESUMED", "s": next(self._seq), "d": {}})
+                    await self._add_socket(ws)
+        finally:
+            async with self._changed:
+                if ws in self._sockets:
+                    self._sockets.remove(ws)
+                self._changed.notify_all()
+        return ws
+
+    async def _ready(self, ws: web.WebSocketResponse, identify: dict[str, Any]) -> None:
+        shard = identify.get("shard", [0, 1])
+        ready = {
+            "v": 10,
+            "user": _bot_user(),
+            "guilds": [{"id": g, "unavailable": True} for g in self.guild_ids],
+            "session_id": "fake-session",
+            "resume_gateway_url": self.gateway_url,
+            "shard": shard,
+            "application": {"id": APP_ID, "flags": 0},
+            "private_channels": [],
+            "relationships": [],
+        }
+        await ws.send_json({"op": 0, "t": "READY", "s": next(self._seq), "d": ready})
+        for guild_id in self.guild_ids:
+            await ws.send_json(
+                {"op": 0, "t": "GUILD_CREATE", "s": next(self._seq), "d": _guild(guild_id)}
+            )
+        await self._add_socket(ws)
+
+    async def _add_socket(self, ws: web.WebSocketResponse) -> None:
+        async with self._changed:
+            self._sockets.append(ws)
+            self._changed.notify_all()
+
+    # -- REST -----------------------------------------------------------------------------
+
+    async def _rest(self, request: web.Request) -> web.StreamResponse:
+        arrived = time.perf_counter()
+        path = "/" + request.match_info["path"]
+        body: Any = None
+        if request.can_read_body:
+            raw = await request.read()
+            if raw:
+                body = json.loads(raw)
+        rec = Recorded(request.method, path, dict(request.query), body, received_at=arrived)
+        # Interaction callbacks and webhooks are authorised by their token in the path.
+        needs_auth = not path.startswith(("/interactions/", "/webhooks/"))
+        if needs_auth and request.headers.get("Authorization") != f"Bot {self.token}":
+            rec.status, rec.response = 401, {"message": "401: Unauthorized", "code": 0}
+            await self._record(rec)
+            return _json(rec.response, 401)
+        for script in self._scripts:
+            if script.times > 0 and script.pattern.fullmatch(path):
+                script.times -= 1
+                rec.status = 429
+                rec.response = {
+                    "message": "You are being rate limited.",
+                    "retry_after": script.retry_after,
+                    "global": False,
+                }
+                await self._record(rec)
+                # discord.py treats a 429 without `Via` as Cloudflare's ban, as Discord's do.
+                headers = {
+                    "Via": "1.1 google",
+                    "Retry-After": str(script.retry_after),
+                    "X-RateLimit-Limit": "5",
+                    "X-RateLimit-Remaining": "0",
+                    "X-RateLimit-Reset-After": str(script.retry_after),
+                    "X-RateLimit-Bucket": "fake-bucket",
+                    "X-RateLimit-Scope": "user",
+                }
+                return _json(rec.response, 429, headers)
+        status, response = self._route(request.method, path, body)
+        rec.status, rec.response = status, response
+        await self._record(rec)
+        if status == 204:
+            return web.Response(status=204)
+        return _json(response, status)
+
+    def _route(self, method: str, path: str, body: Any) -> tuple[int, Any]:
+        parts = path.strip("/").split("/")
+        match method, parts:
+            case "GET", ["gateway"]:
+                return 200, {"url": self.gateway_url}
+            case "GET", ["gateway", "bot"]:
+                limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
+                return 200, {"url": self.gateway_url, "shards": 1, "session_start_limit": limit}
+            case "GET", ["users", "@me"]:
+                return 200, _bot_user()
+            case "GET", ["oauth2", "applications", "@me"] | ["applications", "@me"]:
+                return 200, _application()
+            case "PUT", ["applications", app, "commands"] | [
+                "applications",
+                app,
+                "guilds",
+                _,
+                "commands",
+            ] if app == APP_ID:
+                return 200, [
+                    {**c, "id": self._new_id(), "application_id": APP_ID, "version": "1"}
+                    for c in body
+                ]
+            case "POST", ["interactions", interaction_id, token, "callback"]:
+                return self._callback(interaction_id, token, body)
+            case "POST", ["webhooks", app, token] if app == APP_ID:
+                message = self._new_message(body, interaction_token=token)
+                return 200, message
+            case "GET", ["webhooks", app, token, "messages", "@original"] if app == APP_ID:
+                return self._original_message(token)
+            case "PATCH", ["webhooks", app, token, "messages", "@original"] if app == APP_ID:
+                return self._edit_original(token, body)
+            case "DELETE", ["webhooks", app, token, "messages", "@original"] if app == APP_ID:
+                message_id = self._original.pop(token, None)
+                if message_id is None or self.messages.pop(message_id, None) is None:
+                    return 404, {"message": "Unknown Message", "code": 10008}
+                return 204, None
+            case "POST", ["channels", channel_id, "messages"]:
+                if channel_id == GONE_CHANNEL_ID:
+                    return 403, {"message": "Missing Access", "code": 50001}
+                return 200, self._new_message(body, channel_id=channel_id)
+        return 404, _UNKNOWN_ROUTE
+
+    def _callback(self, interaction_id: str, token: str, body: Any) -> tuple[int, Any]:
+        interaction = self._interactions.get(interaction_id)
+        if interaction is None or interaction["token"] != token:
+            return 404, {"message": "Unknown interaction", "code": 10062}
+        if interaction_id in self._answered:
+            return 400, {"message": "Interaction has already been acknowledged.", "code": 40060}
+        self._answered.add(interaction_id)
+        kind = body["type"]
+        data = body.get("data") or {}
+        message: dict[str, Any] | None = None
+        if kind == CHANNEL_MESSAGE:
+            message = self._new_message(data, interaction_token=token)
+        elif kind == DEFERRED_CHANNEL_MESSAGE:
+            loading = {**data, "flags": (data.get("flags") or 0) | LOADING, "content": ""}
+            message = self._new_message(loading, interaction_token=token)
+        elif kind in (UPDATE_MESSAGE, DEFERRED_UPDATE):
+            source = interaction.get("message")
+            if source is None:
+                return 400, {"message": "Interaction has no message", "code": 50035}
+            self._original[token] = source["id"]
+            message = self.messages.setdefault(source["id"], source)
+            if kind == UPDATE_MESSAGE:
+                message.update(_message_fields(data))
+        flags = (message or {}).get("flags", 0)
+        answer: dict[str, Any] = {
+            "interaction": {
+                "id": interaction_id,
+                "type": interaction["type"],
+                "activity_instance_id": None,
+                "response_message_id": message["id"] if message else None,
+                "response_message_loading": kind == DEFERRED_CHANNEL_MESSAGE,
+                "response_message_ephemeral": bool(flags & EPHEMERAL),
+            },
+            "resource": {"type": kind, **({"message": message} if message else {})},
+        }
+        return 200, answer
+
+    def _original_message(self, token: str) -> tuple[int, Any]:
+        message_id = self._original.get(token)
+        if message_id is None or message_id not in self.messages:
+            return 404, {"message": "Unknown Message", "code": 10008}
+        return 200, self.messages[message_id]
+
+    def _edit_original(self, token: str, body: Any) -> tuple[int, Any]:
+        status, message = self._original_message(token)
+        if status != 200:
+            return status, message
+        message.update(_message_fields(body))
+        message["flags"] = message.get("flags", 0) & ~LOADING
+        message["edited_timestamp"] = now_iso()
+        return 200, message
+
+    def _new_message(
+        self,
+        body: Mapping[str, Any],
+        *,
+        channel_id: str = CHANNEL_ID,
+        interaction_token: str | None = None,
+    ) -> dict[str, Any]:
+        message_id = self._new_id()
+        message: dict[str, Any] = {
+            "id": message_id,
+            "channel_id": channel_id,
+            "author": _bot_user(),
+            "content": "",
+            "timestamp": now_iso(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "components": [],
+            "pinned": False,
+            "type": 0 if interaction_token is None else 20,
+            "flags": 0,
+        }
+        if interaction_token is not None:
+            message["application_id"] = APP_ID
+            message["webhook_id"] = APP_ID
+        message.update(_message_fields(body))
+        message["flags"] = body.get("flags") or 0
+        message["mention_everyone"] = pings_everyone(body)
+        self.messages[message_id] = message
+        if interaction_token is not None and interaction_token not in self._original:
+            self._original[interaction_token] = message_id
+        return message
+
+
+_UNKNOWN_ROUTE = {"message": "404: Not Found (this fake does not model the route)", "code": 0}
+
+
+def pings_everyone(body: Mapping[str, Any]) -> bool:
+    """Whether Discord would ping @everyone/@here for this message, by its mention rules."""
+    content = body.get("content") or ""
+    if "@everyone" not in content and "@here" not in content:
+        return False
+    allowed = body.get("allowed_mentions")
+    if allowed is None:
+        return True  # without allowed_mentions every mention in the content pings
+    return "everyone" in (allowed.get("parse") or [])
+
+
+def _message_fields(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The message fields a create or edit sets; `null` clears a field, as on Discord."""
+    empty: dict[str, Any] = {"content": "", "embeds": [], "components": []}
+    return {k: empty[k] if body[k] is None else body[k] for k in empty if k in body}
+
+
+def _option(name: str, value: Any) -> dict[str, Any]:
+    if isinstance(value, bool):
+        kind = 5
+    elif isinstance(value, int):
+        kind = 4
+    elif isinstance(value, float):
+        kind = 10
+    else:
+        kind = 3
+    return {"name": name, "type": kind, "value": value}
+
+
+def _json(data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:
+    # Exactly "application/json": aiohttp's json_response would add "; charset=utf-8", and
+    # discord.py then treats the body as text.
+    return web.Response(
+        body=json.dumps(data).encode(),
+        status=status,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+
+
+def _bot_user() -> dict[str, Any]:
+    return {
+        "id": BOT_ID,
+        "username": "Marquee",
+        "global_name": None,
+        "discriminator": "0",
+        "avatar": None,
+        "bot": True,
+        "verified": True,
+        "mfa_enabled": False,
+        "flags": 0,
+        "public_flags": 0,
+        "locale": "en-US",
+    }
+
+
+def _application() -> dict[str, Any]:
+    return {
+        "id": APP_ID,
+        "name": "Marquee",
+        "description": "A film community's bot",
+        "icon": None,
+        "bot_public": True,
+        "bot_require_code_grant": False,
+        "verify_key": "0" * 64,
+        "flags": 0,
+        "owner": {
+            "id": "960000000000000001",
+            "username": "owner",
+            "discriminator": "0",
+            "avatar": None,
+            "public_flags": 0,
+        },
+        "team": None,
+        "summary": "",
+        "rpc_origins": [],
+        "interactions_endpoint_url": None,
+        "redirect_uris": [],
+        "tags": [],
+    }
+
+
+def _guild(guild_id: str) -> dict[str, Any]:
+    role = {
+        "color": 0,
+        "hoist": False,
+        "icon": None,
+        "unicode_emoji": None,
+        "managed": False,
+        "mentionable": False,
+        "flags": 0,
+    }
+    return {
+        "id": guild_id,
+        "name": "Cinema Club",
+        "icon": None,
+        "splash": None,
+        "discovery_splash": None,
+        "owner_id": "960000000000000001",
+        "afk_channel_id": None,
+        "afk_timeout": 300,
+        "verification_level": 0,
+        "default_message_notifications": 1,
+        "explicit_content_filter": 0,
+        "features": [],
+        "mfa_level": 0,
+        "application_id": None,
+        "system_channel_id": None,
+        "system_channel_flags": 0,
+        "rules_channel_id": None,
+        "vanity_url_code": None,
+        "description": None,
+        "banner": None,
+        "premium_tier": 0,
+        "preferred_locale": "en-US",
+        "public_updates_channel_id": None,
+        "nsfw_level": 0,
+        "premium_progress_bar_enabled": False,
+        "emojis": [],
+        "stickers": [],
+        "roles": [
+            {
+                **role,
+                "id": guild_id,
+                "name": "@everyone",
+                "position": 0,
+                "permissions": str(MEMBER_PERMISSIONS),
+            },
+            {**role, "id": MOD_ROLE_ID, "name": "Film Mods", "position": 1, "permissions": "0"},
+        ],
+        "joined_at": "2024-01-01T00:00:00+00:00",
+        "large": False,
+        "unavailable": False,
+        "member_count": 4,
+        "voice_states": [],
+        "members": [],
+        "channels": [
+            {
+                "id": CHANNEL_ID,
+                "type": 0,
+                "guild_id": guild_id,
+                "name": "films",
+                "position": 0,
+                "permission_overwrites": [],
+                "nsfw": False,
+                "parent_id": None,
+                "topic": None,
+                "last_message_id": None,
+                "rate_limit_per_user": 0,
+            }
+        ],
+        "threads": [],
+        "presences": [],
+        "stage_instances": [],
+        "guild_scheduled_events": [],
+        "soundboard_sounds": [],
+    }

@@ -1,0 +1,34 @@
+"""Starting the real bot against the fake, and a core that remembers what it was asked."""
+
+from __future__ import annotations
+
+from adapters.discord.client import MarqueeCore, MarqueeDiscord
+from bot.settings import Settings
+from bot.types import Invocation, Reply
+
+
+async def start_bot(core: MarqueeCore, settings: Settings, **options: float) -> MarqueeDiscord:
+    """Log in, sync and connect; return once discord.py says the session is ready.
+
+    `guild_ready_timeout` is how long discord.py waits for further GUILD_CREATEs before READY
+    counts as done: the fake sends them all at once, so a short wait suffices.
+    """
+    bot = MarqueeDiscord(core, settings, guild_ready_timeout=0.05, **options)
+    await bot.start()
+    await bot.wait_ready()
+    return bot
+
+
+class RecordingCore:
+    """The real core, with the invocations it received kept for inspection."""
+
+    def __init__(self, core: MarqueeCore) -> None:
+        self.core = core
+        self.invocations: list[Invocation] = []
+
+    def handle(self, inv: Invocation) -> Reply:
+        self.invocations.append(inv)
+        return self.core.handle(inv)
+
+    def complete_titles(self, text: str, limit: int = 25) -> list[tuple[str, str]]:
+        return self.core.complete_titles(text, limit)

@@ -1,0 +1,304 @@
+"""A small fake of Slack, served by aiohttp on 127.0.0.1, for driving the real slack-bolt.
+
+It answers the Web API methods Marquee uses (under `/api/`), captures what the app POSTs to
+`response_url`s (under `/response/`), and speaks Socket Mode on a websocket (under `/link`):
+`hello` on connect, envelopes pushed by the test, acknowledgements recorded.
+
+Everything the app sends is recorded and can be awaited: `await fake.next_call("views.open")`,
+`await fake.next_response()`, `await fake.ack_for(envelope_id)`. Waits have timeouts; nothing
+here sleeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import WSMsgType, web
+
+WAIT_SECONDS = 10.0
+
+
+@dataclass
+class FakeUser:
+    id: str
+    name: str
+    is_admin: bool = False
+    is_owner: bool = False
+    deleted: bool = False
+
+
+@dataclass
+class Recorded:
+    method: str
+    args: dict[str, Any]
+    token: str | None
+
+
+@dataclass
+class FakeSlack:
+    bot_token: str = "xoxb-fake-bot-token"
+    app_token: str = "xapp-fake-app-token"
+    team_id: str = "T0MARQUEE"
+    bot_user_id: str = "UMARQUEEBOT"
+    users: dict[str, FakeUser] = field(default_factory=dict)
+    usergroups: dict[str, list[str]] = field(default_factory=dict)
+    # chat.postMessage to these channels fails with the given error (channel_not_found, …).
+    channel_errors: dict[str, str] = field(default_factory=dict)
+    # chat.postMessage to these channels answers 429 once, with this Retry-After.
+    rate_limit_once: dict[str, int] = field(default_factory=dict)
+    # views.open fails with this error when set (expired_trigger_id, …).
+    views_open_error: str | None = None
+    # Web API methods that hold their answer until `release_stalled()` (a slow Slack).
+    stalled: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.calls: list[Recorded] = []
+        self.responses: list[dict[str, Any]] = []
+        self.acks: dict[str, dict[str, Any]] = {}
+        self._call_queues: defaultdict[str, asyncio.Queue[Recorded]] = defaultdict(asyncio.Queue)
+        self._response_queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._ack_waiters: defaultdict[str, asyncio.Future[dict[str, Any]]] = defaultdict(
+            lambda: asyncio.get_running_loop().create_future()
+        )
+        self._sockets: list[web.WebSocketResponse] = []
+        self.socket_connected = asyncio.Event()
+        self._ts = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self._unstall = asyncio.Event()
+        self.port = 0
+
+    # -----------------------------------------------------------------------------------------
+    # Lifetime and addresses
+    # -----------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/response/{token}", self._response)
+        app.router.add_get("/link", self._websocket)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = int(self._runner.addresses[0][1])
+
+    def release_stalled(self) -> None:
+        self._unstall.set()
+
+    async def stop(self) -> None:
+        self.release_stalled()
+        for ws in list(self._sockets):
+            await ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"  # the trailing slash matters to slack-sdk
+
+    def response_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/response/{uuid.uuid4().hex}"
+
+    def add_user(
+        self, user_id: str, name: str, *, admin: bool = False, owner: bool = False
+    ) -> None:
+        self.users[user_id] = FakeUser(user_id, name, is_admin=admin, is_owner=owner)
+
+    # -----------------------------------------------------------------------------------------
+    # Waiting for what the app did
+    # -----------------------------------------------------------------------------------------
+
+    async def next_call(self, method: str, timeout: float = WAIT_SECONDS) -> Recorded:
+        return await asyncio.wait_for(self._call_queues[method].get(), timeout)
+
+    async def next_response(self, timeout: float = WAIT_SECONDS) -> dict[str, Any]:
+        """The next message POSTed to any response_url."""
+        return await asyncio.wait_for(self._response_queue.get(), timeout)
+
+    def calls_to(self, method: str) -> list[Recorded]:
+        return [c for c in self.calls if c.method == method]
+
+    # -----------------------------------------------------------------------------------------
+    # Socket Mode
+    # -----------------------------------------------------------------------------------------
+
+    async def deliver(self, kind: str, payload: dict[str, Any]) -> str:
+        """Push an envelope (slash_commands, interactive, events_api) to the connected app."""
+        await asyncio.wait_for(self.socket_connected.wait(), WAIT_SECONDS)
+        envelope_id = uuid.uuid4().hex
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": kind,
+            "payload": payload,
+            "accepts_response_payload": kind != "events_api",
+        }
+        await self._sockets[-1].send_str(json.dumps(envelope))
+        return envelope_id
+
+    async def ack_for(self, envelope_id: str, timeout: float = WAIT_SECONDS) -> dict[str, Any]:
+        return await asyncio.wait_for(asyncio.shield(self._ack_waiters[envelope_id]), timeout)
+
+    async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
+        if request.query.get("ticket") != self._ticket():
+            raise web.HTTPForbidden()
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_str(
+            json.dumps(
+                {
+                    "type": "hello",
+                    "num_connections": len(self._sockets),
+                    "debug_info": {"host": "fake-slack"},
+                    "connection_info": {"app_id": "AFAKE"},
+                }
+            )
+        )
+        self.socket_connected.set()
+        try:
+            async for message in ws:
+                if message.type is not WSMsgType.TEXT:
+                    continue
+                data = json.loads(message.data)
+                envelope_id = data.get("envelope_id")
+                if envelope_id:
+                    self.acks[envelope_id] = data
+                    waiter = self._ack_waiters[envelope_id]
+                    if not waiter.done():
+                        waiter.set_result(data)
+        finally:
+            self._sockets.remove(ws)
+            if not self._sockets:
+                self.socket_connected.clear()
+        return ws
+
+    def _ticket(self) -> str:
+        return "ticket-" + self.app_token[-6:]
+
+    # -----------------------------------------------------------------------------------------
+    # Web API
+    # -----------------------------------------------------------------------------------------
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await _request_args(request)
+        token = _bearer(request) or args.pop("token", None)
+        self._record(Recorded(method, args, token))
+        wanted = self.app_token if method == "apps.connections.open" else self.bot_token
+        if token != wanted:
+            return _error("invalid_auth" if token else "not_authed")
+        handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+        if handler is None:
+            return _error("unknown_method", status=404)
+        if method in self.stalled:
+            await self._unstall.wait()
+        return await handler(args)
+
+    def _record(self, call: Recorded) -> None:
+        self.calls.append(call)
+        self._call_queues[call.method].put_nowait(call)
+
+    async def _m_auth_test(self, args: dict[str, Any]) -> web.Response:
+        return _ok(
+            url="https://marquee-test.slack.com/",
+            team="Marquee Test",
+            user="marquee",
+            team_id=self.team_id,
+            user_id=self.bot_user_id,
+            bot_id="BMARQUEE",
+            is_enterprise_install=False,
+        )
+
+    async def _m_apps_connections_open(self, args: dict[str, Any]) -> web.Response:
+        return _ok(url=f"ws://127.0.0.1:{self.port}/link?ticket={self._ticket()}")
+
+    async def _m_chat_postMessage(self, args: dict[str, Any]) -> web.Response:
+        channel = str(args.get("channel", ""))
+        if channel in self.rate_limit_once:
+            retry_after = self.rate_limit_once.pop(channel)
+            return _error("ratelimited", status=429, headers={"Retry-After": str(retry_after)})
+        if channel in self.channel_errors:
+            return _error(self.channel_errors[channel])
+        if not args.get("text") and not args.get("blocks"):
+            return _error("no_text")
+        ts = f"1700000000.{next(self._ts):06d}"
+        return _ok(channel=channel, ts=ts, message={"text": args.get("text"), "ts": ts})
+
+    async def _m_chat_postEphemeral(self, args: dict[str, Any]) -> web.Response:
+        return _ok(message_ts=f"1700000000.{next(self._ts):06d}")
+
+    async def _m_views_open(self, args: dict[str, Any]) -> web.Response:
+        if self.views_open_error:
+            return _error(self.views_open_error)
+        view = args.get("view")
+        if not args.get("trigger_id") or not isinstance(view, dict):
+            return _error("invalid_arguments")
+        return _ok(
+            view={**view, "id": "V" + uuid.uuid4().hex[:10].upper(), "state": {"values": {}}}
+        )
+
+    async def _m_users_info(self, args: dict[str, Any]) -> web.Response:
+        user = self.users.get(str(args.get("user")))
+        if user is None:
+            return _error("user_not_found")
+        return _ok(
+            user={
+                "id": user.id,
+                "team_id": self.team_id,
+                "name": user.name,
+                "deleted": user.deleted,
+                "is_admin": user.is_admin,
+                "is_owner": user.is_owner,
+                "profile": {"display_name": user.name, "real_name": user.name.title()},
+            }
+        )
+
+    async def _m_usergroups_users_list(self, args: dict[str, Any]) -> web.Response:
+        group = str(args.get("usergroup"))
+        if group not in self.usergroups:
+            return _error("no_such_subteam")
+        return _ok(users=list(self.usergroups[group]))
+
+    # -----------------------------------------------------------------------------------------
+    # response_url
+    # -----------------------------------------------------------------------------------------
+
+    async def _response(self, request: web.Request) -> web.Response:
+        payload = await request.json()
+        payload["_response_token"] = request.match_info["token"]
+        self.responses.append(payload)
+        self._response_queue.put_nowait(payload)
+        return web.Response(text="ok")
+
+
+async def _request_args(request: web.Request) -> dict[str, Any]:
+    args: dict[str, Any] = dict(request.query)
+    if request.method == "POST" and request.can_read_body:
+        if request.content_type == "application/json":
+            args.update(await request.json())
+        else:
+            args.update(dict(parse_qsl(await request.text())))
+    for key in ("blocks", "view"):
+        if isinstance(args.get(key), str):
+            args[key] = json.loads(args[key])
+    return args
+
+
+def _bearer(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    return header.removeprefix("Bearer ").strip() or None
+
+
+def _ok(**fields: Any) -> web.Response:
+    return web.json_response({"ok": True, **fields})
+
+
+def _error(error: str, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response({"ok": False, "error": error}, status=status, headers=headers)
