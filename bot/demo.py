@@ -99,12 +99,14 @@ def load_demo(session: Session, now: datetime) -> int:
                 )
 
     for spec in demo_data.REVIEWS:
-        film = films.get((spec["film"], spec["year"])) if "year" in spec else by_title[spec["film"]]
-        assert film is not None, spec["film"]
+        reviewed: Film | None = (
+            films.get((spec["film"], spec["year"])) if "year" in spec else by_title[spec["film"]]
+        )
+        assert reviewed is not None, spec["film"]
         published = datetime.fromisoformat(spec["published"])
         session.add(
             Review(
-                film=film,
+                film=reviewed,
                 author_name=spec["author"],
                 author_platform="demo",
                 author_user_id="demo",

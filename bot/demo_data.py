@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-FESTIVAL = {
+FESTIVAL: dict[str, Any] = {
     "name": "Hurtigruten Scandinavian Film Festival 2025",
     "starts_on": "2025-07-24",
     "ends_on": "2025-08-13",

@@ -313,8 +313,8 @@ def audit_log(ctx: Context, args: dict[str, ArgValue]) -> Reply:
 def _change_summary(before: dict | None, after: dict | None) -> str:
     if before is None and after is not None:
         return "created: " + _short(after.get("headline") or after.get("title") or "")
-    if after is None:
-        return "removed"
+    if after is None or before is None:
+        return "removed" if after is None else "created"
     changed = [k for k in after if before.get(k) != after.get(k) and k != "version"]
     return "changed " + ", ".join(changed) if changed else "no change"
 

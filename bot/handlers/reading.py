@@ -78,12 +78,30 @@ def showtimes(ctx: Context, args: dict[str, ArgValue]) -> Reply:
     start, end, span = _window(ctx, args, tz_name)
     if span:
         heading += f", {span}"
-    total = repo.upcoming_showtimes(ctx.session, start=start, end=end, limit=0, **filters)[1]
+    film_ids, cinema_ids, event_ids = (
+        filters.get(k) for k in ("film_ids", "cinema_ids", "event_ids")
+    )
+    total = repo.upcoming_showtimes(
+        ctx.session,
+        start=start,
+        end=end,
+        limit=0,
+        film_ids=film_ids,
+        cinema_ids=cinema_ids,
+        event_ids=event_ids,
+    )[1]
     if total == 0:
         return Reply(blocks=(Notice(f"{heading}: nothing scheduled."),), ephemeral=True)
     page, offset, pages = page_window(args, total, SHOWTIMES_PER_PAGE)
     rows, _ = repo.upcoming_showtimes(
-        ctx.session, start=start, end=end, offset=offset, limit=SHOWTIMES_PER_PAGE, **filters
+        ctx.session,
+        start=start,
+        end=end,
+        offset=offset,
+        limit=SHOWTIMES_PER_PAGE,
+        film_ids=film_ids,
+        cinema_ids=cinema_ids,
+        event_ids=event_ids,
     )
     items = tuple(showtime_item(s) for s in rows)
     return Reply(blocks=(ShowtimeList(heading, items),), page=page_info(ctx, args, page, pages))
