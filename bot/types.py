@@ -176,7 +176,34 @@ class Table:
     rows: tuple[tuple[str, ...], ...]
 
 
-Block = Text | Notice | ErrorNotice | FilmCard | ReviewCard | ShowtimeList | Choices | Table
+@dataclass(frozen=True)
+class CommandUsage:
+    """One command as help lists it. How it is typed is the adapter's to show: `/review add`
+    in the console, `/review-add` on Discord, `/marquee review add` on Slack."""
+
+    name: str  # the registry name, "review add"
+    params: tuple[tuple[str, bool], ...]  # (parameter name, required), in order
+    description: str
+
+
+@dataclass(frozen=True)
+class CommandList:
+    heading: str
+    commands: tuple[CommandUsage, ...]
+    footer: str | None = None
+
+
+Block = (
+    Text
+    | Notice
+    | ErrorNotice
+    | FilmCard
+    | ReviewCard
+    | ShowtimeList
+    | Choices
+    | Table
+    | CommandList
+)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from bot.types import (
     ArgValue,
     Block,
     Choices,
+    CommandList,
     ErrorNotice,
     FilmCard,
     Notice,
@@ -89,6 +90,16 @@ def render_block(block: Block) -> str:
         lines = [block.heading, fmt.format(*block.columns)]
         lines += [fmt.format(*row) for row in block.rows]
         return "\n".join(line.rstrip() for line in lines)
+    if isinstance(block, CommandList):
+        lines = [block.heading, ""]
+        for usage in block.commands:
+            params = " ".join(
+                f"<{name}>" if required else f"[{name}=…]" for name, required in usage.params
+            )
+            lines.append(f"/{usage.name} {params}".rstrip() + f" — {usage.description}")
+        if block.footer:
+            lines += ["", block.footer]
+        return "\n".join(lines)
     # Fail loudly: a block this adapter cannot show is a bug, not something to drop.
     raise TypeError(f"the console cannot render {type(block).__name__}")
 

@@ -15,10 +15,12 @@ import discord
 from discord.utils import escape_markdown
 
 from adapters.discord.actions import Action, ActionCodec, Answer
+from bot.registry import find_command
 from bot.types import (
     ArgValue,
     Block,
     Choices,
+    CommandList,
     ErrorNotice,
     FilmCard,
     Notice,
@@ -233,6 +235,22 @@ def showtimes_embed(block: ShowtimeList) -> _EmbedDraft:
     return _EmbedDraft(embed, text="\n\n".join(lines))
 
 
+def commands_embed(block: CommandList) -> _EmbedDraft:
+    """Help, with each command as it is typed on Discord: `/review-add film: rating: …`."""
+    embed = discord.Embed(title=clip(block.heading, EMBED_TITLE_MAX), colour=COLOUR_TABLE)
+    lines = []
+    for usage in block.commands:
+        spec = find_command(usage.name)
+        slug = spec.slug if spec else "-".join(usage.name.split())
+        options = " ".join(f"{n}:" if required else f"[{n}:]" for n, required in usage.params)
+        lines.append(
+            f"`/{slug}` {options} — {escape_markdown(usage.description)}".replace("  ", " ")
+        )
+    if block.footer:
+        lines += ["", escape_markdown(block.footer)]
+    return _EmbedDraft(embed, text="\n".join(lines))
+
+
 def table_embed(block: Table) -> _EmbedDraft:
     embed = discord.Embed(title=clip(block.heading, EMBED_TITLE_MAX), colour=COLOUR_TABLE)
 
@@ -385,6 +403,8 @@ def _render_block(
             drafts.append(showtimes_embed(block))
         case Table():
             drafts.append(table_embed(block))
+        case CommandList():
+            drafts.append(commands_embed(block))
         case Choices():
             texts.append(block.prompt)
             rows.append((choices_select(block, codec, len(rows), paged=paged),))

@@ -60,6 +60,12 @@ def slash_commands() -> tuple[SlashCommand, ...]:
     return tuple(out)
 
 
+def typed_command(name: str) -> str:
+    """How a registry command is typed in Slack: "/review add" (a dedicated command is a
+    prefix) or "/marquee audit"."""
+    return f"/{name}" if name.split()[0] in DEDICATED else f"{UMBRELLA} {name}"
+
+
 def unescape_slack_text(text: str) -> str:
     """Slack sends `&`, `<` and `>` in a slash command's text as entities; undo that.
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from adapters.slack.actions import OPTION_VALUE_MAX, ActionKind, action_id, encode_value
+from adapters.slack.commands import typed_command
 from adapters.slack.markup import (
     SECTION_TEXT_MAX,
     escape,
@@ -26,6 +27,7 @@ from adapters.slack.markup import (
 from bot.types import (
     Block,
     Choices,
+    CommandList,
     ErrorNotice,
     FilmCard,
     Notice,
@@ -84,7 +86,7 @@ def _summary(block: Block) -> str:
             return block.label
         case ReviewCard():
             return f"{block.headline} ({block.film_title})"
-        case ShowtimeList(heading=heading) | Table(heading=heading):
+        case ShowtimeList(heading=heading) | Table(heading=heading) | CommandList(heading=heading):
             return heading
         case Choices(prompt=prompt):
             return prompt
@@ -239,6 +241,20 @@ def render_table(block: Table) -> list[JsonBlock]:
     return [heading, *(_section(f"{fence}\n{text}\n{fence}") for text in packed)]
 
 
+def render_commands(block: CommandList) -> list[JsonBlock]:
+    """Help, with each command as it is typed in Slack (`/review …`, `/marquee review add …`)."""
+    lines = []
+    for usage in block.commands:
+        params = " ".join(f"<{n}>" if required else f"[{n}=…]" for n, required in usage.params)
+        typed = f"{typed_command(usage.name)} {params}".rstrip()
+        lines.append(f"`{escape(typed)}` — {escape(usage.description)}")
+    blocks = [_section(f"*{escape(block.heading)}*")]
+    blocks += [_section(text) for text in _pack(lines, limit=SECTION_TEXT_MAX)]
+    if block.footer:
+        blocks.append(_context(escape(block.footer)))
+    return blocks
+
+
 def render_paging(page: PageInfo) -> list[JsonBlock]:
     if page.page_count <= 1:
         return []
@@ -264,6 +280,7 @@ _RENDERERS: dict[type, Callable[[Any], list[JsonBlock]]] = {
     ShowtimeList: render_showtimes,
     Choices: render_choices,
     Table: render_table,
+    CommandList: render_commands,
 }
 
 

@@ -10,7 +10,17 @@ from bot.handlers.common import page_info, page_window, resolve_film
 from bot.normalize import normalize
 from bot.registry import COMMANDS, find_command
 from bot.timefmt import zone
-from bot.types import ArgValue, Choice, Choices, Notice, Reply, ShowtimeList, Text
+from bot.types import (
+    ArgValue,
+    Choice,
+    Choices,
+    CommandList,
+    CommandUsage,
+    Notice,
+    Reply,
+    ShowtimeList,
+    Text,
+)
 from bot.when import WhenError, parse_range
 from storage import repo
 
@@ -174,18 +184,17 @@ def help_(ctx: Context, args: dict[str, ArgValue]) -> Reply:
         if spec.min_role > ctx.actor.role:
             lines.append(f"  Needs the {spec.min_role.name.lower()} role.")
         return Reply(blocks=(Text("\n".join(lines)),), ephemeral=True)
-    lines = ["Marquee — the community's reviews, films and screenings.", ""]
-    for spec in COMMANDS:
-        if spec.hidden:
-            continue
-        if spec.min_role > ctx.actor.role:
-            continue
-        usage = " ".join(
-            f"<{p.name}>" if p.required else f"[{p.name}=…]"
-            for p in spec.params
-            if p.name != "page"
+    usable = tuple(
+        CommandUsage(
+            name=spec.name,
+            params=tuple((p.name, p.required) for p in spec.params if p.name != "page"),
+            description=spec.description,
         )
-        lines.append(f"{spec.name} {usage}".rstrip() + f" — {spec.description}")
+        for spec in COMMANDS
+        if not spec.hidden and spec.min_role <= ctx.actor.role
+    )
+    footer = None
     if ctx.actor.role < max(s.min_role for s in COMMANDS):
-        lines += ["", "Moderators also add, edit and remove reviews, films and screenings."]
-    return Reply(blocks=(Text("\n".join(lines)),), ephemeral=True)
+        footer = "Moderators also add, edit and remove reviews, films and screenings."
+    heading = "Marquee — the community's reviews, films and screenings"
+    return Reply(blocks=(CommandList(heading, usable, footer),), ephemeral=True)

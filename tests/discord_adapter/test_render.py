@@ -25,6 +25,8 @@ from adapters.discord.render import (
 from bot.types import (
     Choice,
     Choices,
+    CommandList,
+    CommandUsage,
     ErrorNotice,
     FilmCard,
     Notice,
@@ -297,3 +299,19 @@ def test_codec_rejects_foreign_and_forged_ids() -> None:
     assert codec.decode('mq1:e:film:{"title":{"nested":1}}') is None
     assert codec.decode("mq1:#0123456789abcdef01234567") is None  # forgotten or never made
     assert codec.decode("mq1:e:film:not json") is None
+
+
+def test_help_shows_commands_as_typed_on_discord() -> None:
+    block = CommandList(
+        "Marquee",
+        (
+            CommandUsage("review", (("title", True), ("spoilers", False)), "Reviews"),
+            CommandUsage("review add", (("film", True),), "Add a review"),
+        ),
+        "Moderators also edit.",
+    )
+    message = render_reply(Reply(blocks=(block,)), ActionCodec())
+    description = message.embeds[0].description or ""
+    assert "`/review` title: [spoilers:] — Reviews" in description
+    assert "`/review-add` film: — Add a review" in description
+    assert "Moderators also edit." in description

@@ -26,6 +26,8 @@ from bot.types import (
     Block,
     Choice,
     Choices,
+    CommandList,
+    CommandUsage,
     ErrorNotice,
     FilmCard,
     Notice,
@@ -107,7 +109,25 @@ def one_of_each() -> list[Block]:
         ShowtimeList("Screenings in Perth", (showtime(),)),
         Choices("Which one?", (Choice("Solaris (1972)", "review", {"title": "#36"}),)),
         Table("Audit", ("When", "Who"), (("2025-07-25", "max"),)),
+        CommandList(
+            "Marquee <!here>",
+            (
+                CommandUsage("review", (("title", True),), "Reviews"),
+                CommandUsage("review add", (("film", True), ("spoiler", False)), "Add"),
+                CommandUsage("audit", (), "Log"),
+            ),
+            "footer",
+        ),
     ]
+
+
+def test_help_shows_commands_as_typed_in_slack() -> None:
+    message = render_reply(Reply(blocks=(one_of_each()[-1],)))
+    text = json.dumps(message["blocks"], ensure_ascii=False)
+    assert "/review &lt;title&gt;" in text
+    assert "/review add &lt;film&gt; [spoiler=…]" in text
+    assert "/marquee audit" in text
+    assert_no_live_markup(message)
 
 
 def texts(message: dict[str, Any]) -> list[str]:
