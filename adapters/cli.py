@@ -7,9 +7,12 @@ import argparse
 import asyncio
 import logging
 import sys
+import threading
+from typing import Any
 
 from bot.core import Marquee
 from bot.demo import is_empty, load_demo
+from bot.notify import Notifier
 from bot.settings import Settings
 from bot.types import Role
 from storage.db import Database
@@ -32,16 +35,67 @@ def build_core(settings: Settings, *, demo: bool | None = None) -> Marquee:
 
 
 async def run_platforms(core: Marquee, settings: Settings) -> None:
+    """Serve each configured platform, and deliver showtime alerts through their notifiers."""
+    notifiers: dict[str, Notifier] = {}
     tasks = []
     if settings.discord_enabled:
-        from adapters.discord.app import run_discord
+        from adapters.discord.client import MarqueeDiscord
 
-        tasks.append(run_discord(core, settings))
+        bot = MarqueeDiscord(core, settings)
+        notifiers["discord"] = bot.notifier()
+        tasks.append(_serve_discord(bot))
     if settings.slack_enabled:
-        from adapters.slack.app import run_slack
+        from adapters.slack.app import SlackAdapter
 
-        tasks.append(run_slack(core, settings))
+        adapter = SlackAdapter(core, settings)
+        notifiers["slack"] = adapter.notifier()
+        tasks.append(_serve_slack(adapter))
+    if notifiers:
+        tasks.append(run_alerts(core, notifiers))
     await asyncio.gather(*tasks)
+
+
+async def _serve_discord(bot: Any) -> None:
+    try:
+        await bot.start()
+        await bot.wait_ready()
+        await bot.run_until_closed()
+    finally:
+        await bot.close()
+
+
+async def _serve_slack(adapter: Any) -> None:
+    await adapter.start()
+    try:
+        await asyncio.Event().wait()  # until the surrounding task is cancelled
+    finally:
+        await adapter.stop()
+
+
+async def run_alerts(
+    core: Marquee, notifiers: dict[str, Notifier], *, interval: float = 15.0
+) -> None:
+    """The alert loop: a scheduler tick, then delivery, every `interval` seconds. Every process
+    may run it: outbox keys and leased claims keep alerts single across processes."""
+    from bot.alerts.delivery import AlertDelivery, run_forever
+    from bot.alerts.scheduler import AlertScheduler
+
+    scheduler = AlertScheduler(core.db, core.clock)
+    delivery = AlertDelivery(core.db, notifiers, core.clock)
+    await run_forever(scheduler.tick, delivery, interval=interval)
+
+
+def start_console_alerts(core: Marquee) -> None:
+    """Print due alerts in the console, from a background thread (ends with the process)."""
+    from adapters.console.notifier import ConsoleNotifier
+
+    notifiers: dict[str, Notifier] = {"console": ConsoleNotifier()}
+    thread = threading.Thread(
+        target=lambda: asyncio.run(run_alerts(core, notifiers, interval=5.0)),
+        name="alerts",
+        daemon=True,
+    )
+    thread.start()
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -60,6 +114,9 @@ def cmd_shell(args: argparse.Namespace, settings: Settings, core: Marquee | None
     from adapters.console.shell import run_shell
 
     core = core or build_core(settings)
+    # Alerts print between prompts when a person is typing; piped input stays deterministic.
+    if args.alerts or (args.alerts is None and sys.stdin.isatty()):
+        start_console_alerts(core)
     return run_shell(core, user=args.user, role=Role.parse(args.role))
 
 
@@ -92,6 +149,12 @@ def parser() -> argparse.ArgumentParser:
             choices=[r.name.lower() for r in Role],
             help="their role (default member)",
         )
+        sp.add_argument(
+            "--alerts",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="print showtime alerts as they fall due (default: when typing interactively)",
+        )
 
     run = sub.add_parser("run", help="start the configured platforms, or the console if none")
     console_options(run)
@@ -105,6 +168,9 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", help="load the demo catalogue if the database is empty").set_defaults(
         func=cmd_demo
     )
+    from adapters import cli_import
+
+    cli_import.register(sub)
     return p
 
 

@@ -104,6 +104,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
         ),
     ),
     CommandSpec(
+        "export",
+        "A film's or event's upcoming screenings as a calendar (.ics)",
+        (Param("query", ParamKind.TEXT, "Film or event", required=True, max_length=QUERY_MAX),),
+    ),
+    CommandSpec(
         "review add",
         "Add a review (moderators)",
         (
@@ -198,6 +203,111 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Recent moderator actions (moderators)",
         (_page,),
         min_role=Role.MODERATOR,
+    ),
+    CommandSpec(
+        "alerts subscribe",
+        "Showtime alerts in this channel: new screenings, reminders, digests (moderators)",
+        (
+            Param(
+                "target",
+                ParamKind.TEXT,
+                "Film, cinema, event or city to follow (film:…, city:…), or all",
+                required=True,
+                max_length=QUERY_MAX,
+            ),
+            Param(
+                "kinds",
+                ParamKind.TEXT,
+                "new, reminder, digest (default new, reminder)",
+                max_length=60,
+            ),
+            Param(
+                "leads", ParamKind.TEXT, "Reminder minutes before, e.g. 60 or 15,120", max_length=60
+            ),
+            Param(
+                "digest", ParamKind.TEXT, "Digest local time, HH:MM (default 09:00)", max_length=10
+            ),
+            Param(
+                "zone",
+                ParamKind.TEXT,
+                "Time zone for the digest, e.g. Europe/Copenhagen",
+                max_length=64,
+            ),
+        ),
+        min_role=Role.MODERATOR,
+    ),
+    CommandSpec("alerts list", "This channel's showtime alert subscriptions"),
+    CommandSpec(
+        "alerts remove",
+        "Stop a showtime alert subscription (moderators)",
+        (Param("subscription", ParamKind.INT, "Subscription number", required=True),),
+        min_role=Role.MODERATOR,
+    ),
+    CommandSpec(
+        "watch",
+        "Add a film to your watchlist: a direct message when it gets a new screening",
+        (
+            Param("title", ParamKind.TITLE, "Film title", required=True, max_length=TITLE_MAX),
+            Param(
+                "cities", ParamKind.TEXT, "Only in these cities, comma-separated", max_length=300
+            ),
+        ),
+    ),
+    CommandSpec("watchlist", "The films on your watchlist"),
+    CommandSpec(
+        "unwatch",
+        "Remove a film from your watchlist",
+        (Param("title", ParamKind.TITLE, "Film title", required=True, max_length=TITLE_MAX),),
+    ),
+    # Recommendations (bot/recommend/).
+    CommandSpec(
+        "rate",
+        "Rate a film, 0.5 to 5 stars: it shapes your recommendations",
+        (
+            Param("title", ParamKind.TITLE, "Film title", required=True, max_length=TITLE_MAX),
+            # Optional so one line of text works ("rate Second Victims 4.5"); refused if absent.
+            Param("score", ParamKind.RATING, "Stars, 0.5 to 5 in half steps"),
+        ),
+    ),
+    CommandSpec(
+        "recommend",
+        "Films for you, optionally by genre, mood, era or country (drama tense nordic)",
+        (
+            Param("genre", ParamKind.TEXT, "A genre, or several words", max_length=QUERY_MAX),
+            Param(
+                "mood",
+                ParamKind.TEXT,
+                "tense, funny, feel-good, dark, romantic, ...",
+                max_length=100,
+            ),
+            Param("era", ParamKind.TEXT, "1970s, 90s, classic, recent, ...", max_length=100),
+            Param(
+                "country", ParamKind.TEXT, "A country, adjective or region (nordic)", max_length=100
+            ),
+            _page,
+        ),
+    ),
+    CommandSpec(
+        "recommend like",
+        "Films like one you love, each with the reason",
+        (
+            Param("title", ParamKind.TITLE, "Film title", required=True, max_length=TITLE_MAX),
+            _page,
+        ),
+    ),
+    CommandSpec(
+        "recommend showing",
+        "What's on in the coming days, best for you first",
+        (
+            Param("city", ParamKind.TEXT, "City or cinema", max_length=200),
+            Param("days", ParamKind.INT, "How many days ahead (default 7)"),
+            _page,
+        ),
+    ),
+    CommandSpec(
+        "not interested",
+        "Never recommend this film to me again",
+        (Param("title", ParamKind.TITLE, "Film title", required=True, max_length=TITLE_MAX),),
     ),
 )
 

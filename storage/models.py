@@ -244,6 +244,8 @@ class WatchlistItem(Base):
     film_id: Mapped[int] = mapped_column(ForeignKey("film.id", ondelete="CASCADE"), index=True)
     cities: Mapped[list[str]] = mapped_column(JSON, default=_list)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The workspace (Slack team, Discord guild) the member watched from: where the DM goes.
+    workspace_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class Subscription(Base):
@@ -262,6 +264,11 @@ class Subscription(Base):
     reminder_leads_minutes: Mapped[list[int]] = mapped_column(JSON, default=list)
     digest_local_time: Mapped[str | None] = mapped_column(String(5))
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Alerts added by 0002: the zone digests use when the target has no single cinema, the next
+    # digest moment (UTC, indexed so a tick reads only the due ones) and why it was paused.
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    next_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    paused_reason: Mapped[str | None] = mapped_column(String(200))
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -279,3 +286,99 @@ class AuditEntry(Base):
     entity_id: Mapped[int | None] = mapped_column(Integer)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+# ---------------------------------------------------------------------------------------------
+# Showtime alerts (bot/alerts/): what each subscription wants, and the durable outbox.
+# ---------------------------------------------------------------------------------------------
+
+# Subscriptions are matched to showtimes by target; the scheduler reads them by these keys.
+Index("ix_subscription_target", Subscription.target_kind, Subscription.target_id)
+Index("ix_subscription_target_text", Subscription.target_kind, Subscription.target_text)
+# Announcements and change alerts come from scanning showtimes changed since the last tick.
+Index("ix_showtime_updated_at", Showtime.updated_at)
+
+
+class SubscriptionLead(Base):
+    """One reminder lead time of a subscription, a row each so the scheduler can index it."""
+
+    __tablename__ = "subscription_lead"
+
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("subscription.id", ondelete="CASCADE"), primary_key=True
+    )
+    lead_minutes: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+
+
+class AlertOutbox(Base):
+    """One alert to one destination, recorded before it is sent and marked after.
+
+    `dedupe_key` names the alert (recipient, showtime, kind, lead, and the start time it is
+    about), so finding the same due alert twice — a re-run tick, a second process — inserts
+    nothing. Delivery claims rows with a lease (`claim_token`, `lease_until`) that expires, so a
+    claimant that crashed gives its rows back.
+    """
+
+    __tablename__ = "alert_outbox"
+    __table_args__ = (Index("ix_alert_outbox_status_due", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(12))  # new | update | cancel | reminder | digest
+    subscription_id: Mapped[int | None] = mapped_column(
+        ForeignKey("subscription.id", ondelete="CASCADE"), index=True
+    )
+    showtime_id: Mapped[int | None] = mapped_column(
+        ForeignKey("showtime.id", ondelete="CASCADE"), index=True
+    )
+    lead_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    # The screening's start as it was when the alert was made (moves make new alerts).
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    platform: Mapped[str] = mapped_column(String(20))
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    channel_id: Mapped[str] = mapped_column(String(64))
+    direct: Mapped[bool] = mapped_column(Boolean, default=False)  # a member's DM
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|sent|dropped
+    claim_token: Mapped[str | None] = mapped_column(String(36))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # The message this alert was put in, fixed before the first send attempt: a retry after a
+    # crash re-sends the same batch under the same key, which a platform can deduplicate.
+    batch_key: Mapped[str | None] = mapped_column(String(36))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    message_id: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(String(200))
+
+
+class AlertCursor(Base):
+    """Where the scheduler got to, so a restart resumes (and catches up) from there."""
+
+    __tablename__ = "alert_cursor"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# ---------------------------------------------------------------------------------------------
+# Recommendations (bot/recommend/): what a member asked never to be recommended again.
+# ---------------------------------------------------------------------------------------------
+
+
+class NotInterested(Base):
+    """A film a member hid from their recommendations (`not interested <title>`).
+
+    Neighbour lists are not stored here: they are rebuilt in memory from films and ratings
+    (bot/recommend/service.py), the way the title index is, so no table can drift from them.
+    """
+
+    __tablename__ = "not_interested"
+    __table_args__ = (UniqueConstraint("platform", "user_id", "film_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[str] = mapped_column(String(64))
+    film_id: Mapped[int] = mapped_column(ForeignKey("film.id", ondelete="CASCADE"), index=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())

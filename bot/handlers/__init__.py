@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.alerts import commands as alerts
 from bot.context import Context
-from bot.handlers import moderation, reading
+from bot.handlers import export, moderation, reading
+from bot.recommend import handlers as recommend
 from bot.types import ArgValue, Reply
 
 Handler = Callable[[Context, dict[str, ArgValue]], Reply]
@@ -16,6 +18,7 @@ HANDLERS: dict[str, Handler] = {
     "film": reading.film,
     "showtimes": reading.showtimes,
     "search": reading.search,
+    "export": export.export,
     "review add": moderation.review_add,
     "review edit": moderation.review_edit,
     "review remove": moderation.review_remove,
@@ -24,4 +27,15 @@ HANDLERS: dict[str, Handler] = {
     "showtime add": moderation.showtime_add,
     "showtime remove": moderation.showtime_remove,
     "audit": moderation.audit_log,
+    "alerts subscribe": alerts.alerts_subscribe,
+    "alerts list": alerts.alerts_list,
+    "alerts remove": alerts.alerts_remove,
+    "watch": alerts.watch,
+    "watchlist": alerts.watchlist,
+    "unwatch": alerts.unwatch,
+    "rate": recommend.rate,
+    "recommend": recommend.recommend,
+    "recommend like": recommend.recommend_like,
+    "recommend showing": recommend.recommend_showing,
+    "not interested": recommend.not_interested,
 }

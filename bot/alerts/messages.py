@@ -1,0 +1,128 @@
+"""The words of alerts: which claimed alerts still hold, and one `Reply` for a batch of them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from bot.alerts.rules import DIGEST_DAYS
+from bot.cards import showtime_item
+from bot.timefmt import local_text
+from bot.types import ShowtimeItem, ShowtimeList, Text
+from storage import alerts_repo, repo
+from storage.models import AlertOutbox, Showtime, Subscription
+
+# Discord allows 10 embeds a message; this keeps a batch well inside that and Slack's blocks.
+ALERTS_PER_MESSAGE = 10
+DIGEST_ITEMS = 20
+
+HEADINGS = {
+    "new": "New screenings",
+    "update": "Screenings moved",
+    "cancel": "Screenings cancelled",
+    "reminder": "Starting soon",
+}
+
+
+def stale_reason(
+    session: Session, alert: AlertOutbox, showtime: Showtime | None, now: datetime
+) -> str | None:
+    """Why a claimed alert should not go out after all (checked just before sending)."""
+    if alert.kind == "digest":
+        return None
+    if showtime is None:
+        return "screening deleted"
+    if alert.kind == "cancel":
+        prefix = alert.dedupe_key.split("|", 1)[0] + "|"
+        if not alerts_repo.sent_announcement_exists(session, prefix, showtime.id):
+            return "cancelled before it was announced"
+        return None
+    if showtime.cancelled:
+        return "screening cancelled"
+    if showtime.starts_at != alert.starts_at:
+        return "screening moved; a newer alert covers it"
+    if showtime.starts_at <= now:
+        return "screening already started"
+    return None
+
+
+def _minutes(delta: timedelta) -> str:
+    minutes = max(0, round(delta.total_seconds() / 60))
+    if minutes < 90:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest:02d} min"
+
+
+def build_blocks(
+    session: Session,
+    alerts: Sequence[AlertOutbox],
+    showtimes: dict[int, Showtime],
+    now: datetime,
+) -> tuple[ShowtimeList | Text, ...]:
+    """One message's blocks: a ShowtimeList per kind, in a fixed order, plus notes."""
+    blocks: list[ShowtimeList | Text] = []
+    direct = any(a.direct for a in alerts)
+    for kind in ("cancel", "update", "new", "reminder"):
+        group = [a for a in alerts if a.kind == kind and a.showtime_id in showtimes]
+        if not group:
+            continue
+        items = tuple(showtime_item(showtimes[a.showtime_id]) for a in group)  # type: ignore[index]
+        heading = HEADINGS[kind]
+        if direct and kind == "new":
+            heading = "New screenings of films on your watchlist"
+        blocks.append(ShowtimeList(heading, items))
+        for alert, item in zip(group, items, strict=True):
+            note = _note(alert, item, now)
+            if note:
+                blocks.append(Text(note))
+    for alert in alerts:
+        if alert.kind == "digest":
+            blocks.extend(_digest(session, alert, now))
+    return tuple(blocks)
+
+
+def _note(alert: AlertOutbox, item: ShowtimeItem, now: datetime) -> str | None:
+    if alert.kind == "update" and alert.detail and alert.detail.get("from"):
+        before = datetime.fromisoformat(alert.detail["from"])
+        return f"{item.film_title} at {item.cinema} moved from {local_text(before, item.timezone)}."
+    if alert.kind == "reminder" and now - alert.due_at > timedelta(minutes=2):
+        left = _minutes(item.starts_at - now)
+        return (
+            f"{item.film_title} starts in {left}: this reminder is late (alerts were down when "
+            f"it fell due, {alert.lead_minutes} minutes before)."
+        )
+    return None
+
+
+def _digest(session: Session, alert: AlertOutbox, now: datetime) -> list[ShowtimeList]:
+    sub = session.get(Subscription, alert.subscription_id) if alert.subscription_id else None
+    if sub is None:
+        return []
+    start = max(now, alert.due_at)
+    end = start + timedelta(days=DIGEST_DAYS)
+    film_ids = cinema_ids = event_ids = None
+    if sub.target_kind == "film":
+        film_ids = [sub.target_id or 0]
+    elif sub.target_kind == "cinema":
+        cinema_ids = [sub.target_id or 0]
+    elif sub.target_kind == "event":
+        event_ids = [sub.target_id or 0]
+    elif sub.target_kind == "city":
+        cinema_ids = [c.id for c in repo.cinemas_in_city(session, sub.target_text or "")] or [0]
+    rows, total = repo.upcoming_showtimes(
+        session,
+        start=start,
+        end=end,
+        film_ids=film_ids,
+        cinema_ids=cinema_ids,
+        event_ids=event_ids,
+        limit=DIGEST_ITEMS,
+    )
+    heading = f"Coming up in the next {DIGEST_DAYS} days: {sub.target_text or 'everything'}"
+    blocks = [ShowtimeList(heading, tuple(showtime_item(s) for s in rows))]
+    if total > len(rows):
+        blocks.append(Text(f"…and {total - len(rows)} more; `showtimes` lists them all."))
+    return blocks

@@ -1,0 +1,339 @@
+"""Finding due alerts: each tick turns the time since the last tick into outbox rows.
+
+A tick covers the window (last tick, now] from a cursor stored in the database, so a restart
+resumes where the last committed tick ended and catches up on downtime:
+
+- reminders: for each lead L in use, showtimes starting in (last + L, now + L]: one indexed
+  range scan per lead. After downtime, those whose screening is still ahead are recorded as
+  due in the past and go out late; those already started are dropped and logged.
+- announcements, moves, cancellations: showtimes whose `updated_at` falls in the window (with
+  an overlap, because another process may commit a change stamped a little earlier); the
+  unique dedupe keys make the overlap harmless.
+- digests: subscriptions whose `next_digest_at` has come, advanced to the next local time.
+
+The clock is injected; nothing here reads the wall clock.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.alerts.rules import DIGEST_GRACE, next_local_time
+from bot.normalize import normalize
+from bot.timefmt import zone
+from storage import alerts_repo
+from storage.alerts_repo import ShowtimeFacts, SubscriberFacts
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+CURSOR = "scheduler"
+FIRST_WINDOW = timedelta(minutes=1)
+# Downtime longer than this is not caught up on: reminders for it would all be stale anyway.
+MAX_CATCH_UP = timedelta(days=2)
+# Changes stamped by another process up to this long before our cursor are still picked up.
+CHANGE_OVERLAP = timedelta(minutes=5)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class TickReport:
+    start: datetime
+    end: datetime
+    found: int = 0  # alerts computed this tick (some may exist already)
+    enqueued: int = 0  # of which new outbox rows
+    passed_dropped: int = 0  # screenings that started during downtime: reminders dropped
+    digests_dropped: int = 0
+    keys: list[str] = field(default_factory=list)
+
+
+def subscriber_key(subscription_id: int) -> str:
+    return f"s{subscription_id}"
+
+
+def watcher_key(platform: str, user_id: str) -> str:
+    return f"u{platform}:{user_id}"
+
+
+class _Targets:
+    """Subscriptions indexed by what they follow, to match many showtimes in memory."""
+
+    def __init__(self, subs: Iterable[SubscriberFacts]) -> None:
+        self.everything: list[SubscriberFacts] = []
+        self.by: dict[tuple[str, Any], list[SubscriberFacts]] = defaultdict(list)
+        for sub in subs:
+            if sub.target_kind == "all":
+                self.everything.append(sub)
+            elif sub.target_kind == "city":
+                self.by[("city", sub.target_text)].append(sub)
+            else:
+                self.by[(sub.target_kind, sub.target_id)].append(sub)
+
+    def matching(self, st: ShowtimeFacts) -> list[SubscriberFacts]:
+        found = list(self.everything)
+        found += self.by.get(("film", st.film_id), ())
+        found += self.by.get(("cinema", st.cinema_id), ())
+        found += self.by.get(("city", st.city_norm), ())
+        if st.event_id is not None:
+            found += self.by.get(("event", st.event_id), ())
+        return found
+
+
+class AlertScheduler:
+    def __init__(self, db: Database, clock: Callable[[], datetime] = utc_now) -> None:
+        self.db = db
+        self.clock = clock
+
+    def tick(self) -> TickReport:
+        """One unit of work: find what became due, record it in the outbox, move the cursor."""
+        now = self.clock()
+        with self.db.session() as session:
+            return self.run(session, now)
+
+    def run(self, session: Session, now: datetime) -> TickReport:
+        last = alerts_repo.cursor(session, CURSOR)
+        start = last if last is not None else now - FIRST_WINDOW
+        if now - start > MAX_CATCH_UP:
+            log.warning(
+                "alerts: down since %s; catching up on the last %s only", start, MAX_CATCH_UP
+            )
+            start = now - MAX_CATCH_UP
+        report = TickReport(start=start, end=now)
+        if now <= start:
+            return report
+        rows = self.reminders(session, start, now, report)
+        rows += self.announcements(session, start, now)
+        rows += self.digests(session, now, report)
+        report.found = len(rows)
+        report.keys = [r["dedupe_key"] for r in rows]
+        report.enqueued = alerts_repo.enqueue(session, rows)
+        alerts_repo.set_cursor(session, CURSOR, now)
+        return report
+
+    # -- reminders -------------------------------------------------------------------------
+
+    def due_reminders(
+        self, session: Session, start: datetime, now: datetime, report: TickReport
+    ) -> list[tuple[SubscriberFacts, ShowtimeFacts, int]]:
+        """(subscription, showtime, lead) for reminders falling due in (start, now]."""
+        by_lead: dict[int, list[ShowtimeFacts]] = {}
+        for lead in alerts_repo.distinct_leads(session):
+            delta = timedelta(minutes=lead)
+            lower = start + delta
+            if lower < now:  # downtime longer than the lead: those screenings have begun
+                passed = alerts_repo.count_showtimes_starting(session, lower, now)
+                if passed:
+                    report.passed_dropped += passed
+                    log.warning(
+                        "alerts: %d screening(s) started while alerts were down; their "
+                        "%d-minute reminders are dropped",
+                        passed,
+                        lead,
+                    )
+                lower = now
+            found = alerts_repo.showtimes_starting(session, lower, now + delta)
+            if found:
+                by_lead[lead] = found
+        if not by_lead:
+            return []
+        showtimes = [st for group in by_lead.values() for st in group]
+        subs_by_lead: dict[int, list[SubscriberFacts]] = defaultdict(list)
+        for sub, lead in alerts_repo.reminder_subscribers(session, showtimes, list(by_lead)):
+            subs_by_lead[lead].append(sub)
+        due = []
+        for lead, group in by_lead.items():
+            if lead not in subs_by_lead:
+                continue
+            targets = _Targets(subs_by_lead[lead])
+            for st in group:
+                for sub in targets.matching(st):
+                    due.append((sub, st, lead))
+        return due
+
+    def reminders(
+        self, session: Session, start: datetime, now: datetime, report: TickReport
+    ) -> list[dict[str, Any]]:
+        rows = []
+        for sub, st, lead in self.due_reminders(session, start, now, report):
+            epoch = int(st.starts_at.timestamp())
+            rows.append(
+                _row(
+                    key=f"{subscriber_key(sub.id)}|{st.id}|reminder|{lead}|{epoch}",
+                    kind="reminder",
+                    sub=sub,
+                    st=st,
+                    lead=lead,
+                    due_at=st.starts_at - timedelta(minutes=lead),
+                    now=now,
+                )
+            )
+        return rows
+
+    # -- announcements, moves and cancellations --------------------------------------------
+
+    def announcements(self, session: Session, start: datetime, now: datetime) -> list[dict]:
+        changed = alerts_repo.showtimes_changed(session, start - CHANGE_OVERLAP, now, now)
+        if not changed:
+            return []
+        targets = _Targets(
+            s for s in alerts_repo.subscribers_for(session, changed) if "new" in s.kinds
+        )
+        watchers: dict[int, list[tuple[str, str, str | None, set[str]]]] = defaultdict(list)
+        for platform, user_id, workspace, film_id, cities in alerts_repo.watchers_for(
+            session, {st.film_id for st in changed}
+        ):
+            watchers[film_id].append((platform, user_id, workspace, {normalize(c) for c in cities}))
+        # What each recipient was last told about each showtime.
+        told: dict[tuple[str, int], tuple[str, datetime | None]] = {}
+        for key, showtime_id, kind, starts_at in alerts_repo.announcements_of(
+            session, [st.id for st in changed]
+        ):
+            told[(key.split("|", 1)[0], showtime_id)] = (kind, starts_at)
+        rows: list[dict[str, Any]] = []
+        for st in changed:
+            recipients: list[tuple[str, dict[str, Any]]] = [
+                (subscriber_key(sub.id), _destination(sub)) for sub in targets.matching(st)
+            ]
+            for platform, user_id, workspace, cities in watchers.get(st.film_id, ()):
+                if cities and st.city_norm not in cities:
+                    continue
+                recipients.append(
+                    (
+                        watcher_key(platform, user_id),
+                        {
+                            "subscription_id": None,
+                            "platform": platform,
+                            "workspace_id": workspace or "",
+                            "channel_id": user_id,
+                            "direct": True,
+                        },
+                    )
+                )
+            for recipient, destination in recipients:
+                row = _change_row(recipient, destination, st, told.get((recipient, st.id)), now)
+                if row is not None:
+                    rows.append(row)
+        return rows
+
+    # -- digests ---------------------------------------------------------------------------
+
+    def digests(self, session: Session, now: datetime, report: TickReport) -> list[dict]:
+        rows = []
+        for sub in alerts_repo.due_digests(session, now):
+            due = sub.next_digest_at
+            assert due is not None and sub.digest_local_time is not None
+            tz_name = sub.timezone or "UTC"
+            local_day = due.astimezone(zone(tz_name)).date()
+            if now - due > DIGEST_GRACE:
+                report.digests_dropped += 1
+                log.warning(
+                    "alerts: digest of %s for subscription #%d dropped: due %s, found %s",
+                    local_day,
+                    sub.id,
+                    due,
+                    now,
+                )
+            else:
+                rows.append(
+                    {
+                        **_base(now),
+                        "dedupe_key": f"{subscriber_key(sub.id)}|digest|{local_day.isoformat()}",
+                        "kind": "digest",
+                        "subscription_id": sub.id,
+                        "platform": sub.platform,
+                        "workspace_id": sub.workspace_id,
+                        "channel_id": sub.channel_id,
+                        "direct": False,
+                        "due_at": due,
+                        "detail": {"date": local_day.isoformat(), "zone": tz_name},
+                    }
+                )
+            sub.next_digest_at = next_local_time(sub.digest_local_time, tz_name, max(now, due))
+        return rows
+
+
+def _base(now: datetime) -> dict[str, Any]:
+    return {
+        "showtime_id": None,
+        "lead_minutes": 0,
+        "starts_at": None,
+        "status": "pending",
+        "attempts": 0,
+        "created_at": now,
+        "detail": None,
+    }
+
+
+def _destination(sub: SubscriberFacts) -> dict[str, Any]:
+    return {
+        "subscription_id": sub.id,
+        "platform": sub.platform,
+        "workspace_id": sub.workspace_id,
+        "channel_id": sub.channel_id,
+        "direct": False,
+    }
+
+
+def _row(
+    *,
+    key: str,
+    kind: str,
+    sub: SubscriberFacts,
+    st: ShowtimeFacts,
+    lead: int,
+    due_at: datetime,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        **_base(now),
+        **_destination(sub),
+        "dedupe_key": key,
+        "kind": kind,
+        "showtime_id": st.id,
+        "lead_minutes": lead,
+        "starts_at": st.starts_at,
+        "due_at": due_at,
+    }
+
+
+def _change_row(
+    recipient: str,
+    destination: dict[str, Any],
+    st: ShowtimeFacts,
+    told: tuple[str, datetime | None] | None,
+    now: datetime,
+) -> dict[str, Any] | None:
+    """The alert a change calls for, given what the recipient was last told; None if none."""
+    common = {
+        **_base(now),
+        **destination,
+        "showtime_id": st.id,
+        "starts_at": st.starts_at,
+        "due_at": now,
+    }
+    if st.cancelled:
+        if told is None or told[0] == "cancel":
+            return None  # never announced: nothing to take back
+        return {**common, "dedupe_key": f"{recipient}|{st.id}|cancel|0|0", "kind": "cancel"}
+    if told is None:
+        return {**common, "dedupe_key": f"{recipient}|{st.id}|new|0|0", "kind": "new"}
+    kind, announced_start = told
+    if kind == "cancel" or announced_start == st.starts_at:
+        return None
+    epoch = int(st.starts_at.timestamp())
+    return {
+        **common,
+        "dedupe_key": f"{recipient}|{st.id}|update|0|{epoch}",
+        "kind": "update",
+        "detail": {"from": announced_start.isoformat() if announced_start else None},
+    }

@@ -1,0 +1,59 @@
+"""What every import needs from the caller, and the steps they all end with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from bot import audit
+from bot.importers.errors import ProblemLog
+from bot.importers.source import Progress
+from bot.importers.summary import ImportSummary
+from bot.resolve import TitleResolver
+from bot.types import Actor
+from storage.db import Database
+
+BATCH = 5000  # rows per executemany; lookups by key stay under SQLite's 32,766 parameters
+
+
+@dataclass
+class ImportJob:
+    db: Database
+    resolver: TitleResolver
+    actor: Actor
+    now: datetime
+    # Import the good rows and write the bad ones to `rejects` instead of refusing the file.
+    skip_invalid: bool = False
+    rejects: Path | None = None
+    progress: Progress | None = None
+
+    def problem_log(self) -> ProblemLog:
+        return ProblemLog(self.rejects if self.skip_invalid else None)
+
+
+def finish(
+    job: ImportJob, session: Session, summary: ImportSummary, problems: ProblemLog, entity: str
+) -> None:
+    """Refuse the whole file if a row was bad (unless skipping), else write the audit entry.
+
+    Raising here, inside the unit of work, rolls back every row already written.
+    """
+    problems.close()
+    summary.rejected = problems.count
+    if not job.skip_invalid:
+        problems.raise_if_any(summary.source)
+    if problems.count and job.rejects is not None:
+        summary.rejects_path = str(job.rejects)
+    audit.record(
+        session,
+        job.actor,
+        job.now,
+        f"import {summary.kind}",
+        entity,
+        None,
+        None,
+        summary.audit(),
+    )

@@ -1,0 +1,243 @@
+"""Reviews from Markdown files with a small front-matter header, one review per file.
+
+    ---
+    film: Solaris
+    year: 1972
+    author: Ingrid
+    rating: 4.5
+    date: 2025-07-26
+    spoiler: no
+    ---
+    # The headline (or a `headline:` line in the header)
+
+    The review's text.
+
+A folder imports as one unit: one bad file and nothing is written. A critic's review of a film
+is recognised again by film and author, so re-importing the folder updates it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.cards import film_label
+from bot.importers.errors import ImportProblem, RowProblem
+from bot.importers.job import ImportJob, finish
+from bot.importers.source import read_lines
+from bot.importers.summary import ImportSummary
+from bot.normalize import normalize
+from bot.registry import BODY_MAX, HEADLINE_MAX
+from storage import repo
+from storage.models import Review
+
+PLATFORM = "import"  # reviews from files belong to no chat platform
+HEADER_KEYS = ("film", "title", "year", "author", "rating", "date", "spoiler", "headline")
+MAX_FILES = 10_000
+
+
+class ReviewError(ValueError):
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(reason)
+        self.line = line
+
+
+@dataclass(frozen=True)
+class ReviewFile:
+    path: Path
+    film: str
+    author: str
+    rating_halves: int
+    published_at: datetime
+    spoiler: bool
+    headline: str
+    body: str
+
+
+def import_reviews(job: ImportJob, path: Path) -> ImportSummary:
+    summary = ImportSummary("reviews", str(path))
+    files = _markdown_files(path)
+    problems = job.problem_log()
+    with job.db.session() as session:
+        for file in files:
+            where = f"{file.name} line" if path.is_dir() else "line"
+            try:
+                review = parse_review(file, job.now)
+                reason = _write(session, job, summary, review)
+            except ReviewError as exc:
+                problems.add(RowProblem(exc.line, str(exc), where))
+                continue
+            except ImportProblem as exc:
+                problems.add(RowProblem(1, str(exc).replace(f"{file}: ", ""), where))
+                continue
+            if reason:
+                problems.add(RowProblem(1, reason, where))
+        finish(job, session, summary, problems, "review")
+    return summary
+
+
+def _markdown_files(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise ImportProblem(f"{path}: no such file or folder.")
+    files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".md", ".markdown"))
+    if not files:
+        raise ImportProblem(f"{path} has no Markdown (.md) files: there is nothing to import.")
+    if len(files) > MAX_FILES:
+        raise ImportProblem(f"{path} has over {MAX_FILES} files; import it in parts.")
+    return files
+
+
+def parse_review(path: Path, now: datetime) -> ReviewFile:
+    lines = list(read_lines(path))
+    if sum(len(t) for _, t in lines) > BODY_MAX * 4:
+        raise ReviewError(1, "the file is far longer than a review can be")
+    if not lines or lines[0][1].strip() != "---":
+        raise ReviewError(1, "the file must start with a front-matter header between --- lines")
+    header: dict[str, tuple[int, str]] = {}
+    end = None
+    for index, (number, text) in enumerate(lines[1:], start=1):
+        if text.strip() == "---":
+            end = index
+            break
+        if not text.strip() or text.lstrip().startswith("#"):
+            continue
+        key, sep, value = text.partition(":")
+        key = key.strip().lower()
+        if not sep or key not in HEADER_KEYS:
+            raise ReviewError(
+                number, f"“{text[:40]}” is not a header line ({', '.join(HEADER_KEYS)})"
+            )
+        header[key] = (number, _unquote(value.strip()))
+    if end is None:
+        raise ReviewError(1, "the front-matter header has no closing --- line")
+    body_lines = [t for _, t in lines[end + 1 :]]
+    headline = header.get("headline", (0, ""))[1]
+    while body_lines and not body_lines[0].strip():
+        body_lines.pop(0)
+    if not headline and body_lines and body_lines[0].startswith("# "):
+        headline = body_lines.pop(0)[2:].strip()
+    body = "\n".join(body_lines).strip()
+    body_line = lines[end][0] + 1
+    if not headline:
+        raise ReviewError(body_line, "missing headline (a `headline:` line or a `# ` heading)")
+    if len(headline) > HEADLINE_MAX:
+        raise ReviewError(body_line, f"headline longer than {HEADLINE_MAX} characters")
+    if not body:
+        raise ReviewError(body_line, "the review has no text")
+    if len(body) > BODY_MAX:
+        raise ReviewError(body_line, f"review text longer than {BODY_MAX} characters")
+    film_line, film = header.get("film") or header.get("title") or (1, "")
+    if not normalize(film):
+        raise ReviewError(film_line, "missing title (a `film:` line)")
+    if "year" in header:
+        year_line, year = header["year"]
+        if not year.isdigit() or not 1870 <= int(year) <= 2100:
+            raise ReviewError(year_line, f"year “{year[:20]}” is not a year")
+        film = f"{film} ({year})"
+    author_line, author = header.get("author", (1, ""))
+    if not author.strip() or len(author) > 80:
+        raise ReviewError(author_line, "missing author (a name of at most 80 characters)")
+    return ReviewFile(
+        path=path,
+        film=film,
+        author=" ".join(author.split()),
+        rating_halves=_rating(*header.get("rating", (1, ""))),
+        published_at=_published(*header.get("date", (0, "")), now=now),
+        spoiler=_spoiler(*header.get("spoiler", (0, "no"))),
+        headline=headline,
+        body=body,
+    )
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    return value
+
+
+def _rating(line: int, text: str) -> int:
+    value = text.removesuffix("/5").strip()
+    try:
+        stars = float(value)
+    except ValueError:
+        raise ReviewError(
+            line, f"rating “{text[:20]}” is not a number of stars (0.5 to 5)"
+        ) from None
+    if not 0.5 <= stars <= 5 or stars * 2 != int(stars * 2):
+        raise ReviewError(line, f"rating {text[:20]} is not 0.5 to 5 in half stars")
+    return int(stars * 2)
+
+
+def _published(line: int, text: str, *, now: datetime) -> datetime:
+    if not text:
+        return now
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise ReviewError(line, f"unparsable date “{text[:30]}” (write 2025-07-26)") from None
+    published = datetime.combine(day, time(12, 0), tzinfo=UTC)
+    if published > now:
+        raise ReviewError(line, f"the date {text} is in the future")
+    return published
+
+
+def _spoiler(line: int, text: str) -> bool:
+    value = text.strip().lower()
+    if value in ("yes", "true", "y", "1"):
+        return True
+    if value in ("no", "false", "n", "0", ""):
+        return False
+    raise ReviewError(line, f"spoiler “{text[:20]}” should be yes or no")
+
+
+def _write(session: Session, job: ImportJob, summary: ImportSummary, r: ReviewFile) -> str | None:
+    res = job.resolver.resolve(session, r.film)
+    if res.film_id is None:
+        ids = res.choices or res.suggestions
+        films = repo.get_films(session, ids)
+        names = "; ".join(f"{film_label(films[f])} = #{f}" for f in ids if f in films)
+        if res.choices:
+            return f"film “{r.film}” can't be matched: it could be {names}"
+        return f"film “{r.film}” can't be matched" + (f"; nearest: {names}" if names else "")
+    user_id = f"file:{normalize(r.author)}"[:64]
+    current = session.scalars(
+        select(Review).where(
+            Review.film_id == res.film_id,
+            Review.author_platform == PLATFORM,
+            Review.author_user_id == user_id,
+        )
+    ).first()
+    values = {
+        "author_name": r.author,
+        "rating_halves": r.rating_halves,
+        "headline": r.headline,
+        "body": r.body,
+        "spoiler": r.spoiler,
+        "published_at": r.published_at,
+    }
+    if current is None:
+        session.add(
+            Review(
+                film_id=res.film_id,
+                author_platform=PLATFORM,
+                author_user_id=user_id,
+                updated_at=job.now,
+                **values,
+            )
+        )
+        summary.created += 1
+    elif all(getattr(current, k) == v for k, v in values.items()):
+        summary.unchanged += 1
+    else:
+        for k, v in values.items():
+            setattr(current, k, v)
+        current.updated_at = job.now
+        summary.updated += 1
+    session.flush()
+    return None

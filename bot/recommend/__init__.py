@@ -1,0 +1,1 @@
+"""Recommendations: content similarity blended with item-item collaborative filtering."""

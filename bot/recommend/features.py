@@ -1,0 +1,289 @@
+"""Content features of films (genres, people, countries, languages, decade, keywords) and a
+sparse index over them.
+
+Each film is a sparse vector: one entry per feature, weighted by the feature kind's weight times
+its inverse document frequency (a shared director says more than a shared "drama"), keywords by
+TF-IDF over the film's synopsis and its reviews; rows are L2-normalised, so a dot product is a
+cosine. The index is two compressed sparse layouts of the same entries:
+
+- by film (`row_ptr`, `row_feat`, `row_w`): a film's features, for profiles and scoring;
+- by feature (`post_ptr`, `post_row`): the films that have a feature, each list ordered by the
+  films' priority (community popularity). Candidate generation reads only the head of each list
+  (IR's "champion lists"), so a request never scans the catalogue.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from array import array
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.normalize import normalize
+
+# How much one shared feature of each kind counts, before its rarity (IDF) is applied.
+KIND_WEIGHT: dict[str, float] = {
+    "genre": 1.0,
+    "director": 1.6,
+    "cast": 0.9,
+    "country": 0.8,
+    "language": 0.5,
+    "decade": 0.6,
+    "keyword": 1.0,
+}
+KEYWORDS_PER_FILM = 20
+_WORD = re.compile(r"[a-z][a-z'-]{2,}")
+# Words that say nothing about a film's subject, so two synopses sharing them are not alike.
+STOP_WORDS = frozenset(
+    """about above after again against all also among and another any are around because been
+    before being between both but can cannot could did does doing down during each even ever
+    every film films from further had has have having her here hers herself him himself his how
+    into its itself just like made make makes many more most movie much must never new not now
+    off once one only other our ours out over own same she should since some still such than
+    that the their theirs them themselves then there these they this those through too two under
+    until upon very was way were what when where which while who whom why will with within
+    without would year years you your yours story life world time first last back takes take
+    gets get find finds it's one's review reviews""".split()
+)
+
+
+def keywords(text: str) -> list[str]:
+    """Content words of `text`, lowercased and unaccented, stop words dropped."""
+    return [w for w in _WORD.findall(normalize(text)) if w not in STOP_WORDS]
+
+
+def feature_key(kind: str, value: str) -> str:
+    return f"{kind}:{value}"
+
+
+class ContentBuilder:
+    """Collects (film row, feature) pairs in compact arrays; `build` turns them into the index.
+
+    Arrays of ints rather than objects per film: a million films fit in tens of megabytes.
+    """
+
+    def __init__(self) -> None:
+        self.vocab: dict[str, int] = {}
+        self.keys: list[str] = []
+        self.kinds: array[int] = array("b")
+        self._rows: array[int] = array("i")
+        self._feats: array[int] = array("i")
+        self._tf: array[float] = array("f")  # keyword term weights; 1.0 for other kinds
+        self._texts: dict[int, Counter[str]] = {}
+        self.n_rows = 0
+        self._kind_ids = {k: i for i, k in enumerate(KIND_WEIGHT)}
+
+    def _feature(self, key: str, kind: str) -> int:
+        fid = self.vocab.get(key)
+        if fid is None:
+            fid = len(self.keys)
+            self.vocab[key] = fid
+            self.keys.append(key)
+            self.kinds.append(self._kind_ids[kind])
+        return fid
+
+    def add(self, row: int, kind: str, value: str, weight: float = 1.0) -> None:
+        self.n_rows = max(self.n_rows, row + 1)
+        if not value:
+            return
+        self._rows.append(row)
+        self._feats.append(self._feature(feature_key(kind, value), kind))
+        self._tf.append(weight)
+
+    def add_text(self, row: int, text: str) -> None:
+        """Synopsis or review text; its TF-IDF keywords become features at `build`."""
+        self.n_rows = max(self.n_rows, row + 1)
+        words = keywords(text)
+        if words:
+            self._texts.setdefault(row, Counter()).update(words)
+
+    def _add_keywords(self) -> None:
+        df: Counter[str] = Counter()
+        for counts in self._texts.values():
+            df.update(counts.keys())
+        n_docs = max(1, len(self._texts))
+        for row, counts in self._texts.items():
+            total = sum(counts.values())
+            scored = [
+                (c / total * math.log((1 + n_docs) / (1 + df[w])), w)
+                for w, c in counts.items()
+                if df[w] > 1  # a word no other film shares cannot make two films alike
+            ]
+            scored.sort(reverse=True)
+            for weight, word in scored[:KEYWORDS_PER_FILM]:
+                if weight > 0:
+                    self.add(row, "keyword", word, weight)
+        self._texts.clear()
+
+    def build(self, priority: np.ndarray) -> ContentIndex:
+        """The index; `priority` (one value per row, higher first) orders the posting lists."""
+        self._add_keywords()
+        n_rows = max(self.n_rows, len(priority))
+        rows = np.frombuffer(self._rows, dtype=np.int32).astype(np.int64)
+        feats = np.frombuffer(self._feats, dtype=np.int32).astype(np.int64)
+        tf = np.frombuffer(self._tf, dtype=np.float32).astype(np.float64)
+        kinds = np.frombuffer(self.kinds, dtype=np.int8).astype(np.int64)
+        # A film listed with the same feature twice (two review texts, a repeated genre) once.
+        if len(rows):
+            key = rows * max(1, len(self.keys)) + feats
+            key, first = np.unique(key, return_index=True)
+            rows, feats, tf = rows[first], feats[first], tf[first]
+        df = np.bincount(feats, minlength=len(self.keys)).astype(np.float64)
+        idf = np.log((1 + n_rows) / (1 + df)) + 1.0
+        kind_weight = np.array(list(KIND_WEIGHT.values()))[kinds] if len(kinds) else np.ones(0)
+        keyword_kind = list(KIND_WEIGHT).index("keyword")
+        # Keyword weights are already TF-IDF; other kinds are present-or-not, weighted by rarity.
+        w = np.where(kinds[feats] == keyword_kind, tf * 10.0, idf[feats]) * kind_weight[feats]
+        norms = np.sqrt(np.bincount(rows, weights=w * w, minlength=n_rows))
+        w = w / np.where(norms[rows] > 0, norms[rows], 1.0)
+        by_row = np.lexsort((feats, rows))
+        row_ptr = np.zeros(n_rows + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n_rows), out=row_ptr[1:])
+        pri = np.asarray(priority, dtype=np.float64)
+        pri = np.concatenate([pri, np.zeros(n_rows - len(pri))]) if len(pri) < n_rows else pri
+        by_feat = np.lexsort((rows, -pri[rows], feats))
+        post_ptr = np.zeros(len(self.keys) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(feats, minlength=len(self.keys)), out=post_ptr[1:])
+        return ContentIndex(
+            n_rows=n_rows,
+            keys=KeyTable(self.keys),
+            kinds=np.frombuffer(self.kinds, dtype=np.int8).copy(),
+            row_ptr=row_ptr,
+            row_feat=feats[by_row].astype(np.int32),
+            row_w=w[by_row].astype(np.float32),
+            post_ptr=post_ptr,
+            post_row=rows[by_feat].astype(np.int32),
+        )
+
+
+class KeyTable:
+    """Feature keys ("genre:drama", "director:42") as numpy byte strings, not Python objects.
+
+    Hundreds of thousands of small strings in a dict would be walked by every full garbage
+    collection of the process, a pause of tens of milliseconds in whatever request triggers it;
+    two arrays and a binary search cost nothing to the collector.
+    """
+
+    def __init__(self, keys: list[str]) -> None:
+        encoded = np.array([k.encode() for k in keys] or [b""], dtype=bytes)[: len(keys)]
+        self._keys = encoded
+        self._order = np.argsort(encoded, kind="stable")
+        self._sorted = encoded[self._order]
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __getitem__(self, feat: int) -> str:
+        return bytes(self._keys[feat]).decode()
+
+    def get(self, key: str) -> int | None:
+        wanted = key.encode()
+        i = int(np.searchsorted(self._sorted, wanted))
+        if i < len(self._sorted) and self._sorted[i] == wanted:
+            return int(self._order[i])
+        return None
+
+    def with_prefix(self, prefix: str) -> list[str]:
+        lo = int(np.searchsorted(self._sorted, prefix.encode()))
+        hi = int(np.searchsorted(self._sorted, prefix.encode() + b"\xff"))
+        return [bytes(k).decode() for k in self._sorted[lo:hi]]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A sparse vector over features: sorted feature ids and their weights (L2-normalised)."""
+
+    feats: np.ndarray
+    weights: np.ndarray
+
+    @property
+    def empty(self) -> bool:
+        return len(self.feats) == 0
+
+
+EMPTY_PROFILE = Profile(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
+
+
+@dataclass(frozen=True)
+class ContentIndex:
+    n_rows: int
+    keys: KeyTable
+    kinds: np.ndarray
+    row_ptr: np.ndarray
+    row_feat: np.ndarray
+    row_w: np.ndarray
+    post_ptr: np.ndarray
+    post_row: np.ndarray
+
+    def features(self, row: int) -> tuple[np.ndarray, np.ndarray]:
+        a, b = self.row_ptr[row], self.row_ptr[row + 1]
+        return self.row_feat[a:b], self.row_w[a:b]
+
+    def keys_of(self, row: int) -> list[str]:
+        return [self.keys[f] for f in self.features(row)[0]]
+
+    def posting(self, feat: int, limit: int | None = None) -> np.ndarray:
+        a, b = self.post_ptr[feat], self.post_ptr[feat + 1]
+        return self.post_row[a : b if limit is None else min(b, a + limit)]
+
+    def profile(self, rows: np.ndarray, prefs: np.ndarray, max_features: int = 64) -> Profile:
+        """The preference-weighted sum of the films' vectors: what a member's taste looks like."""
+        keep = prefs > 0
+        rows, prefs = rows[keep], prefs[keep]
+        if len(rows) == 0:
+            return EMPTY_PROFILE
+        feats, weights = self._gather(rows)
+        lens = self.row_ptr[rows + 1] - self.row_ptr[rows]
+        weights = weights * np.repeat(prefs, lens)
+        uniq, inverse = np.unique(feats, return_inverse=True)
+        summed = np.bincount(inverse, weights=weights)
+        if len(uniq) > max_features:
+            top = np.argpartition(-summed, max_features)[:max_features]
+            uniq, summed = uniq[top], summed[top]
+        order = np.argsort(uniq)
+        uniq, summed = uniq[order], summed[order]
+        norm = float(np.sqrt((summed * summed).sum()))
+        if norm == 0:
+            return EMPTY_PROFILE
+        return Profile(uniq.astype(np.int32), (summed / norm).astype(np.float32))
+
+    def candidates(self, profile: Profile, per_feature: int, max_features: int = 16) -> np.ndarray:
+        """Films sharing the profile's strongest features: the head of each posting list."""
+        if profile.empty:
+            return np.zeros(0, dtype=np.int32)
+        strongest = np.argsort(-profile.weights)[:max_features]
+        parts = [self.posting(int(profile.feats[i]), per_feature) for i in strongest]
+        return np.unique(np.concatenate(parts))
+
+    def similarity(self, profile: Profile, rows: np.ndarray) -> np.ndarray:
+        """Cosine of each film in `rows` with the profile, without touching any other film."""
+        if profile.empty or len(rows) == 0:
+            return np.zeros(len(rows))
+        feats, weights = self._gather(rows)
+        pos = np.searchsorted(profile.feats, feats)
+        pos[pos == len(profile.feats)] = 0
+        hit = profile.feats[pos] == feats
+        contrib = np.where(hit, weights * profile.weights[pos], 0.0)
+        lens = self.row_ptr[rows + 1] - self.row_ptr[rows]
+        segment = np.repeat(np.arange(len(rows)), lens)
+        return np.bincount(segment, weights=contrib, minlength=len(rows))
+
+    def rows_with_any(self, feats: list[int]) -> np.ndarray:
+        """Every film with at least one of `feats` (a filter: reads whole posting lists)."""
+        if not feats:
+            return np.zeros(0, dtype=np.int32)
+        return np.unique(np.concatenate([self.posting(f) for f in feats]))
+
+    def _gather(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        rows = np.asarray(rows, dtype=np.int64)
+        starts = self.row_ptr[rows]
+        lens = self.row_ptr[rows + 1] - starts
+        total = int(lens.sum())
+        if total == 0:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+        # Positions of every entry of every row, without a Python loop over the rows.
+        offsets = np.repeat(starts - (np.cumsum(lens) - lens), lens) + np.arange(total)
+        return self.row_feat[offsets], self.row_w[offsets].astype(np.float64)

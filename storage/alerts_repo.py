@@ -1,0 +1,493 @@
+"""Queries for showtime alerts: subscriptions, the scheduler's windows and the outbox.
+
+Every function takes an open session (the unit of work belongs to the caller). The claim is the
+one place where backends differ: PostgreSQL skips rows another worker holds locked; SQLite has
+one writer at a time, so the single UPDATE statement is already atomic there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, func, literal_column, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.models import (
+    AlertCursor,
+    AlertOutbox,
+    Cinema,
+    Showtime,
+    Subscription,
+    SubscriptionLead,
+    WatchlistItem,
+)
+
+# ---------------------------------------------------------------------------------------------
+# Subscriptions and watchlists
+# ---------------------------------------------------------------------------------------------
+
+
+def channel_subscriptions(
+    session: Session, platform: str, workspace_id: str, channel_id: str
+) -> list[Subscription]:
+    return list(
+        session.scalars(
+            select(Subscription)
+            .where(
+                Subscription.platform == platform,
+                Subscription.workspace_id == workspace_id,
+                Subscription.channel_id == channel_id,
+            )
+            .order_by(Subscription.id)
+        )
+    )
+
+
+def set_leads(session: Session, subscription_id: int, leads: Iterable[int]) -> None:
+    session.execute(
+        delete(SubscriptionLead).where(SubscriptionLead.subscription_id == subscription_id)
+    )
+    session.add_all(
+        SubscriptionLead(subscription_id=subscription_id, lead_minutes=lead)
+        for lead in sorted(set(leads))
+    )
+
+
+def watchlist(session: Session, platform: str, user_id: str) -> list[WatchlistItem]:
+    return list(
+        session.scalars(
+            select(WatchlistItem)
+            .where(WatchlistItem.platform == platform, WatchlistItem.user_id == user_id)
+            .order_by(WatchlistItem.added_at, WatchlistItem.id)
+        )
+    )
+
+
+def watch_item(session: Session, platform: str, user_id: str, film_id: int) -> WatchlistItem | None:
+    return session.scalars(
+        select(WatchlistItem).where(
+            WatchlistItem.platform == platform,
+            WatchlistItem.user_id == user_id,
+            WatchlistItem.film_id == film_id,
+        )
+    ).first()
+
+
+def city_known(session: Session, city_norm: str) -> bool:
+    return (
+        session.scalar(select(Cinema.id).where(Cinema.city_norm == city_norm).limit(1)) is not None
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The scheduler's reads
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShowtimeFacts:
+    """What matching and keys need about a showtime, without loading ORM objects."""
+
+    id: int
+    film_id: int
+    cinema_id: int
+    event_id: int | None
+    city_norm: str
+    starts_at: datetime
+    cancelled: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class SubscriberFacts:
+    id: int
+    target_kind: str
+    target_id: int | None
+    target_text: str | None
+    kinds: tuple[str, ...]
+    platform: str
+    workspace_id: str
+    channel_id: str
+
+
+_FACT_COLUMNS = (
+    Showtime.id,
+    Showtime.film_id,
+    Showtime.cinema_id,
+    Showtime.event_id,
+    Cinema.city_norm,
+    Showtime.starts_at,
+    Showtime.cancelled,
+    Showtime.created_at,
+)
+
+
+def _facts(rows: Iterable[Any]) -> list[ShowtimeFacts]:
+    return [ShowtimeFacts(*row) for row in rows]
+
+
+def distinct_leads(session: Session) -> list[int]:
+    """The distinct reminder leads in use: a loose index scan, one index seek per value."""
+    rows = session.execute(
+        text(
+            "WITH RECURSIVE leads(m) AS ("
+            " SELECT MIN(lead_minutes) FROM subscription_lead"
+            " UNION ALL"
+            " SELECT (SELECT MIN(lead_minutes) FROM subscription_lead WHERE lead_minutes > m)"
+            " FROM leads WHERE m IS NOT NULL)"
+            " SELECT m FROM leads WHERE m IS NOT NULL"
+        )
+    )
+    return [int(m) for (m,) in rows]
+
+
+def showtimes_starting(session: Session, after: datetime, until: datetime) -> list[ShowtimeFacts]:
+    """Scheduled showtimes with after < starts_at <= until (an index range scan)."""
+    rows = session.execute(
+        select(*_FACT_COLUMNS)
+        .join(Cinema, Cinema.id == Showtime.cinema_id)
+        .where(
+            Showtime.starts_at > after,
+            Showtime.starts_at <= until,
+            Showtime.cancelled.is_(False),
+        )
+    )
+    return _facts(rows)
+
+
+def count_showtimes_starting(session: Session, after: datetime, until: datetime) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Showtime)
+            .where(
+                Showtime.starts_at > after,
+                Showtime.starts_at <= until,
+                Showtime.cancelled.is_(False),
+            )
+        )
+        or 0
+    )
+
+
+def showtimes_changed(
+    session: Session, after: datetime, until: datetime, starting_after: datetime
+) -> list[ShowtimeFacts]:
+    """Showtimes added, moved or cancelled in (after, until] that have not started yet."""
+    rows = session.execute(
+        select(*_FACT_COLUMNS)
+        .join(Cinema, Cinema.id == Showtime.cinema_id)
+        .where(
+            Showtime.updated_at > after,
+            Showtime.updated_at <= until,
+            Showtime.starts_at > starting_after,
+        )
+    )
+    return _facts(rows)
+
+
+def subscribers_for(session: Session, showtimes: Sequence[ShowtimeFacts]) -> list[SubscriberFacts]:
+    """Unpaused subscriptions whose target covers any of `showtimes` (each target indexed)."""
+    if not showtimes:
+        return []
+    S = Subscription
+    rows = session.execute(
+        select(
+            S.id,
+            S.target_kind,
+            S.target_id,
+            S.target_text,
+            S.kinds,
+            S.platform,
+            S.workspace_id,
+            S.channel_id,
+        ).where(S.paused.is_(False), _covers(showtimes))
+    )
+    return [
+        SubscriberFacts(r[0], r[1], r[2], r[3], tuple(r[4] or ()), r[5], r[6], r[7]) for r in rows
+    ]
+
+
+def reminder_subscribers(
+    session: Session, showtimes: Sequence[ShowtimeFacts], leads: Sequence[int]
+) -> list[tuple[SubscriberFacts, int]]:
+    """(subscription, lead) for unpaused subscriptions covering any of `showtimes` that want a
+    reminder at one of `leads`: a lead row exists only while the reminder kind is on, so the
+    join alone says so, without decoding each subscription's kinds."""
+    if not showtimes or not leads:
+        return []
+    S, L = Subscription, SubscriptionLead
+    rows = session.execute(
+        select(
+            S.id,
+            S.target_kind,
+            S.target_id,
+            S.target_text,
+            S.platform,
+            S.workspace_id,
+            S.channel_id,
+            L.lead_minutes,
+        )
+        .join(L, L.subscription_id == S.id)
+        .where(S.paused.is_(False), _covers(showtimes), L.lead_minutes.in_(list(leads)))
+    )
+    return [
+        (SubscriberFacts(r[0], r[1], r[2], r[3], ("reminder",), r[4], r[5], r[6]), int(r[7]))
+        for r in rows
+    ]
+
+
+def _covers(showtimes: Sequence[ShowtimeFacts]) -> Any:
+    S = Subscription
+    targets = [
+        S.target_kind == "all",
+        and_(S.target_kind == "film", S.target_id.in_({s.film_id for s in showtimes})),
+        and_(S.target_kind == "cinema", S.target_id.in_({s.cinema_id for s in showtimes})),
+        and_(S.target_kind == "city", S.target_text.in_({s.city_norm for s in showtimes})),
+    ]
+    events = {s.event_id for s in showtimes if s.event_id is not None}
+    if events:
+        targets.append(and_(S.target_kind == "event", S.target_id.in_(events)))
+    return or_(*targets)
+
+
+def watchers_for(
+    session: Session, film_ids: Iterable[int]
+) -> list[tuple[str, str, str | None, int, list[str]]]:
+    """(platform, user id, workspace id, film id, cities) of members watching these films."""
+    rows = session.execute(
+        select(
+            WatchlistItem.platform,
+            WatchlistItem.user_id,
+            WatchlistItem.workspace_id,
+            WatchlistItem.film_id,
+            WatchlistItem.cities,
+        ).where(WatchlistItem.film_id.in_(list(film_ids)))
+    )
+    return [(r[0], r[1], r[2], r[3], list(r[4] or ())) for r in rows]
+
+
+def announcements_of(
+    session: Session, showtime_ids: Sequence[int]
+) -> list[tuple[str, int, str, datetime | None]]:
+    """(dedupe key, showtime id, kind, starts_at) of past new/update/cancel alerts."""
+    if not showtime_ids:
+        return []
+    rows = session.execute(
+        select(
+            AlertOutbox.dedupe_key,
+            AlertOutbox.showtime_id,
+            AlertOutbox.kind,
+            AlertOutbox.starts_at,
+        )
+        .where(
+            AlertOutbox.showtime_id.in_(list(showtime_ids)),
+            AlertOutbox.kind.in_(("new", "update", "cancel")),
+            AlertOutbox.status != "dropped",
+        )
+        .order_by(AlertOutbox.id)
+    )
+    return [(r[0], int(r[1]), r[2], r[3]) for r in rows]
+
+
+def due_digests(session: Session, now: datetime, limit: int = 5000) -> list[Subscription]:
+    return list(
+        session.scalars(
+            select(Subscription)
+            .where(Subscription.next_digest_at <= now, Subscription.paused.is_(False))
+            .order_by(Subscription.next_digest_at)
+            .limit(limit)
+        )
+    )
+
+
+def cursor(session: Session, name: str) -> datetime | None:
+    return session.scalar(select(AlertCursor.at).where(AlertCursor.name == name))
+
+
+def set_cursor(session: Session, name: str, at: datetime) -> None:
+    """Move the cursor forward (never back); safe when two schedulers tick at once."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(
+        insert(AlertCursor).values(name=name, at=at).on_conflict_do_nothing(index_elements=["name"])
+    )
+    session.execute(
+        update(AlertCursor)
+        .where(AlertCursor.name == name, AlertCursor.at < at)
+        .values(at=at)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The outbox
+# ---------------------------------------------------------------------------------------------
+
+
+def enqueue(session: Session, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert alerts, skipping any whose dedupe_key exists already; returns how many were new."""
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    added = 0
+    for start in range(0, len(rows), 2000):
+        statement = insert(AlertOutbox).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        result = session.connection().execute(statement, list(rows[start : start + 2000]))
+        added += max(result.rowcount or 0, 0)
+    return added
+
+
+def claim(
+    session: Session, now: datetime, lease_until: datetime, token: str, limit: int
+) -> list[AlertOutbox]:
+    """Lease up to `limit` due, unsent alerts to `token`, oldest first.
+
+    The outer WHERE repeats the lease test: on PostgreSQL a row another worker claimed between
+    our subquery and our update is re-checked and skipped, so no two workers hold one row.
+    """
+    claimable = and_(
+        AlertOutbox.status == "pending",
+        AlertOutbox.due_at <= now,
+        or_(AlertOutbox.lease_until.is_(None), AlertOutbox.lease_until < now),
+    )
+    candidates = select(AlertOutbox.id).where(claimable).order_by(AlertOutbox.due_at).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    session.execute(
+        update(AlertOutbox)
+        .where(AlertOutbox.id.in_(candidates.scalar_subquery()), claimable)
+        .values(
+            claim_token=token,
+            lease_until=lease_until,
+            attempts=AlertOutbox.attempts + literal_column("1"),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return list(
+        session.scalars(
+            select(AlertOutbox).where(AlertOutbox.claim_token == token).order_by(AlertOutbox.id)
+        )
+    )
+
+
+def set_batch(session: Session, ids: Sequence[int], token: str, batch_key: str) -> None:
+    session.execute(
+        update(AlertOutbox)
+        .where(AlertOutbox.id.in_(list(ids)), AlertOutbox.claim_token == token)
+        .values(batch_key=batch_key)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def finish(
+    session: Session,
+    ids: Sequence[int],
+    token: str,
+    *,
+    status: str,
+    at: datetime,
+    message_id: str | None = None,
+    note: str | None = None,
+) -> int:
+    """Mark claimed alerts sent (or dropped); only while our claim holds them."""
+    result = session.execute(
+        update(AlertOutbox)
+        .where(AlertOutbox.id.in_(list(ids)), AlertOutbox.claim_token == token)
+        .values(
+            status=status,
+            sent_at=at,
+            message_id=message_id,
+            note=note,
+            lease_until=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def release(
+    session: Session,
+    ids: Sequence[int],
+    token: str,
+    not_before: datetime,
+    forget_batch: Sequence[int] = (),
+) -> None:
+    """Give alerts back: claimable by anyone from `not_before`; `forget_batch` were never
+    posted, so they lose their batch key and are batched afresh."""
+    session.execute(
+        update(AlertOutbox)
+        .where(AlertOutbox.id.in_(list(ids)), AlertOutbox.claim_token == token)
+        .values(claim_token=None, lease_until=not_before)
+        .execution_options(synchronize_session=False)
+    )
+    if forget_batch:
+        session.execute(
+            update(AlertOutbox)
+            .where(AlertOutbox.id.in_(list(forget_batch)))
+            .values(batch_key=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def sent_announcement_exists(session: Session, key_prefix: str, showtime_id: int) -> bool:
+    """Was a new/update alert about this showtime sent to this recipient?"""
+    return (
+        session.scalar(
+            select(AlertOutbox.id)
+            .where(
+                AlertOutbox.showtime_id == showtime_id,
+                AlertOutbox.kind.in_(("new", "update")),
+                AlertOutbox.status == "sent",
+                AlertOutbox.dedupe_key.startswith(key_prefix, autoescape=True),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def pause_channel(
+    session: Session, platform: str, workspace_id: str, channel_id: str, reason: str
+) -> list[int]:
+    """Pause the channel's subscriptions; returns the ids that were running until now."""
+    ids = list(
+        session.scalars(
+            select(Subscription.id).where(
+                Subscription.platform == platform,
+                Subscription.workspace_id == workspace_id,
+                Subscription.channel_id == channel_id,
+                Subscription.paused.is_(False),
+            )
+        )
+    )
+    if ids:
+        session.execute(
+            update(Subscription)
+            .where(Subscription.id.in_(ids))
+            .values(paused=True, paused_reason=reason[:200])
+            .execution_options(synchronize_session=False)
+        )
+    return ids
+
+
+def drop_pending_for_channel(
+    session: Session, platform: str, workspace_id: str, channel_id: str, at: datetime, note: str
+) -> int:
+    result = session.execute(
+        update(AlertOutbox)
+        .where(
+            AlertOutbox.platform == platform,
+            AlertOutbox.workspace_id == workspace_id,
+            AlertOutbox.channel_id == channel_id,
+            AlertOutbox.status == "pending",
+        )
+        .values(status="dropped", sent_at=at, note=note[:200], lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0

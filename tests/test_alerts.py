@@ -1,0 +1,499 @@
+"""Showtime alerts with a simulated clock: commands, scheduler, outbox and delivery."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, update
+
+from bot.alerts.delivery import AlertDelivery, Pacer
+from bot.alerts.rules import next_local_time
+from bot.alerts.scheduler import AlertScheduler, TickReport
+from bot.core import Marquee
+from bot.notify import ChannelGone, RateLimited
+from bot.types import ChannelRef, ErrorNotice, Invocation, Notice, Reply, ShowtimeList, Table, Text
+from storage.models import AlertOutbox, AuditEntry, Showtime, Subscription, SubscriptionLead
+from tests.conftest import MEMBER, MODERATOR, make_core
+
+FESTIVAL = "Hurtigruten Scandinavian Film Festival 2025"
+
+
+class RecordingNotifier:
+    """Records what would be posted; can be told to fail the next posts."""
+
+    def __init__(self, platform: str = "test") -> None:
+        self.platform = platform
+        self.posts: list[tuple[ChannelRef, Reply]] = []
+        self.failures: list[Exception] = []
+
+    async def post(self, channel: ChannelRef, reply: Reply) -> str:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.posts.append((channel, reply))
+        return f"m{len(self.posts)}"
+
+
+class FakeMonotonic:
+    def __init__(self) -> None:
+        self.t = 1000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.t
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.t += seconds
+
+
+class Alerts:
+    """The core, the scheduler and the delivery loop sharing one simulated clock."""
+
+    def __init__(self, url: str, now: datetime, platform: str = "test") -> None:
+        self.now = now
+        self.core: Marquee = make_core(url, now=now)
+        self.core.clock = self.clock
+        self.notifier = RecordingNotifier(platform)
+        self.mono = FakeMonotonic()
+        self.scheduler = AlertScheduler(self.core.db, self.clock)
+        self.delivery = AlertDelivery(
+            self.core.db,
+            {platform: self.notifier},
+            self.clock,
+            pacer=Pacer(self.mono),
+            sleep=self.mono.sleep,
+        )
+        self.channel = ChannelRef(platform, "workspace", "channel")
+
+    def clock(self) -> datetime:
+        return self.now
+
+    def ask(self, command: str, actor=MODERATOR, **args: Any) -> Reply:  # type: ignore[no-untyped-def]
+        actor = dataclasses.replace(actor, platform=self.channel.platform)
+        return self.core.handle(Invocation(command, args, actor, self.channel))
+
+    def at(self, moment: datetime) -> list[tuple[ChannelRef, Reply]]:
+        """Move the clock, tick, deliver; the posts this made."""
+        self.mono.t += max(0.0, (moment - self.now).total_seconds())  # one passage of time
+        self.now = moment
+        before = len(self.notifier.posts)
+        self.last_tick: TickReport = self.scheduler.tick()
+        self.last_delivery = asyncio.run(self.delivery.run_once())
+        return self.notifier.posts[before:]
+
+    def count(self, model: type[Any]) -> int:
+        with self.core.db.session() as s:
+            return s.scalar(select(func.count()).select_from(model)) or 0
+
+
+def lists(posts: list[tuple[ChannelRef, Reply]], heading: str) -> list[int]:
+    """Showtime ids in the posts' lists whose heading starts with `heading`."""
+    return [
+        item.showtime_id
+        for _, reply in posts
+        for block in reply.blocks
+        if isinstance(block, ShowtimeList) and block.heading.startswith(heading)
+        for item in block.items
+    ]
+
+
+def added_id(reply: Reply) -> int:
+    assert isinstance(reply.blocks[0], Notice), reply
+    return int(reply.meta["showtime_id"])
+
+
+@pytest.fixture
+def alerts(tmp_path) -> Alerts:  # type: ignore[no-untyped-def]
+    return Alerts(f"sqlite:///{tmp_path / 'alerts.db'}", datetime(2025, 7, 20, 2, 0, tzinfo=UTC))
+
+
+def test_festival_announcement_reminder_and_digest_fire_once_on_time(db_url: str) -> None:
+    a = Alerts(db_url, datetime(2025, 7, 20, 2, 0, tzinfo=UTC))
+    reply = a.ask(
+        "alerts subscribe", target=FESTIVAL, kinds="new, reminder, digest", digest="09:00"
+    )
+    assert isinstance(reply.blocks[0], Notice), reply
+    assert "Australia/Perth" in reply.blocks[0].text
+    a.at(datetime(2025, 7, 20, 2, 1, tzinfo=UTC))  # first tick: nothing is new yet
+    st = added_id(
+        a.ask(
+            "showtime add",
+            film="Second Victims",
+            cinema="Luna Leederville",
+            starts="2025-08-01 18:30",
+            event="Hurtigruten",
+        )
+    )
+    posts = a.at(datetime(2025, 7, 20, 2, 2, tzinfo=UTC))
+    assert lists(posts, "New screenings") == [st]
+    item = posts[0][1].blocks[0].items[0]  # type: ignore[union-attr]
+    assert item.local_time == "Fri 1 Aug 2025, 18:30 AWST"
+    assert a.at(datetime(2025, 7, 20, 2, 3, tzinfo=UTC)) == []  # once
+    # The digest: 09:00 in Perth is 01:00 UTC, once, listing the coming days.
+    assert lists(a.at(datetime(2025, 8, 1, 0, 59, tzinfo=UTC)), "Coming up") == []
+    digest = a.at(datetime(2025, 8, 1, 1, 0, tzinfo=UTC))
+    assert len(digest) == 1 and st in lists(digest, "Coming up in the next 3 days")
+    assert lists(a.at(datetime(2025, 8, 1, 1, 1, tzinfo=UTC)), "Coming up") == []
+    # 18:30 in Perth is 10:30 UTC; the reminder is due at 09:30 UTC, not a minute earlier.
+    assert st not in lists(a.at(datetime(2025, 8, 1, 9, 29, tzinfo=UTC)), "Starting soon")
+    assert lists(a.at(datetime(2025, 8, 1, 9, 30, tzinfo=UTC)), "Starting soon").count(st) == 1
+    assert st not in lists(a.at(datetime(2025, 8, 1, 9, 31, tzinfo=UTC)), "Starting soon")
+    with a.core.db.session() as s:
+        keys = list(s.scalars(select(AlertOutbox.dedupe_key).where(AlertOutbox.showtime_id == st)))
+    assert sorted(k.split("|")[2] for k in keys) == ["new", "reminder"]
+    a.core.db.dispose()
+
+
+def test_digest_times_follow_daylight_saving() -> None:
+    def utc(*args: int) -> datetime:
+        return datetime(*args, tzinfo=UTC)
+
+    # Copenhagen springs forward on 30 March 2025: 09:00 is 08:00 UTC, then 07:00 UTC.
+    assert next_local_time("09:00", "Europe/Copenhagen", utc(2025, 3, 29, 7)) == utc(2025, 3, 29, 8)
+    assert next_local_time("09:00", "Europe/Copenhagen", utc(2025, 3, 29, 8)) == utc(2025, 3, 30, 7)
+    # New York falls back on 2 November 2025: 09:00 is 13:00 UTC, then 14:00 UTC.
+    assert next_local_time("09:00", "America/New_York", utc(2025, 11, 1, 13)) == utc(
+        2025, 11, 2, 14
+    )
+    # Perth has no daylight saving: 09:00 is always 01:00 UTC.
+    assert next_local_time("09:00", "Australia/Perth", utc(2025, 3, 29, 2)) == utc(2025, 3, 30, 1)
+    assert next_local_time("09:00", "Australia/Perth", utc(2025, 11, 1, 2)) == utc(2025, 11, 2, 1)
+    # 02:30 does not exist in Copenhagen on 30 March: it fires at 03:30 CEST (01:30 UTC).
+    assert next_local_time("02:30", "Europe/Copenhagen", utc(2025, 3, 30, 0)) == utc(
+        2025, 3, 30, 1, 30
+    )
+    # 01:30 happens twice in New York on 2 November: the digest goes once, at the first.
+    first = next_local_time("01:30", "America/New_York", utc(2025, 11, 2, 0))
+    assert first == utc(2025, 11, 2, 5, 30)
+    assert next_local_time("01:30", "America/New_York", first) == utc(2025, 11, 3, 6, 30)
+
+
+@pytest.mark.parametrize(
+    ("cinema", "before", "at", "after_change"),
+    [
+        # Copenhagen: 09:00 CET = 08:00 UTC on the 29th, 09:00 CEST = 07:00 UTC on the 30th.
+        (
+            "Grand Teatret",
+            datetime(2025, 3, 29, 8, tzinfo=UTC),
+            None,
+            datetime(2025, 3, 30, 7, tzinfo=UTC),
+        ),
+        # Perth: 01:00 UTC both days.
+        (
+            "Luna Leederville",
+            datetime(2025, 3, 29, 1, tzinfo=UTC),
+            None,
+            datetime(2025, 3, 30, 1, tzinfo=UTC),
+        ),
+    ],
+)
+def test_scheduler_digest_across_the_change(
+    tmp_path, cinema: str, before: datetime, at: None, after_change: datetime
+) -> None:  # type: ignore[no-untyped-def]
+    a = Alerts(f"sqlite:///{tmp_path / 'dst.db'}", datetime(2025, 3, 28, 12, tzinfo=UTC))
+    assert isinstance(
+        a.ask("alerts subscribe", target=f"cinema:{cinema}", kinds="digest").blocks[0], Notice
+    )
+    minute = timedelta(minutes=1)
+    for day_digest in (before, after_change):
+        assert lists(a.at(day_digest - minute), "Coming up") == []
+        posts = a.at(day_digest)
+        assert [p for p in posts if any(isinstance(b, ShowtimeList) for b in p[1].blocks)]
+        assert a.at(day_digest + minute) == []
+    a.core.db.dispose()
+
+
+def test_reminder_before_a_fall_back_fires_at_the_right_instant(alerts: Alerts) -> None:
+    a = alerts
+    a.ask("alerts subscribe", target="cinema:Film Forum", kinds="reminder", leads="600")
+    a.at(datetime(2025, 10, 30, 0, 0, tzinfo=UTC))
+    # 09:00 EST on 2 November (after the change) is 14:00 UTC; ten hours before is 04:00 UTC,
+    # which is still 00:00 EDT: the reminder must not drift by the hour the clocks go back.
+    st = added_id(
+        a.ask("showtime add", film="Arrival", cinema="Film Forum", starts="2025-11-02 09:00")
+    )
+    assert st not in lists(a.at(datetime(2025, 11, 2, 3, 59, tzinfo=UTC)), "Starting soon")
+    posts = a.at(datetime(2025, 11, 2, 4, 0, tzinfo=UTC))
+    assert lists(posts, "Starting soon") == [st]
+    item = posts[0][1].blocks[0].items[0]  # type: ignore[union-attr]
+    assert item.local_time == "Sun 2 Nov 2025, 09:00 EST"
+
+
+def _add_showtime(a: Alerts, film_id: int, cinema_id: int, starts_at: datetime) -> int:
+    with a.core.db.session() as s:
+        st = Showtime(
+            film_id=film_id,
+            cinema_id=cinema_id,
+            starts_at=starts_at,
+            created_at=a.now,
+            updated_at=a.now,
+        )
+        s.add(st)
+        s.flush()
+        return st.id
+
+
+def _ids(a: Alerts, title: str, cinema: str) -> tuple[int, int]:
+    from storage.models import Cinema, Film
+
+    with a.core.db.session() as s:
+        film = s.scalar(select(Film.id).where(Film.title == title))
+        cin = s.scalar(select(Cinema.id).where(Cinema.name == cinema))
+    assert film and cin
+    return film, cin
+
+
+def test_after_downtime_ahead_reminders_go_late_and_passed_ones_are_dropped(
+    alerts: Alerts, caplog: pytest.LogCaptureFixture
+) -> None:
+    a = alerts
+    t = datetime(2025, 7, 21, 0, 0, tzinfo=UTC)
+    a.ask("alerts subscribe", target="cinema:Grand Teatret", kinds="reminder", leads="60")
+    film, cinema = _ids(a, "Second Victims", "Grand Teatret")
+    passed = _add_showtime(a, film, cinema, t + timedelta(minutes=90))  # due t+30m
+    ahead = _add_showtime(a, film, cinema, t + timedelta(minutes=150))  # due t+90m
+    a.at(t)
+    # Down from t until t+120m: the first screening started at t+90m, the second is ahead.
+    posts = a.at(t + timedelta(minutes=120))
+    assert lists(posts, "Starting soon") == [ahead]
+    notes = [b.text for _, r in posts for b in r.blocks if isinstance(b, Text)]
+    assert any("late" in n and "30 minutes" in n for n in notes), notes
+    assert a.last_tick.passed_dropped >= 1
+    assert "dropped" in caplog.text
+    with a.core.db.session() as s:
+        assert not s.scalars(select(AlertOutbox).where(AlertOutbox.showtime_id == passed)).all()
+
+
+def test_moves_and_cancellations_after_announcement_are_alerted(alerts: Alerts) -> None:
+    a = alerts
+    a.ask("alerts subscribe", target="film:Second Victims", kinds="new")
+    a.at(datetime(2025, 7, 20, 2, 1, tzinfo=UTC))
+    st = added_id(
+        a.ask(
+            "showtime add", film="Second Victims", cinema="Grand Teatret", starts="2025-07-30 20:00"
+        )
+    )
+    assert lists(a.at(datetime(2025, 7, 20, 2, 2, tzinfo=UTC)), "New screenings") == [st]
+    a.now = datetime(2025, 7, 20, 3, 0, tzinfo=UTC)
+    with a.core.db.session() as s:
+        s.execute(
+            update(Showtime)
+            .where(Showtime.id == st)
+            .values(starts_at=datetime(2025, 7, 30, 19, 0, tzinfo=UTC), updated_at=a.now)
+        )
+    posts = a.at(datetime(2025, 7, 20, 3, 1, tzinfo=UTC))
+    assert lists(posts, "Screenings moved") == [st]
+    notes = [b.text for _, r in posts for b in r.blocks if isinstance(b, Text)]
+    assert notes == ["Second Victims at Grand Teatret moved from Wed 30 Jul 2025, 20:00 CEST."]
+    assert a.at(datetime(2025, 7, 20, 3, 2, tzinfo=UTC)) == []
+    assert isinstance(a.ask("showtime remove", showtime=st).blocks[0], Notice)
+    assert lists(a.at(datetime(2025, 7, 20, 3, 3, tzinfo=UTC)), "Screenings cancelled") == [st]
+    assert a.at(datetime(2025, 7, 20, 3, 4, tzinfo=UTC)) == []
+    # Added and cancelled within one tick: never announced, so nothing to take back.
+    gone = added_id(
+        a.ask(
+            "showtime add", film="Second Victims", cinema="Grand Teatret", starts="2025-07-31 20:00"
+        )
+    )
+    a.ask("showtime remove", showtime=gone)
+    assert a.at(datetime(2025, 7, 20, 3, 5, tzinfo=UTC)) == []
+
+
+def test_bad_subscriptions_are_refused_and_store_nothing(alerts: Alerts) -> None:
+    a = alerts
+    before = (a.count(Subscription), a.count(SubscriptionLead), a.count(AuditEntry))
+    cases = {
+        "No film found": dict(target="zzqx nothing like it"),
+        "No cinema called": dict(target="cinema:Nowhere Palace"),
+        "No event called": dict(target="event:Nofest"),
+        "No cinema is in a city": dict(target="city:Atlantis"),
+        "out of range": dict(target="all", leads="2"),
+        "out of range ": dict(target="all", leads="20000"),
+        "not a lead time": dict(target="all", leads="soon"),
+        "not a time of day": dict(target="all", kinds="digest", digest="25:61"),
+        "not a time of day ": dict(target="all", kinds="digest", digest="noon"),
+        "not a time zone": dict(target="all", kinds="digest", zone="Mars/Base"),
+        "Unknown alert kind": dict(target="all", kinds="weekly"),
+    }
+    for expected, args in cases.items():
+        reply = a.ask("alerts subscribe", **args)
+        assert isinstance(reply.blocks[0], ErrorNotice), (args, reply)
+        assert expected.strip() in reply.blocks[0].text, (args, reply.blocks[0].text)
+    member = a.ask("alerts subscribe", actor=MEMBER, target="all")
+    assert isinstance(member.blocks[0], ErrorNotice)
+    bad_city = a.ask("watch", actor=MEMBER, title="Second Victims", cities="Atlantis")
+    assert "No cinema is in a city" in bad_city.blocks[0].text  # type: ignore[union-attr]
+    remove = a.ask("alerts remove", subscription=999)
+    assert isinstance(remove.blocks[0], ErrorNotice)
+    assert (a.count(Subscription), a.count(SubscriptionLead), a.count(AuditEntry)) == before
+
+
+def test_subscriptions_are_listed_audited_and_removed(alerts: Alerts) -> None:
+    a = alerts
+    reply = a.ask("alerts subscribe", target="city:perth", kinds="reminder", leads="15, 2h")
+    sub = int(reply.meta["subscription_id"])
+    listed = a.ask("alerts list", actor=MEMBER)
+    table = listed.blocks[0]
+    assert isinstance(table, Table)
+    assert table.rows == ((f"#{sub}", "city Perth: reminders 15, 120 min before", "active"),)
+    # Subscribing the same target again updates it rather than adding a second one.
+    a.ask("alerts subscribe", target="city:Perth", kinds="new")
+    assert a.count(Subscription) == 1 and a.count(SubscriptionLead) == 0
+    removed = a.ask("alerts remove", subscription=sub)
+    assert isinstance(removed.blocks[0], Notice)
+    assert a.count(Subscription) == 0
+    with a.core.db.session() as s:
+        actions = list(s.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
+    assert actions[-3:] == ["alerts subscribe", "alerts subscribe", "alerts remove"]
+
+
+def test_alerts_for_one_channel_in_one_tick_are_one_message(alerts: Alerts) -> None:
+    a = alerts
+    a.ask("alerts subscribe", target="cinema:Grand Teatret", kinds="new")
+    a.ask("alerts subscribe", target="film:Second Victims", kinds="new")
+    a.at(datetime(2025, 7, 20, 2, 1, tzinfo=UTC))
+    ids = [
+        added_id(
+            a.ask("showtime add", film=f, cinema="Grand Teatret", starts=f"2025-07-2{i} 20:00")
+        )
+        for i, f in enumerate(["Second Victims", "Arrival", "Another Round"], start=5)
+    ]
+    posts = a.at(datetime(2025, 7, 20, 2, 2, tzinfo=UTC))
+    assert len(posts) == 1
+    # Second Victims matches both subscriptions: listed for each, in the one message.
+    assert sorted(lists(posts, "New screenings")) == sorted(ids + ids[:1])
+
+
+def test_watchlist_sends_direct_messages_for_chosen_cities(alerts: Alerts) -> None:
+    a = alerts
+    assert isinstance(
+        a.ask("watch", actor=MEMBER, title="secnd victims", cities="Copenhagen").blocks[0], Notice
+    )
+    shown = a.ask("watchlist", actor=MEMBER).blocks[0]
+    assert isinstance(shown, Table) and shown.rows == (("Second Victims (2025)", "Copenhagen"),)
+    a.at(datetime(2025, 7, 20, 2, 1, tzinfo=UTC))
+    perth = added_id(
+        a.ask("showtime add", film="Second Victims", cinema="Luna on SX", starts="2025-07-28 20:00")
+    )
+    cph = added_id(
+        a.ask(
+            "showtime add", film="Second Victims", cinema="Grand Teatret", starts="2025-07-28 20:00"
+        )
+    )
+    posts = a.at(datetime(2025, 7, 20, 2, 2, tzinfo=UTC))
+    assert [
+        (ch, lists([(ch, r)], "New screenings of films on your watchlist")) for ch, r in posts
+    ] == [(ChannelRef("test", "workspace", MEMBER.user_id), [cph])]
+    assert perth not in lists(posts, "New")
+    assert isinstance(a.ask("unwatch", actor=MEMBER, title="Second Victims").blocks[0], Notice)
+    assert "empty" in a.ask("watchlist", actor=MEMBER).blocks[0].text  # type: ignore[union-attr]
+
+
+def _flood(a: Alerts, n: int) -> None:
+    """`n` new screenings announced to one channel at once."""
+    a.ask("alerts subscribe", target="cinema:Grand Teatret", kinds="new")
+    a.at(datetime(2025, 7, 20, 2, 1, tzinfo=UTC))  # announces the demo's screenings
+    film, cinema = _ids(a, "Arrival", "Grand Teatret")
+    for i in range(n):
+        _add_showtime(a, film, cinema, datetime(2025, 7, 25, tzinfo=UTC) + timedelta(minutes=i))
+
+
+def test_discord_channel_gets_at_most_five_messages_in_five_seconds(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    a = Alerts(
+        f"sqlite:///{tmp_path / 'rl.db'}", datetime(2025, 7, 20, 2, 0, tzinfo=UTC), "discord"
+    )
+    _flood(a, 65)  # 7 messages of up to 10 alerts
+    sent_at: list[float] = []
+    real_post = a.notifier.post
+
+    async def timed(channel: ChannelRef, reply: Reply) -> str:
+        sent_at.append(a.mono.t)
+        return await real_post(channel, reply)
+
+    a.notifier.post = timed  # type: ignore[method-assign]
+    posts = a.at(datetime(2025, 7, 20, 2, 2, tzinfo=UTC))
+    assert len(posts) == 7 and len(lists(posts, "New screenings")) == 65
+    start = sent_at[0]
+    assert [round(t - start, 3) for t in sent_at] == [0, 0, 0, 0, 0, 5, 5]
+
+
+def test_rate_limited_posts_wait_for_retry_after(alerts: Alerts) -> None:
+    a = alerts
+    _flood(a, 3)
+    a.notifier.failures = [RateLimited(30.0)]
+    assert a.at(datetime(2025, 7, 20, 2, 2, tzinfo=UTC)) == []
+    assert a.last_delivery.released == 3
+    assert a.at(datetime(2025, 7, 20, 2, 2, 20, tzinfo=UTC)) == []  # still inside Retry-After
+    posts = a.at(datetime(2025, 7, 20, 2, 2, 31, tzinfo=UTC))
+    assert len(lists(posts, "New screenings")) == 3
+
+
+def test_lost_channel_is_reported_once_and_its_subscription_paused(
+    alerts: Alerts, caplog: pytest.LogCaptureFixture
+) -> None:
+    a = alerts
+    _flood(a, 2)
+    a.notifier.failures = [ChannelGone("kicked")]
+    a.at(datetime(2025, 7, 20, 2, 2, tzinfo=UTC))
+    assert a.last_delivery.gone == [a.channel]
+    assert caplog.text.count("cannot post to") == 1
+    status = a.ask("alerts list").blocks[0]
+    assert isinstance(status, Table) and status.rows[0][2] == "paused: kicked"
+    film, cinema = _ids(a, "Arrival", "Grand Teatret")
+    _add_showtime(a, film, cinema, datetime(2025, 7, 26, tzinfo=UTC))
+    assert a.at(datetime(2025, 7, 20, 2, 3, tzinfo=UTC)) == []
+    assert a.last_tick.enqueued == 0 and a.last_delivery.gone == []
+    assert caplog.text.count("cannot post to") == 1
+
+
+def test_a_crashed_claim_is_resent_as_the_same_batch_after_its_lease(alerts: Alerts) -> None:
+    a = alerts
+    _flood(a, 3)
+    a.now = datetime(2025, 7, 20, 2, 2, tzinfo=UTC)
+    a.scheduler.tick()
+    _, crashed, _ = a.delivery.prepare()  # claimed and batched, then the worker "died"
+    assert len(crashed) == 1
+    assert a.at(datetime(2025, 7, 20, 2, 3, tzinfo=UTC)) == []  # lease still held
+    posts = a.at(datetime(2025, 7, 20, 2, 5, tzinfo=UTC))  # lease (2 min) expired
+    assert len(posts) == 1 and a.last_delivery.resent_batches == 1
+    assert posts[0][1].meta["idempotency_key"] == crashed[0].batch_key
+    assert a.at(datetime(2025, 7, 20, 2, 9, tzinfo=UTC)) == []
+
+
+async def deliver_festival_screening(
+    url: str, channel: ChannelRef, notifier: Any
+) -> tuple[int, Any, Marquee]:
+    """A channel on `notifier`'s platform subscribes to the festival; a screening is added and
+    delivered through that notifier. Returns (showtime id, delivery report, core)."""
+    moments = iter(datetime(2025, 7, 20, 2, m, tzinfo=UTC) for m in range(60))
+    now = next(moments)
+    core = make_core(url, now=now)
+    core.clock = lambda: now
+    moderator = dataclasses.replace(MODERATOR, platform=channel.platform)
+    core.handle(
+        Invocation("alerts subscribe", {"target": FESTIVAL, "kinds": "new"}, moderator, channel)
+    )
+    scheduler = AlertScheduler(core.db, lambda: now)
+    now = next(moments)
+    await asyncio.to_thread(scheduler.tick)
+    reply = core.handle(
+        Invocation(
+            "showtime add",
+            {
+                "film": "Second Victims",
+                "cinema": "Luna Leederville",
+                "starts": "2025-08-01 18:30",
+                "event": "Hurtigruten",
+            },
+            moderator,
+            channel,
+        )
+    )
+    now = next(moments)
+    await asyncio.to_thread(scheduler.tick)
+    delivery = AlertDelivery(core.db, {channel.platform: notifier}, lambda: now)
+    return added_id(reply), await delivery.run_once(), core
