@@ -16,7 +16,8 @@ def normalize(text: str) -> str:
 
     `anyascii` rather than NFKD: decomposition strips accents but leaves ø, æ, ł and ß alone.
     """
-    return " ".join(_NOT_WORD.sub(" ", anyascii(text).casefold()).split())
+    ascii_text = text if text.isascii() else anyascii(text)  # most titles need no work here
+    return " ".join(_NOT_WORD.sub(" ", ascii_text.casefold()).split())
 
 
 def split_list(text: str | None, sep: str = ",") -> list[str]:
