@@ -33,7 +33,6 @@ import json
 import logging
 import random
 import sqlite3
-import statistics
 import sys
 import time
 from dataclasses import dataclass
@@ -45,6 +44,7 @@ import aiohttp  # noqa: E402
 
 from adapters.discord.client import MarqueeDiscord  # noqa: E402
 from bench.catalogue import build_catalogue, catalogue_path  # noqa: E402
+from bench.stats import line, p99  # noqa: E402
 from bot.core import Marquee  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.types import Actor, ChannelRef, Invocation, Role  # noqa: E402
@@ -186,16 +186,6 @@ def bench_core(core: Marquee, commands: list[Command]) -> list[float]:
     return times
 
 
-def p99(times: list[float]) -> float:
-    ordered = sorted(times)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-
-
-def summary(label: str, times: list[float]) -> str:
-    median = statistics.median(times)
-    return f"{label:46}{median:>9.2f} ms{p99(times):>9.2f} ms{max(times):>9.2f} ms"
-
-
 async def main_async(args: argparse.Namespace) -> None:
     url = args.db or build_catalogue(catalogue_path(args.films), args.films)
     core = Marquee(Database(url))
@@ -220,11 +210,11 @@ async def main_async(args: argparse.Namespace) -> None:
         f"(application {APP_ID}; {deferred} deferred past the 2 s budget)"
     )
     print(f"{'':46}{'median':>12}{'p99':>12}{'max':>12}")
-    print(summary("discord.py round trip (Marquee)", bot))
-    print(summary("  baseline: core.handle alone", alone))
-    print(summary("  baseline: fake gateway → bare client → REST", floor))
+    print(line("discord.py round trip (Marquee)", bot))
+    print(line("  baseline: core.handle alone", alone))
+    print(line("  baseline: fake gateway → bare client → REST", floor))
     if completion:
-        print(summary(f"title autocomplete, misspelt ({len(completion)})", completion))
+        print(line(f"title autocomplete, misspelt ({len(completion)})", completion))
     verdict = "met" if p99(bot) <= 50 else "NOT met"
     print(f"\ntarget p99 ≤ 50 ms: {verdict} ({p99(bot):.1f} ms)")
 

@@ -28,6 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.stats import peak_mb  # noqa: E402
+
 CACHE = Path(__file__).resolve().parent / ".cache"
 ZONES = [
     "Europe/Copenhagen",
@@ -102,13 +104,6 @@ def make_calendar(events: int) -> Path:
         out.write("END:VCALENDAR\r\n")
     tmp.rename(path)
     return path
-
-
-def peak_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def phase(name: str, file: Path, db: Path) -> dict[str, float]:

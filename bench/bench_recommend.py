@@ -23,7 +23,6 @@ import argparse
 import json
 import shutil
 import sqlite3
-import statistics
 import subprocess
 import sys
 import time
@@ -35,6 +34,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.catalogue import build_catalogue, catalogue_path  # noqa: E402
+from bench.stats import peak_mb, timing  # noqa: E402
 from bot.normalize import normalize  # noqa: E402
 
 BENCH_NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -199,22 +199,6 @@ def _sql_time(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def peak_mb() -> float:
-    """This process's own peak resident memory (VmHWM)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def summary(times_ms: list[float]) -> dict[str, float]:
-    ordered = sorted(times_ms)
-    return {
-        "median_ms": statistics.median(ordered),
-        "p99_ms": ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))],
-    }
-
-
 def measure(url: str, queries: int) -> dict[str, object]:
     """Runs in a fresh process: build the index, then time the commands and the model."""
     from bot.core import Marquee
@@ -251,7 +235,7 @@ def measure(url: str, queries: int) -> dict[str, object]:
         reply = core.handle(inv)
         times.append((time.perf_counter() - t) * 1000)
         assert not reply.is_error, reply
-    out["like_command"] = summary(times)
+    out["like_command"] = timing(times)
     times = []
     for city, member in zip(cities, members, strict=True):
         inv = Invocation("recommend showing", {"city": city, "days": 7}, member, channel)
@@ -259,7 +243,7 @@ def measure(url: str, queries: int) -> dict[str, object]:
         reply = core.handle(inv)
         times.append((time.perf_counter() - t) * 1000)
         assert not reply.is_error, reply
-    out["showing_command"] = summary(times)
+    out["showing_command"] = timing(times)
     from bot.recommend.model import preference
 
     everything = np.arange(rec.size, dtype=np.int64)
@@ -270,7 +254,7 @@ def measure(url: str, queries: int) -> dict[str, object]:
             t = time.perf_counter()
             rec.rank(np.array([row]), one, limit=50, candidates=candidates)
             times.append((time.perf_counter() - t) * 1000)
-        out[name] = summary(times)
+        out[name] = timing(times)
     # The showing baseline: score the member against every film, then keep what is showing.
     with db.session() as session:
         from storage import recommend_repo, repo
@@ -300,7 +284,7 @@ def measure(url: str, queries: int) -> dict[str, object]:
             else:
                 rec.rank(seeds, prefs, limit=len(showing_rows), candidates=showing_rows)
             times.append((time.perf_counter() - t) * 1000)
-        out[name] = summary(times)
+        out[name] = timing(times)
     out["peak_mb"] = peak_mb()
     return out
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -40,6 +39,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 
 from adapters.slack.app import EVENTS_PATH, SlackAdapter  # noqa: E402
 from bench.catalogue import build_catalogue, catalogue_path  # noqa: E402
+from bench.stats import line  # noqa: E402
 from bot.core import Marquee  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.types import Actor, ChannelRef, Invocation, Role  # noqa: E402
@@ -178,13 +178,6 @@ def bench_core(core: Marquee, fake: FakeSlack, commands: list[tuple[str, str]]) 
     return times
 
 
-def summary(label: str, times: list[float]) -> str:
-    ordered = sorted(times)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    median = statistics.median(ordered)
-    return f"{label:44}{median:>9.2f} ms{p99:>9.2f} ms{max(ordered):>9.2f} ms"
-
-
 async def main_async(args: argparse.Namespace) -> None:
     url = args.db or build_catalogue(catalogue_path(args.films), args.films)
     core = Marquee(Database(url))
@@ -209,9 +202,9 @@ async def main_async(args: argparse.Namespace) -> None:
 
     print(f"\n{len(commands)} signed slash commands, one at a time, after {args.warmup} warm-up")
     print(f"{'':44}{'median':>12}{'p99':>12}{'max':>12}")
-    print(summary("slack-bolt HTTP round trip (Marquee)", adapter))
-    print(summary("  baseline: core.handle alone", alone))
-    print(summary("  baseline: bare aiohttp signed POST echo", echo))
+    print(line("slack-bolt HTTP round trip (Marquee)", adapter))
+    print(line("  baseline: core.handle alone", alone))
+    print(line("  baseline: bare aiohttp signed POST echo", echo))
     p99 = sorted(adapter)[min(len(adapter) - 1, int(len(adapter) * 0.99))]
     verdict = "met" if p99 <= 50 else "NOT met"
     print(f"\ntarget p99 ≤ 50 ms: {verdict} ({p99:.1f} ms)")

@@ -17,8 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import resource
-import statistics
 import subprocess
 import sys
 import time
@@ -29,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from anyascii import anyascii  # noqa: E402
 
 from bench.catalogue import build_catalogue, catalogue_path  # noqa: E402
+from bench.stats import peak_mb, timing  # noqa: E402
 from bot.normalize import normalize  # noqa: E402
 
 
@@ -68,23 +67,6 @@ def make_queries(url: str, count: int, seed: int) -> list[dict[str, str]]:
     return [{"query": misspell(rng, t), "expected": normalize(t)} for _, t in rows]
 
 
-def peak_mb() -> float:
-    """This process's own peak resident memory (VmHWM; ru_maxrss would include the parent's)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def summary(times_ms: list[float]) -> dict[str, float]:
-    ordered = sorted(times_ms)
-    return {
-        "median_ms": statistics.median(ordered),
-        "p99_ms": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))],
-        "mean_ms": statistics.fmean(ordered),
-    }
-
-
 def phase_marquee(url: str, queries: list[dict[str, str]]) -> dict[str, object]:
     from bot.core import Marquee
     from storage import repo
@@ -106,7 +88,7 @@ def phase_marquee(url: str, queries: list[dict[str, str]]) -> dict[str, object]:
         for q, a in zip(queries, answers, strict=True):
             correct += a is not None and normalize(films[a].title) == q["expected"]
     return {
-        **summary(times),
+        **timing(times),
         "accuracy": correct / len(queries),
         "peak_mb": peak_mb(),
         "index_load_s": load_s,
@@ -128,7 +110,7 @@ def phase_baseline(url: str, queries: list[dict[str, str]]) -> dict[str, object]
         best = process.extractOne(normalize(q["query"]), norms, scorer=fuzz.ratio)
         times.append((time.perf_counter() - t0) * 1000)
         correct += best is not None and best[0] == q["expected"]
-    return {**summary(times), "accuracy": correct / len(queries), "peak_mb": peak_mb()}
+    return {**timing(times), "accuracy": correct / len(queries), "peak_mb": peak_mb()}
 
 
 def run_phase(name: str, url: str, queries_file: Path) -> dict[str, object]:
