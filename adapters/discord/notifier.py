@@ -18,6 +18,9 @@ from bot.notify import ChannelGone, RateLimited
 from bot.types import ChannelRef, Reply
 
 NO_MENTIONS = discord.AllowedMentions.none()
+# Discord keeps a message nonce for a few minutes and, with enforce_nonce, answers a repeat with
+# the message it already made: a re-sent alert batch then posts once. Nonces are ≤ 25 chars.
+NONCE_MAX = 25
 
 
 class DiscordNotifier:
@@ -29,6 +32,7 @@ class DiscordNotifier:
     def __init__(self, client: discord.Client, codec: ActionCodec | None = None) -> None:
         self.client = client
         self.codec = codec or ActionCodec()
+        self._dm_channels: dict[str, int] = {}  # user id → their DM channel with the bot
 
     async def post(self, channel: ChannelRef, reply: Reply) -> str:
         if channel.platform != self.platform:
@@ -36,8 +40,17 @@ class DiscordNotifier:
         message = render_reply(reply, self.codec)
         view = build_view(message)
         extra: dict[str, Any] = {"view": view} if view is not None else {}
-        target = self.client.get_partial_messageable(int(channel.channel_id))
+        key = reply.meta.get("idempotency_key")
+        if key:
+            extra["nonce"] = str(key)[:NONCE_MAX]
         try:
+            # A direct alert names a user, not a channel: open (or reuse) the DM channel.
+            channel_id = (
+                await self._dm_channel(channel.channel_id)
+                if reply.meta.get("direct")
+                else int(channel.channel_id)
+            )
+            target = self.client.get_partial_messageable(channel_id)
             sent = await target.send(
                 content=message.content,
                 embeds=list(message.embeds),
@@ -49,3 +62,9 @@ class DiscordNotifier:
         except discord.RateLimited as exc:
             raise RateLimited(exc.retry_after) from exc
         return str(sent.id)
+
+    async def _dm_channel(self, user_id: str) -> int:
+        if user_id not in self._dm_channels:
+            data = await self.client.http.start_private_message(int(user_id))
+            self._dm_channels[user_id] = int(data["id"])
+        return self._dm_channels[user_id]

@@ -213,7 +213,12 @@ class AlertDelivery:
                     batch_key=key,
                     reply=Reply(
                         blocks=blocks,
-                        meta={"idempotency_key": key, "alert_ids": [a.id for a in chunk]},
+                        meta={
+                            "idempotency_key": key,
+                            "alert_ids": [a.id for a in chunk],
+                            # channel_id is then a user id: the adapter opens the DM.
+                            "direct": first.direct,
+                        },
                     ),
                     resend=key in resent,
                 )

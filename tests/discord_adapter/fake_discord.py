@@ -123,6 +123,8 @@ class FakeDiscord:
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)
     identify: dict[str, Any] | None = None
     gateway_query: dict[str, str] = field(default_factory=dict)
+    dm_channels: dict[str, str] = field(default_factory=dict)  # user id → DM channel id
+    nonces: dict[tuple[str, str], str] = field(default_factory=dict)  # → message id
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(950000000000000001)
@@ -501,10 +503,23 @@ class FakeDiscord:
                 if message_id is None or self.messages.pop(message_id, None) is None:
                     return 404, {"message": "Unknown Message", "code": 10008}
                 return 204, None
+            case "POST", ["users", "@me", "channels"]:
+                # Opening a DM: one channel per recipient, as Discord does.
+                recipient = str(body["recipient_id"])
+                dm_id = self.dm_channels.setdefault(recipient, self._new_id())
+                user = {"id": recipient, "username": "member", "discriminator": "0"}
+                return 200, {"id": dm_id, "type": 1, "recipients": [user], "last_message_id": None}
             case "POST", ["channels", channel_id, "messages"]:
                 if channel_id == GONE_CHANNEL_ID:
                     return 403, {"message": "Missing Access", "code": 50001}
-                return 200, self._new_message(body, channel_id=channel_id)
+                nonce = body.get("nonce") if body.get("enforce_nonce") else None
+                if nonce and (channel_id, nonce) in self.nonces:
+                    # Discord answers a repeated enforced nonce with the message it already made.
+                    return 200, self.messages[self.nonces[(channel_id, nonce)]]
+                message = self._new_message(body, channel_id=channel_id)
+                if nonce:
+                    self.nonces[(channel_id, nonce)] = message["id"]
+                return 200, message
         return 404, _UNKNOWN_ROUTE
 
     def _callback(self, interaction_id: str, token: str, body: Any) -> tuple[int, Any]:
