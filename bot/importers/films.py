@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -63,6 +63,7 @@ COLUMNS = {
 LIST_FIELDS = ("directors", "cast", "genres", "countries", "languages")
 # Fields the batch path compares and writes without loading the film through the ORM.
 SIMPLE = frozenset({"title", "original_title", "year", "runtime", "genres", "external_id"})
+IMDB_GIVEN = SIMPLE  # the columns title.basics.tsv provides
 JSON_ARRAY_MAX_BYTES = 64 * 1024 * 1024
 
 
@@ -98,7 +99,9 @@ def import_films(job: ImportJob, path: Path) -> ImportSummary:
     with job.db.session() as session:
         writer = _FilmWriter(session, job, summary, problems)
         for item in rows:
-            if isinstance(item, RowProblem):
+            if type(item) is tuple:
+                writer.add_imdb(item)
+            elif isinstance(item, RowProblem):
                 problems.add(item)
             else:
                 writer.add(item)
@@ -108,7 +111,9 @@ def import_films(job: ImportJob, path: Path) -> ImportSummary:
     return summary
 
 
-def _rows(path: Path, job: ImportJob, summary: ImportSummary) -> Iterator[FilmRow | RowProblem]:
+def _rows(
+    path: Path, job: ImportJob, summary: ImportSummary
+) -> Iterator[FilmRow | ImdbRow | RowProblem]:
     suffix = path.suffix.lower()
     if suffix in (".json", ".jsonl", ".ndjson"):
         return _json_rows(path, job)
@@ -124,40 +129,96 @@ def _rows(path: Path, job: ImportJob, summary: ImportSummary) -> Iterator[FilmRo
     return _table_rows(path, header, records)
 
 
+# An IMDb row on the fast path, as a plain tuple: a million rows as FilmRow/FilmFields objects
+# cost about a third of the import in allocation and garbage collection (it holds only strings,
+# numbers and tuples of strings, so the collector soon stops tracking it). A row that updates a
+# film becomes a FilmRow. The first nine items are a NewFilm, so fresh rows go to `_insert` as
+# they are; then come the line number and the key.
+ImdbRow = tuple[
+    str,  # title
+    str,  # norm
+    str | None,  # original title
+    str | None,  # original norm
+    int | None,  # year
+    int | None,  # runtime
+    None,  # synopsis (IMDb has none)
+    str,  # external id
+    tuple[str, ...],  # genres, without repeats
+    int,  # line
+    str,  # key
+]
+# A film to insert: title, norm, original title, original norm, year, runtime, synopsis,
+# external id, genres (a tuple of Any: IMDb rows carry more items after these nine).
+NewFilm = tuple[Any, ...]
+_GENRE_CACHE_MAX = 4096  # IMDb has a few hundred genre combinations; a hostile file can't grow it
+
+
 def _imdb_rows(
     records: Iterator[tuple[int, list[str]]], summary: ImportSummary
-) -> Iterator[FilmRow | RowProblem]:
+) -> Iterator[ImdbRow | RowProblem]:
     width = len(IMDB_HEADER)
-    given = frozenset({"title", "original_title", "year", "runtime", "genres", "external_id"})
+    film_types = IMDB_FILM_TYPES
+    genre_cache: dict[str, tuple[str, ...]] = {}
     for line, cells in records:
         if len(cells) != width:
             yield RowProblem(line, f"expected {width} tab-separated fields, found {len(cells)}")
             continue
         tconst, kind, primary, original, _adult, start, _end, runtime, genres = cells
-        if kind not in IMDB_FILM_TYPES:
+        if kind not in film_types:
             summary.skipped += 1
             continue
         try:
-            title, norm = _title_norm(_null(primary))
+            title, norm = _title_norm(None if primary in ("\\N", "") else primary)
             original_title = None
             original_norm = None
             if original not in (primary, "\\N", ""):
                 original_norm = normalize(original)
                 if original_norm and original_norm != norm:
                     original_title = _title(original)
-            fields = FilmFields(
-                title=title,
-                original_title=original_title,
-                year=_year(_null(start)),
-                runtime_minutes=_runtime(_null(runtime)),
+                else:
+                    original_norm = None
+            year = None if start in ("\\N", "") else _year(start)
+            minutes = None if runtime in ("\\N", "") else _runtime(runtime)
+            if genres in ("\\N", ""):
+                genre_names: tuple[str, ...] = ()
+            elif (cached := genre_cache.get(genres)) is not None:
+                genre_names = cached
+            else:
                 # IMDb's genres are a short fixed vocabulary, comma-separated, no spaces.
-                genres=_genres(genres.lower().split(",")) if _null(genres) else [],
-                external_id=_external_id(tconst),
-            )
+                genre_names = tuple(dict.fromkeys(_genres(genres.lower().split(","))))
+                if len(genre_cache) < _GENRE_CACHE_MAX:
+                    genre_cache[genres] = genre_names
+            external_id = _external_id(tconst)
         except RowError as exc:
             yield RowProblem(line, str(exc))
             continue
-        yield FilmRow(line, fields, given, norm, original_norm if original_title else None)
+        yield (
+            title,
+            norm,
+            original_title,
+            original_norm,
+            year,
+            minutes,
+            None,
+            external_id,
+            genre_names,
+            line,
+            "id:" + external_id,
+        )
+
+
+def _imdb_film_row(row: ImdbRow) -> FilmRow:
+    """The FilmRow for an IMDb row, for the (rare) rows that update a film."""
+    title, norm, original_title, original_norm, year, minutes, _synopsis, external_id = row[:8]
+    fields = FilmFields(
+        title=title,
+        original_title=original_title,
+        year=year,
+        runtime_minutes=minutes,
+        genres=list(row[8]),
+        external_id=external_id,
+    )
+    return FilmRow(row[9], fields, IMDB_GIVEN, norm, original_norm)
 
 
 def _table_rows(
@@ -270,10 +331,6 @@ def _fields(values: dict[str, str]) -> FilmFields:
     )
 
 
-def _null(value: str) -> str | None:
-    return None if value in ("\\N", "") else value
-
-
 def _title(value: str | None) -> str:
     return _title_norm(value)[0]
 
@@ -340,6 +397,7 @@ class _FilmWriter:
         self.summary = summary
         self.problems = problems
         self.pending: list[FilmRow] = []
+        self.pending_imdb: list[ImdbRow] = []
         self.seen = KeyTracker()
 
     def add(self, row: FilmRow) -> None:
@@ -347,7 +405,13 @@ class _FilmWriter:
         if len(self.pending) >= BATCH:
             self.flush()
 
+    def add_imdb(self, row: ImdbRow) -> None:
+        self.pending_imdb.append(row)
+        if len(self.pending_imdb) >= BATCH:
+            self._flush_imdb()
+
     def flush(self) -> None:
+        self._flush_imdb()
         rows, self.pending = self.pending, []
         if not rows:
             return
@@ -373,27 +437,76 @@ class _FilmWriter:
                 fresh.append(row)
             else:
                 updates.append((found, row))
+        self._apply_updates(updates)
+        self._insert([_new_film(r) for r in fresh if r.given <= SIMPLE])
+        for row in fresh:
+            if not row.given <= SIMPLE:
+                create_film(self.session, row.fields, self.job.now)
+                self.summary.created += 1
+
+    def _flush_imdb(self) -> None:
+        """The same steps as `flush` for IMDb rows, which always have an external id and only
+        simple fields; only rows that repeat or update become FilmRow objects."""
+        rows, self.pending_imdb = self.pending_imdb, []
+        if not rows:
+            return
+        repeats = self.seen.add_batch([r[10] for r in rows], [r[9] for r in rows])
+        good = rows
+        if repeats:
+            good = []
+            for i, row in enumerate(rows):
+                if i in repeats:
+                    self.problems.add(RowProblem(row[9], f"same external id as line {repeats[i]}"))
+                else:
+                    good.append(row)
+        existing = self._ids_of([r[7] for r in good])
+        fresh = good
+        updates: list[tuple[int, FilmRow]] = []
+        if existing:
+            fresh = []
+            for row in good:
+                film_id = existing.get(row[7])
+                if film_id is None:
+                    fresh.append(row)
+                else:
+                    updates.append((film_id, _imdb_film_row(row)))
+        self._apply_updates(updates)
+        self._insert(fresh)
+
+    def _apply_updates(self, updates: list[tuple[int, FilmRow]]) -> None:
         unchanged = self._unchanged_simple(updates)
         for film_id, row in updates:
             if film_id in unchanged:
                 self.summary.unchanged += 1
             else:
                 self._update(film_id, row)
-        self._insert([r for r in fresh if r.given <= SIMPLE])
-        for row in fresh:
-            if not row.given <= SIMPLE:
-                create_film(self.session, row.fields, self.job.now)
-                self.summary.created += 1
+
+    def _ids_of(self, external_ids: list[str]) -> dict[str, int]:
+        """external id → the id of the film that has it, for those in the catalogue."""
+        if not external_ids:
+            return {}
+        conn = self.session.connection()
+        if conn.dialect.name == "sqlite":
+            # Plain SQL: compiling an expanding IN of 5,000 parameters cost as much as the query.
+            marks = ", ".join("?" * len(external_ids))
+            sql = f"SELECT id, external_id FROM film WHERE external_id IN ({marks})"
+            return {
+                external_id: film_id
+                for film_id, external_id in conn.exec_driver_sql(sql, tuple(external_ids))
+            }
+        return {
+            external_id: film_id
+            for film_id, external_id in self.session.execute(
+                select(Film.id, Film.external_id).where(Film.external_id.in_(external_ids))
+            )
+        }
 
     def _existing(self, rows: list[FilmRow]) -> dict[str, int | list[int]]:
         """key → the film id it updates (or several ids: ambiguous)."""
         found: dict[str, int | list[int]] = {}
         ids = [r.fields.external_id for r in rows if r.fields.external_id]
-        if ids:
-            for film_id, external_id in self.session.execute(
-                select(Film.id, Film.external_id).where(Film.external_id.in_(ids))
-            ):
-                found[f"id:{external_id}"] = film_id
+        for external_id, film_id in self._ids_of(ids).items():
+            found[f"id:{external_id}"] = film_id
         for row in rows:
             if row.fields.external_id:
                 continue
@@ -451,7 +564,7 @@ class _FilmWriter:
         apply_fields(self.session, film, wanted, self.job.now)
         self.summary.updated += 1
 
-    def _insert(self, rows: list[FilmRow]) -> None:
+    def _insert(self, rows: Sequence[NewFilm]) -> None:
         """New films, their titles and genres, as three executemany statements."""
         if not rows:
             return
@@ -462,12 +575,14 @@ class _FilmWriter:
             ids = _insert_films_returning(conn, rows, self.job.now)
         titles: list[tuple[int, str, str, str]] = []
         genres: list[tuple[int, str]] = []
+        add_title, add_genre = titles.append, genres.append
         for film_id, row in zip(ids, rows, strict=True):
-            titles.append((film_id, row.fields.title, row.norm, "main"))
-            if row.fields.original_title and row.original_norm and row.original_norm != row.norm:
-                titles.append((film_id, row.fields.original_title, row.original_norm, "original"))
-            for genre in dict.fromkeys(row.fields.genres):
-                genres.append((film_id, genre))
+            title, norm, original_title, original_norm = row[0], row[1], row[2], row[3]
+            add_title((film_id, title, norm, "main"))
+            if original_title and original_norm and original_norm != norm:
+                add_title((film_id, original_title, original_norm, "original"))
+            for genre in dict.fromkeys(row[8]):
+                add_genre((film_id, genre))
         _execute_many(conn, FilmTitle.__table__, ("film_id", "title", "norm", "kind"), titles)  # type: ignore[arg-type]
         _execute_many(conn, FilmGenre.__table__, ("film_id", "genre"), genres)  # type: ignore[arg-type]
         self.summary.created += len(rows)
@@ -487,25 +602,27 @@ _FILM_COLUMNS = (
 )
 
 
-def _film_values(rows: list[FilmRow], now: Any, empty: Any) -> list[tuple[Any, ...]]:
-    return [
-        (
-            r.fields.title,
-            r.fields.original_title,
-            r.fields.year,
-            r.fields.runtime_minutes,
-            r.fields.synopsis,
-            empty,
-            empty,
-            r.fields.external_id,
-            now,
-            now,
-        )
-        for r in rows
-    ]
+def _new_film(row: FilmRow) -> NewFilm:
+    f = row.fields
+    return (
+        f.title,
+        row.norm,
+        f.original_title,
+        row.original_norm,
+        f.year,
+        f.runtime_minutes,
+        f.synopsis,
+        f.external_id,
+        f.genres,
+    )
 
 
-def _insert_films_sqlite(conn: Connection, rows: list[FilmRow], now: datetime) -> list[int]:
+def _film_values(rows: Sequence[NewFilm], now: Any, empty: Any) -> list[tuple[Any, ...]]:
+    # title, original title, year, runtime, synopsis, countries, languages, external id, times
+    return [(r[0], r[2], r[4], r[5], r[6], empty, empty, r[7], now, now) for r in rows]
+
+
+def _insert_films_sqlite(conn: Connection, rows: Sequence[NewFilm], now: datetime) -> list[int]:
     """SQLite: number the films ourselves and insert with the driver's executemany.
 
     This transaction writes the whole import and SQLite admits one writer at a time, so no one
@@ -528,7 +645,7 @@ def _insert_films_sqlite(conn: Connection, rows: list[FilmRow], now: datetime) -
     return ids
 
 
-def _insert_films_returning(conn: Connection, rows: list[FilmRow], now: datetime) -> list[int]:
+def _insert_films_returning(conn: Connection, rows: Sequence[NewFilm], now: datetime) -> list[int]:
     """Other databases: the ids come back from the sequence with INSERT … RETURNING."""
     film = Film.__table__
     result = conn.execute(
