@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from bot.registry import CommandSpec, ParamKind
-from bot.types import ArgValue
+from bot.types import ArgValue, AttachedFile
 
 RATING_MIN, RATING_MAX = 0.5, 5.0
+FILE_MAX_BYTES = 2 * 1024 * 1024  # an attached file's largest size; bigger ones go by the CLI
 _TRUE = {"1", "true", "yes", "y", "on", "spoiler", "spoilers"}
 _FALSE = {"0", "false", "no", "n", "off", ""}
 
@@ -38,6 +39,11 @@ def coerce_args(spec: CommandSpec, raw: dict[str, ArgValue]) -> dict[str, ArgVal
             value = value.strip()
             if "\x00" in value:
                 raise ArgError(f"{param.name} contains a NUL character.")
+        if param.kind is ParamKind.FILE:
+            if value is None and not param.required:
+                continue
+            out[param.name] = attached_file(spec, param.name, value)
+            continue
         if value is None or value == "":
             if param.required:
                 raise ArgError(f"`{spec.name}` needs {param.name} ({param.description}).")
@@ -70,3 +76,22 @@ def coerce_args(spec: CommandSpec, raw: dict[str, ArgValue]) -> dict[str, ArgVal
             else:
                 raise ArgError(f"{param.name} is yes or no, not {value!r}.")
     return out
+
+
+def attached_file(spec: CommandSpec, name: str, value: ArgValue) -> AttachedFile:
+    """The file a FILE parameter needs; typed text (Slack, the console) can't be one."""
+    if not isinstance(value, AttachedFile):
+        raise ArgError(
+            f"`{spec.name}` needs a file attached as {name}. Attach it to "
+            f"/{spec.slug} on Discord, or run `marquee {spec.name} FILE` on the server."
+        )
+    size = len(value.text.encode("utf-8"))
+    if size > FILE_MAX_BYTES:
+        raise ArgError(
+            f"{value.name} is {size / 1024 / 1024:.1f} MB; an attached file can be at most "
+            f"{FILE_MAX_BYTES // 1024 // 1024} MB. Run `marquee {spec.name} FILE` on the "
+            "server for bigger ones."
+        )
+    if "\x00" in value.text:
+        raise ArgError(f"{value.name} contains NUL bytes; this looks like a binary file.")
+    return value

@@ -20,6 +20,9 @@ class ParamKind(Enum):
     INT = "int"
     BOOL = "bool"
     WHEN = "when"  # a date, a range or a local date-time; parsed by the core
+    # An attached file; adapters pass its text as an AttachedFile (bot.types). Only platforms
+    # that can carry a file offer it (Discord); elsewhere the core says where to send it.
+    FILE = "file"
 
 
 @dataclass(frozen=True)
@@ -202,6 +205,16 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "audit",
         "Recent moderator actions (moderators)",
         (_page,),
+        min_role=Role.MODERATOR,
+    ),
+    CommandSpec(
+        "import showtimes",
+        "Import screenings from an attached .ics or CSV file (moderators)",
+        (
+            Param("file", ParamKind.FILE, "An iCalendar (.ics) or CSV listing", required=True),
+            Param("event", ParamKind.TEXT, "Put every screening in this festival", max_length=200),
+            Param("remove_missing", ParamKind.BOOL, "Cancel earlier imports' screenings not in it"),
+        ),
         min_role=Role.MODERATOR,
     ),
     CommandSpec(

@@ -48,7 +48,15 @@ class ChannelRef:
     channel_id: str
 
 
-ArgValue = str | int | float | bool | None
+@dataclass(frozen=True)
+class AttachedFile:
+    """A file a person attached to a command, as text (adapters decode it as UTF-8)."""
+
+    name: str  # the file name as sent, e.g. "festival.ics"; it tells the format
+    text: str
+
+
+ArgValue = str | int | float | bool | AttachedFile | None
 
 
 @dataclass(frozen=True)

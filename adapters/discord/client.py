@@ -26,6 +26,7 @@ from discord.http import Route
 from discord.utils import MISSING
 
 from adapters.discord.actions import ActionCodec, Answer
+from adapters.discord.attachments import AttachmentRefused, attach_files
 from adapters.discord.commands import (
     MODAL_FORMS,
     command_payloads,
@@ -287,6 +288,11 @@ class MarqueeDiscord:
             await self._say(interaction, "Marquee does not know this command any more.")
             return
         args = options_to_args(spec, data.get("options", ()))
+        try:
+            await attach_files(interaction, spec, data, args)
+        except AttachmentRefused as refused:
+            await self._say(interaction, str(refused))
+            return
         if needs_form(spec, args):
             form = CommandForm(
                 spec,

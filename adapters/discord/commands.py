@@ -18,7 +18,7 @@ from bot.registry import COMMANDS, CommandSpec, Param, ParamKind
 from bot.types import ArgValue
 
 # Discord's option types (https://discord.com/developers/docs/interactions/application-commands).
-STRING, INTEGER, BOOLEAN, NUMBER = 3, 4, 5, 10
+STRING, INTEGER, BOOLEAN, NUMBER, ATTACHMENT = 3, 4, 5, 10, 11
 CHAT_INPUT = 1
 CONTEXT_GUILD, CONTEXT_BOT_DM = 0, 1
 GUILD_INSTALL = 0
@@ -32,6 +32,8 @@ _OPTION_TYPE = {
     ParamKind.RATING: NUMBER,
     ParamKind.INT: INTEGER,
     ParamKind.BOOL: BOOLEAN,
+    # The option's value is the attachment's id; adapters/discord/attachments.py fetches it.
+    ParamKind.FILE: ATTACHMENT,
 }
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from bot.alerts import commands as alerts
 from bot.context import Context
-from bot.handlers import export, moderation, reading
+from bot.handlers import export, imports, moderation, reading
 from bot.recommend import handlers as recommend
 from bot.types import ArgValue, Reply
 
@@ -27,6 +27,7 @@ HANDLERS: dict[str, Handler] = {
     "showtime add": moderation.showtime_add,
     "showtime remove": moderation.showtime_remove,
     "audit": moderation.audit_log,
+    "import showtimes": imports.import_showtimes_file,
     "alerts subscribe": alerts.alerts_subscribe,
     "alerts list": alerts.alerts_list,
     "alerts remove": alerts.alerts_remove,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
@@ -14,14 +16,20 @@ from bot.importers.source import Progress
 from bot.importers.summary import ImportSummary
 from bot.resolve import TitleResolver
 from bot.types import Actor
-from storage.db import Database
 
 BATCH = 5000  # rows per executemany; lookups by key stay under SQLite's 32,766 parameters
 
 
+class UnitsOfWork(Protocol):
+    """Where an import writes: a storage.db.Database (the CLI), or a chat command's own unit
+    of work (bot/handlers/imports.py), so the command's rollback covers the import."""
+
+    def session(self) -> AbstractContextManager[Session]: ...
+
+
 @dataclass
 class ImportJob:
-    db: Database
+    db: UnitsOfWork
     resolver: TitleResolver
     actor: Actor
     now: datetime

@@ -135,6 +135,8 @@ class FakeDiscord:
         self._interactions: dict[str, dict[str, Any]] = {}  # id → payload
         self._answered: set[str] = set()
         self._scripts: list[_Script] = []
+        self._files: dict[str, bytes] = {}  # attachment id → content, served as the CDN would
+        self.file_downloads = 0
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -151,6 +153,7 @@ class FakeDiscord:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/attachments/{id}/{filename}", self._attachment)
         app.router.add_route("*", API_PREFIX + "/{path:.*}", self._rest)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -325,6 +328,53 @@ class FakeDiscord:
         return await self.send_interaction(
             self.interaction_payload(APPLICATION_COMMAND, data, user, **where)
         )
+
+    async def slash_with_file(
+        self,
+        name: str,
+        option: str,
+        filename: str,
+        content: bytes,
+        options: Mapping[str, Any] | None = None,
+        user: FakeUser = MEMBER,
+    ) -> Interaction:
+        """A slash command with a file attached as `option`: the option carries the
+        attachment's id, `resolved.attachments` describes it, and the fake serves its URL."""
+        attachment_id = self._new_id()
+        self._files[attachment_id] = content
+        url = f"http://127.0.0.1:{self.port}/attachments/{attachment_id}/{filename}"
+        data = {
+            "id": self._new_id(),
+            "name": name,
+            "type": 1,
+            "options": [
+                {"name": option, "type": 11, "value": attachment_id},
+                *(_option(k, v) for k, v in (options or {}).items()),
+            ],
+            "resolved": {
+                "attachments": {
+                    attachment_id: {
+                        "id": attachment_id,
+                        "filename": filename,
+                        "size": len(content),
+                        "url": url,
+                        "proxy_url": url,
+                        "content_type": "text/calendar; charset=utf-8",
+                        "ephemeral": True,
+                    }
+                }
+            },
+        }
+        return await self.send_interaction(
+            self.interaction_payload(APPLICATION_COMMAND, data, user)
+        )
+
+    async def _attachment(self, request: web.Request) -> web.Response:
+        content = self._files.get(request.match_info["id"])
+        if content is None:
+            return web.Response(status=404)
+        self.file_downloads += 1
+        return web.Response(body=content, content_type="application/octet-stream")
 
     async def autocomplete(
         self, name: str, options: Mapping[str, Any], focused: str, user: FakeUser = MEMBER

@@ -23,6 +23,7 @@ EXPECTED_TYPE = {
     ParamKind.INT: 4,
     ParamKind.BOOL: 5,
     ParamKind.RATING: 10,
+    ParamKind.FILE: 11,
 }
 NAME = re.compile(r"^[-_a-z0-9]{1,32}$")
 
