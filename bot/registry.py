@@ -73,6 +73,20 @@ QUERY_MAX = 200
 
 _page = Param("page", ParamKind.INT, "Page number")
 
+# The facts `film add` and `film edit` both take, after the title.
+_FILM_DETAILS = (
+    Param("year", ParamKind.INT, "Release year"),
+    Param("directors", ParamKind.TEXT, "Directors, comma-separated", max_length=500),
+    Param("cast", ParamKind.TEXT, "Cast, comma-separated", max_length=1000),
+    Param("genres", ParamKind.TEXT, "Genres, comma-separated", max_length=300),
+    Param("countries", ParamKind.TEXT, "Countries, comma-separated", max_length=300),
+    Param("languages", ParamKind.TEXT, "Languages, comma-separated", max_length=300),
+    Param("runtime", ParamKind.INT, "Runtime in minutes"),
+    Param("original_title", ParamKind.TEXT, "Original title", max_length=TITLE_MAX),
+    Param("alt_titles", ParamKind.TEXT, "Other titles, separated by |", max_length=1000),
+    Param("synopsis", ParamKind.TEXT, "Synopsis", max_length=BODY_MAX, long=True),
+)
+
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("help", "What Marquee can do", (Param("command", ParamKind.TEXT, "A command"),)),
     CommandSpec(
@@ -150,16 +164,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Add a film to the catalogue (moderators)",
         (
             Param("title", ParamKind.TEXT, "Title", required=True, max_length=TITLE_MAX),
-            Param("year", ParamKind.INT, "Release year"),
-            Param("directors", ParamKind.TEXT, "Directors, comma-separated", max_length=500),
-            Param("cast", ParamKind.TEXT, "Cast, comma-separated", max_length=1000),
-            Param("genres", ParamKind.TEXT, "Genres, comma-separated", max_length=300),
-            Param("countries", ParamKind.TEXT, "Countries, comma-separated", max_length=300),
-            Param("languages", ParamKind.TEXT, "Languages, comma-separated", max_length=300),
-            Param("runtime", ParamKind.INT, "Runtime in minutes"),
-            Param("original_title", ParamKind.TEXT, "Original title", max_length=TITLE_MAX),
-            Param("alt_titles", ParamKind.TEXT, "Other titles, separated by |", max_length=1000),
-            Param("synopsis", ParamKind.TEXT, "Synopsis", max_length=BODY_MAX, long=True),
+            *_FILM_DETAILS,
         ),
         min_role=Role.MODERATOR,
     ),
@@ -169,16 +174,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         (
             Param("film", ParamKind.TITLE, "Film to edit", required=True, max_length=TITLE_MAX),
             Param("title", ParamKind.TEXT, "New title", max_length=TITLE_MAX),
-            Param("year", ParamKind.INT, "Release year"),
-            Param("directors", ParamKind.TEXT, "Directors, comma-separated", max_length=500),
-            Param("cast", ParamKind.TEXT, "Cast, comma-separated", max_length=1000),
-            Param("genres", ParamKind.TEXT, "Genres, comma-separated", max_length=300),
-            Param("countries", ParamKind.TEXT, "Countries, comma-separated", max_length=300),
-            Param("languages", ParamKind.TEXT, "Languages, comma-separated", max_length=300),
-            Param("runtime", ParamKind.INT, "Runtime in minutes"),
-            Param("original_title", ParamKind.TEXT, "Original title", max_length=TITLE_MAX),
-            Param("alt_titles", ParamKind.TEXT, "Other titles, separated by |", max_length=1000),
-            Param("synopsis", ParamKind.TEXT, "Synopsis", max_length=BODY_MAX, long=True),
+            *_FILM_DETAILS,
         ),
         min_role=Role.MODERATOR,
     ),
