@@ -12,9 +12,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, literal_column, or_, select, text, update
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    String,
+    and_,
+    cast,
+    delete,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from storage.models import (
     AlertCursor,
@@ -23,6 +40,7 @@ from storage.models import (
     Showtime,
     Subscription,
     SubscriptionLead,
+    UTCDateTime,
     WatchlistItem,
 )
 
@@ -47,12 +65,22 @@ def channel_subscriptions(
     )
 
 
-def set_leads(session: Session, subscription_id: int, leads: Iterable[int]) -> None:
+def target_key(kind: str, target_id: int | None, text: str | None) -> str:
+    """One string naming what a subscription follows: `film:12`, `city:perth`, `all`."""
+    if kind == "all":
+        return "all"
+    if kind == "city":
+        return f"city:{text}"
+    return f"{kind}:{target_id}"
+
+
+def set_leads(session: Session, subscription: Subscription, leads: Iterable[int]) -> None:
     session.execute(
-        delete(SubscriptionLead).where(SubscriptionLead.subscription_id == subscription_id)
+        delete(SubscriptionLead).where(SubscriptionLead.subscription_id == subscription.id)
     )
+    target = target_key(subscription.target_kind, subscription.target_id, subscription.target_text)
     session.add_all(
-        SubscriptionLead(subscription_id=subscription_id, lead_minutes=lead)
+        SubscriptionLead(subscription_id=subscription.id, lead_minutes=lead, target=target)
         for lead in sorted(set(leads))
     )
 
@@ -212,33 +240,154 @@ def subscribers_for(session: Session, showtimes: Sequence[ShowtimeFacts]) -> lis
     ]
 
 
-def reminder_subscribers(
-    session: Session, showtimes: Sequence[ShowtimeFacts], leads: Sequence[int]
-) -> list[tuple[SubscriberFacts, int]]:
-    """(subscription, lead) for unpaused subscriptions covering any of `showtimes` that want a
-    reminder at one of `leads`: a lead row exists only while the reminder kind is on, so the
-    join alone says so, without decoding each subscription's kinds."""
-    if not showtimes or not leads:
-        return []
-    S, L = Subscription, SubscriptionLead
-    rows = session.execute(
+class _Epoch(FunctionElement[int]):
+    """Seconds since 1970 of a stored (naive UTC) timestamp."""
+
+    type = BigInteger()
+    inherit_cache = True
+
+
+@compiles(_Epoch, "sqlite")
+def _epoch_sqlite(element: _Epoch, compiler: Any, **kw: Any) -> str:
+    return f"CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+@compiles(_Epoch, "postgresql")
+def _epoch_postgresql(element: _Epoch, compiler: Any, **kw: Any) -> str:
+    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS BIGINT)"
+
+
+class _MinutesBefore(FunctionElement[datetime]):
+    """A stored timestamp minus a whole number of minutes, in the stored representation."""
+
+    type = UTCDateTime()
+    inherit_cache = True
+
+
+@compiles(_MinutesBefore, "sqlite")
+def _minutes_before_sqlite(element: _MinutesBefore, compiler: Any, **kw: Any) -> str:
+    at, minutes = list(element.clauses)
+    # The text SQLAlchemy writes for a DateTime on SQLite, so stored values compare as equals.
+    return (
+        f"strftime('%Y-%m-%d %H:%M:%f000', {compiler.process(at, **kw)},"
+        f" '-' || {compiler.process(minutes, **kw)} || ' minutes')"
+    )
+
+
+@compiles(_MinutesBefore, "postgresql")
+def _minutes_before_postgresql(element: _MinutesBefore, compiler: Any, **kw: Any) -> str:
+    at, minutes = list(element.clauses)
+    at_sql, minutes_sql = compiler.process(at, **kw), compiler.process(minutes, **kw)
+    return f"({at_sql} - make_interval(mins => {minutes_sql}))"
+
+
+# Statements stay well under SQLite's limit of 500 terms in one compound SELECT.
+_LEADS_PER_STATEMENT = 100
+
+
+def enqueue_reminders(
+    session: Session, windows: Sequence[tuple[int, datetime, datetime]], now: datetime
+) -> int:
+    """Record every reminder due in the given windows in the outbox; returns how many were new.
+
+    A window (lead, after, until) stands for the screenings starting in (after, until] whose
+    subscribers want a reminder `lead` minutes before. The matching and the writing happen in
+    one INSERT ... SELECT, so a busy minute's thousands of alerts never pass through Python:
+    each screening is looked up once per lead, and `ix_subscription_lead_match` yields exactly
+    the subscriptions that follow its film, cinema, city or event (or everything) at that lead.
+    Alerts already in the outbox (a re-run tick, a second scheduler) are skipped by their key.
+    """
+    added = 0
+    for first in range(0, len(windows), _LEADS_PER_STATEMENT):
+        part = windows[first : first + _LEADS_PER_STATEMENT]
+        result = session.execute(_reminder_insert(session, part, now))
+        added += max(result.rowcount or 0, 0)
+    return added
+
+
+def _reminder_insert(
+    session: Session, windows: Sequence[tuple[int, datetime, datetime]], now: datetime
+) -> Any:
+    st, c = Showtime, Cinema
+    branches = [
         select(
+            st.id.label("showtime_id"),
+            st.starts_at.label("starts_at"),
+            literal(lead, Integer).label("lead"),
+            ("film:" + cast(st.film_id, String)).label("t_film"),
+            ("cinema:" + cast(st.cinema_id, String)).label("t_cinema"),
+            ("city:" + c.city_norm).label("t_city"),
+            ("event:" + cast(st.event_id, String)).label("t_event"),  # NULL without an event
+            (
+                "|"
+                + cast(st.id, String)
+                + f"|reminder|{lead}|"
+                + cast(_Epoch(st.starts_at), String)
+            ).label("key_tail"),
+            _MinutesBefore(st.starts_at, literal(lead, Integer)).label("due_at"),
+        )
+        .join(c, c.id == st.cinema_id)
+        .where(st.starts_at > after, st.starts_at <= until, st.cancelled.is_(False))
+        for lead, after, until in windows
+    ]
+    due = (
+        (union_all(*branches) if len(branches) > 1 else branches[0])
+        .cte("due")
+        .prefix_with("MATERIALIZED")
+    )
+    L, S = SubscriptionLead, Subscription
+    matched = (
+        select(
+            ("s" + cast(S.id, String) + due.c.key_tail),
+            literal("reminder"),
             S.id,
-            S.target_kind,
-            S.target_id,
-            S.target_text,
+            due.c.showtime_id,
+            due.c.lead,
+            due.c.starts_at,
             S.platform,
             S.workspace_id,
             S.channel_id,
-            L.lead_minutes,
+            literal(False),
+            due.c.due_at,
+            literal("pending"),
+            literal(0),
+            literal(now, UTCDateTime()),
         )
-        .join(L, L.subscription_id == S.id)
-        .where(S.paused.is_(False), _covers(showtimes), L.lead_minutes.in_(list(leads)))
+        .select_from(due)
+        .join(
+            L,
+            and_(
+                L.lead_minutes == due.c.lead,
+                L.target.in_(
+                    [due.c.t_film, due.c.t_cinema, due.c.t_city, due.c.t_event, literal("all")]
+                ),
+            ),
+        )
+        .join(S, S.id == L.subscription_id)
+        .where(S.paused.is_(False))
     )
-    return [
-        (SubscriberFacts(r[0], r[1], r[2], r[3], ("reminder",), r[4], r[5], r[6]), int(r[7]))
-        for r in rows
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    columns = [
+        "dedupe_key",
+        "kind",
+        "subscription_id",
+        "showtime_id",
+        "lead_minutes",
+        "starts_at",
+        "platform",
+        "workspace_id",
+        "channel_id",
+        "direct",
+        "due_at",
+        "status",
+        "attempts",
+        "created_at",
     ]
+    return (
+        insert(AlertOutbox)
+        .from_select(columns, matched)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+    )
 
 
 def _covers(showtimes: Sequence[ShowtimeFacts]) -> Any:

@@ -307,7 +307,18 @@ class SubscriptionLead(Base):
     subscription_id: Mapped[int] = mapped_column(
         ForeignKey("subscription.id", ondelete="CASCADE"), primary_key=True
     )
-    lead_minutes: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+    lead_minutes: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The subscription's target as one key (`alerts_repo.target_key`): a tick finds who wants a
+    # reminder at this lead for a screening by index, without reading every subscription.
+    target: Mapped[str] = mapped_column(String(120), server_default="")
+
+
+Index(
+    "ix_subscription_lead_match",
+    SubscriptionLead.lead_minutes,
+    SubscriptionLead.target,
+    SubscriptionLead.subscription_id,
+)
 
 
 class AlertOutbox(Base):

@@ -168,7 +168,7 @@ def alerts_subscribe(ctx: Context, args: dict[str, ArgValue]) -> Reply:
     if existing is None:
         ctx.session.add(sub)
     ctx.session.flush()
-    alerts_repo.set_leads(ctx.session, sub.id, leads)
+    alerts_repo.set_leads(ctx.session, sub, leads)
     audit.record(
         ctx.session,
         ctx.actor,

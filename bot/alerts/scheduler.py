@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -50,11 +50,9 @@ def utc_now() -> datetime:
 class TickReport:
     start: datetime
     end: datetime
-    found: int = 0  # alerts computed this tick (some may exist already)
-    enqueued: int = 0  # of which new outbox rows
+    enqueued: int = 0  # new outbox rows (alerts found again, by a re-run tick, are not new)
     passed_dropped: int = 0  # screenings that started during downtime: reminders dropped
     digests_dropped: int = 0
-    keys: list[str] = field(default_factory=list)
 
 
 def subscriber_key(subscription_id: int) -> str:
@@ -111,22 +109,22 @@ class AlertScheduler:
         report = TickReport(start=start, end=now)
         if now <= start:
             return report
-        rows = self.reminders(session, start, now, report)
-        rows += self.announcements(session, start, now)
+        reminders = self.reminders(session, start, now, report)
+        rows = self.announcements(session, start, now)
         rows += self.digests(session, now, report)
-        report.found = len(rows)
-        report.keys = [r["dedupe_key"] for r in rows]
-        report.enqueued = alerts_repo.enqueue(session, rows)
+        report.enqueued = reminders + alerts_repo.enqueue(session, rows)
         alerts_repo.set_cursor(session, CURSOR, now)
         return report
 
     # -- reminders -------------------------------------------------------------------------
 
-    def due_reminders(
+    def reminder_windows(
         self, session: Session, start: datetime, now: datetime, report: TickReport
-    ) -> list[tuple[SubscriberFacts, ShowtimeFacts, int]]:
-        """(subscription, showtime, lead) for reminders falling due in (start, now]."""
-        by_lead: dict[int, list[ShowtimeFacts]] = {}
+    ) -> list[tuple[int, datetime, datetime]]:
+        """(lead, after, until): per lead in use, the screenings whose reminder falls due in
+        (start, now] start in (after, until]. After downtime longer than a lead, those that
+        started meanwhile are dropped (and logged), the rest go out late."""
+        windows = []
         for lead in alerts_repo.distinct_leads(session):
             delta = timedelta(minutes=lead)
             lower = start + delta
@@ -141,43 +139,15 @@ class AlertScheduler:
                         lead,
                     )
                 lower = now
-            found = alerts_repo.showtimes_starting(session, lower, now + delta)
-            if found:
-                by_lead[lead] = found
-        if not by_lead:
-            return []
-        showtimes = [st for group in by_lead.values() for st in group]
-        subs_by_lead: dict[int, list[SubscriberFacts]] = defaultdict(list)
-        for sub, lead in alerts_repo.reminder_subscribers(session, showtimes, list(by_lead)):
-            subs_by_lead[lead].append(sub)
-        due = []
-        for lead, group in by_lead.items():
-            if lead not in subs_by_lead:
-                continue
-            targets = _Targets(subs_by_lead[lead])
-            for st in group:
-                for sub in targets.matching(st):
-                    due.append((sub, st, lead))
-        return due
+            windows.append((lead, lower, now + delta))
+        return windows
 
     def reminders(
         self, session: Session, start: datetime, now: datetime, report: TickReport
-    ) -> list[dict[str, Any]]:
-        rows = []
-        for sub, st, lead in self.due_reminders(session, start, now, report):
-            epoch = int(st.starts_at.timestamp())
-            rows.append(
-                _row(
-                    key=f"{subscriber_key(sub.id)}|{st.id}|reminder|{lead}|{epoch}",
-                    kind="reminder",
-                    sub=sub,
-                    st=st,
-                    lead=lead,
-                    due_at=st.starts_at - timedelta(minutes=lead),
-                    now=now,
-                )
-            )
-        return rows
+    ) -> int:
+        """Write the reminders due in (start, now] to the outbox; returns how many were new."""
+        windows = self.reminder_windows(session, start, now, report)
+        return alerts_repo.enqueue_reminders(session, windows, now) if windows else 0
 
     # -- announcements, moves and cancellations --------------------------------------------
 
@@ -281,28 +251,6 @@ def _destination(sub: SubscriberFacts) -> dict[str, Any]:
         "workspace_id": sub.workspace_id,
         "channel_id": sub.channel_id,
         "direct": False,
-    }
-
-
-def _row(
-    *,
-    key: str,
-    kind: str,
-    sub: SubscriberFacts,
-    st: ShowtimeFacts,
-    lead: int,
-    due_at: datetime,
-    now: datetime,
-) -> dict[str, Any]:
-    return {
-        **_base(now),
-        **_destination(sub),
-        "dedupe_key": key,
-        "kind": kind,
-        "showtime_id": st.id,
-        "lead_minutes": lead,
-        "starts_at": st.starts_at,
-        "due_at": due_at,
     }
 
 

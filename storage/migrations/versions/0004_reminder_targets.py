@@ -1,0 +1,50 @@
+"""alerts: reminder leads carry their subscription's target, so a tick matches them by index
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-12-02 03:20:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+# The same key `storage.alerts_repo.target_key` builds; spelled out in SQL so that the
+# migration does not depend on application code that may change after it.
+_TARGET_OF_SUBSCRIPTION = (
+    "(SELECT CASE s.target_kind"
+    " WHEN 'all' THEN 'all'"
+    " WHEN 'city' THEN 'city:' || s.target_text"
+    " ELSE s.target_kind || ':' || CAST(s.target_id AS VARCHAR) END"
+    " FROM subscription s WHERE s.id = subscription_lead.subscription_id)"
+)
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("subscription_lead", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("target", sa.String(length=120), nullable=False, server_default="")
+        )
+    op.execute(f"UPDATE subscription_lead SET target = {_TARGET_OF_SUBSCRIPTION}")
+    with op.batch_alter_table("subscription_lead", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_subscription_lead_lead_minutes"))
+        batch_op.create_index(
+            "ix_subscription_lead_match",
+            ["lead_minutes", "target", "subscription_id"],
+            unique=False,
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("subscription_lead", schema=None) as batch_op:
+        batch_op.drop_index("ix_subscription_lead_match")
+        batch_op.create_index(
+            batch_op.f("ix_subscription_lead_lead_minutes"), ["lead_minutes"], unique=False
+        )
+        batch_op.drop_column("target")
