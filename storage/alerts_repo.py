@@ -7,6 +7,7 @@ one writer at a time, so the single UPDATE statement is already atomic there.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
+    bindparam,
     cast,
     delete,
     func,
@@ -25,6 +27,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
     union_all,
     update,
 )
@@ -78,9 +81,18 @@ def set_leads(session: Session, subscription: Subscription, leads: Iterable[int]
     session.execute(
         delete(SubscriptionLead).where(SubscriptionLead.subscription_id == subscription.id)
     )
+    if subscription.paused:
+        return
     target = target_key(subscription.target_kind, subscription.target_id, subscription.target_text)
     session.add_all(
-        SubscriptionLead(subscription_id=subscription.id, lead_minutes=lead, target=target)
+        SubscriptionLead(
+            subscription_id=subscription.id,
+            lead_minutes=lead,
+            target=target,
+            platform=subscription.platform,
+            workspace_id=subscription.workspace_id,
+            channel_id=subscription.channel_id,
+        )
         for lead in sorted(set(leads))
     )
 
@@ -298,60 +310,71 @@ def enqueue_reminders(
     Alerts already in the outbox (a re-run tick, a second scheduler) are skipped by their key.
     """
     added = 0
+    connection = session.connection()
     for first in range(0, len(windows), _LEADS_PER_STATEMENT):
         part = windows[first : first + _LEADS_PER_STATEMENT]
-        result = session.execute(_reminder_insert(session, part, now))
-        added += max(result.rowcount or 0, 0)
+        params: dict[str, Any] = {"now": now}
+        for i, (lead, after, until) in enumerate(part):
+            params |= {f"lead{i}": lead, f"after{i}": after, f"until{i}": until}
+        statement = _reminder_insert(connection.dialect.name, len(part))
+        added += max(connection.execute(statement, params).rowcount or 0, 0)
     return added
 
 
-def _reminder_insert(
-    session: Session, windows: Sequence[tuple[int, datetime, datetime]], now: datetime
-) -> Any:
+@functools.lru_cache(maxsize=64)
+def _reminder_insert(dialect: str, windows: int) -> Any:
+    """The INSERT ... SELECT for `windows` lead windows, built once: the windows are bound
+    parameters (lead{i}, after{i}, until{i}), so each tick only binds new values."""
     st, c = Showtime, Cinema
-    branches = [
-        select(
-            st.id.label("showtime_id"),
-            st.starts_at.label("starts_at"),
-            literal(lead, Integer).label("lead"),
-            ("film:" + cast(st.film_id, String)).label("t_film"),
-            ("cinema:" + cast(st.cinema_id, String)).label("t_cinema"),
-            ("city:" + c.city_norm).label("t_city"),
-            ("event:" + cast(st.event_id, String)).label("t_event"),  # NULL without an event
-            (
-                "|"
-                + cast(st.id, String)
-                + f"|reminder|{lead}|"
-                + cast(_Epoch(st.starts_at), String)
-            ).label("key_tail"),
-            _MinutesBefore(st.starts_at, literal(lead, Integer)).label("due_at"),
+    branches = []
+    for i in range(windows):
+        lead = bindparam(f"lead{i}", type_=Integer)
+        branches.append(
+            select(
+                st.id.label("showtime_id"),
+                st.starts_at.label("starts_at"),
+                lead.label("lead"),
+                ("film:" + cast(st.film_id, String)).label("t_film"),
+                ("cinema:" + cast(st.cinema_id, String)).label("t_cinema"),
+                ("city:" + c.city_norm).label("t_city"),
+                ("event:" + cast(st.event_id, String)).label("t_event"),  # NULL without event
+                (
+                    "|"
+                    + cast(st.id, String)
+                    + "|reminder|"
+                    + cast(lead, String)
+                    + "|"
+                    + cast(_Epoch(st.starts_at), String)
+                ).label("key_tail"),
+                _MinutesBefore(st.starts_at, lead).label("due_at"),
+            )
+            .join(c, c.id == st.cinema_id)
+            .where(
+                st.starts_at > bindparam(f"after{i}", type_=UTCDateTime()),
+                st.starts_at <= bindparam(f"until{i}", type_=UTCDateTime()),
+                st.cancelled.is_(False),
+            )
         )
-        .join(c, c.id == st.cinema_id)
-        .where(st.starts_at > after, st.starts_at <= until, st.cancelled.is_(False))
-        for lead, after, until in windows
-    ]
-    due = (
-        (union_all(*branches) if len(branches) > 1 else branches[0])
-        .cte("due")
-        .prefix_with("MATERIALIZED")
-    )
-    L, S = SubscriptionLead, Subscription
+    # A subquery, not a CTE: the sqlite3 driver reports no row count for a statement that
+    # begins with WITH.
+    due = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery("due")
+    L = SubscriptionLead
     matched = (
         select(
-            ("s" + cast(S.id, String) + due.c.key_tail),
+            ("s" + cast(L.subscription_id, String) + due.c.key_tail),
             literal("reminder"),
-            S.id,
+            L.subscription_id,
             due.c.showtime_id,
             due.c.lead,
             due.c.starts_at,
-            S.platform,
-            S.workspace_id,
-            S.channel_id,
+            L.platform,
+            L.workspace_id,
+            L.channel_id,
             literal(False),
             due.c.due_at,
             literal("pending"),
             literal(0),
-            literal(now, UTCDateTime()),
+            bindparam("now", type_=UTCDateTime()),
         )
         .select_from(due)
         .join(
@@ -363,10 +386,11 @@ def _reminder_insert(
                 ),
             ),
         )
-        .join(S, S.id == L.subscription_id)
-        .where(S.paused.is_(False))
+        # Every row is a running subscription's (paused ones have no lead rows). SQLite's
+        # ON CONFLICT after INSERT ... SELECT needs a WHERE to parse.
+        .where(true())
     )
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     columns = [
         "dedupe_key",
         "kind",
@@ -387,6 +411,7 @@ def _reminder_insert(
         insert(AlertOutbox)
         .from_select(columns, matched)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .execution_options(preserve_rowcount=True)
     )
 
 
@@ -487,7 +512,9 @@ def enqueue(session: Session, rows: Sequence[dict[str, Any]]) -> int:
     added = 0
     for start in range(0, len(rows), 2000):
         statement = insert(AlertOutbox).on_conflict_do_nothing(index_elements=["dedupe_key"])
-        result = session.connection().execute(statement, list(rows[start : start + 2000]))
+        result = session.connection().execute(
+            statement.execution_options(preserve_rowcount=True), list(rows[start : start + 2000])
+        )
         added += max(result.rowcount or 0, 0)
     return added
 
@@ -622,6 +649,8 @@ def pause_channel(
             .values(paused=True, paused_reason=reason[:200])
             .execution_options(synchronize_session=False)
         )
+        # No reminders are matched for a paused subscription; subscribing again restores them.
+        session.execute(delete(SubscriptionLead).where(SubscriptionLead.subscription_id.in_(ids)))
     return ids
 
 

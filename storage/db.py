@@ -21,6 +21,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
+    # 64 MiB of page cache instead of the default 2 MiB: an alert tick touches index pages all
+    # over the outbox, and re-reading them from the OS made each written alert ~4x dearer.
+    cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
 
 

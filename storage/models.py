@@ -300,7 +300,10 @@ Index("ix_showtime_updated_at", Showtime.updated_at)
 
 
 class SubscriptionLead(Base):
-    """One reminder lead time of a subscription, a row each so the scheduler can index it."""
+    """One reminder lead time of a running subscription, with what the scheduler needs to route
+    it: the target as one key and the channel. A paused subscription has no lead rows (its
+    leads stay in `Subscription.reminder_leads_minutes`), so a tick never reads `subscription`.
+    """
 
     __tablename__ = "subscription_lead"
 
@@ -311,6 +314,9 @@ class SubscriptionLead(Base):
     # The subscription's target as one key (`alerts_repo.target_key`): a tick finds who wants a
     # reminder at this lead for a screening by index, without reading every subscription.
     target: Mapped[str] = mapped_column(String(120), server_default="")
+    platform: Mapped[str] = mapped_column(String(20), server_default="")
+    workspace_id: Mapped[str] = mapped_column(String(64), server_default="")
+    channel_id: Mapped[str] = mapped_column(String(64), server_default="")
 
 
 Index(

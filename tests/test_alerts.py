@@ -16,6 +16,7 @@ from bot.alerts.scheduler import AlertScheduler, TickReport
 from bot.core import Marquee
 from bot.notify import ChannelGone, RateLimited
 from bot.types import ChannelRef, ErrorNotice, Invocation, Notice, Reply, ShowtimeList, Table, Text
+from storage import alerts_repo
 from storage.models import (
     AlertCursor,
     AlertOutbox,
@@ -137,6 +138,7 @@ def test_festival_announcement_reminder_and_digest_fire_once_on_time(db_url: str
     )
     posts = a.at(datetime(2025, 7, 20, 2, 2, tzinfo=UTC))
     assert lists(posts, "New screenings") == [st]
+    assert a.last_tick.enqueued == 1
     item = posts[0][1].blocks[0].items[0]  # type: ignore[union-attr]
     assert item.local_time == "Fri 1 Aug 2025, 18:30 AWST"
     assert a.at(datetime(2025, 7, 20, 2, 3, tzinfo=UTC)) == []  # once
@@ -534,7 +536,7 @@ def test_reminders_reach_every_kind_of_target_once_at_their_lead(db_url: str) ->
     second = _add_showtime(a, other, luna, t + timedelta(minutes=20))
     cancelled = _add_showtime(a, film, luna, t)
     with a.core.db.session() as s:
-        s.execute(update(Subscription).where(Subscription.id == subs["paused"]).values(paused=True))
+        alerts_repo.pause_channel(s, "test", "workspace", "paused", "lost access")
         s.execute(update(Showtime).where(Showtime.id == first).values(event_id=festival))
         s.execute(update(Showtime).where(Showtime.id == cancelled).values(cancelled=True))
     expected = {
@@ -553,9 +555,11 @@ def test_reminders_reach_every_kind_of_target_once_at_their_lead(db_url: str) ->
     due = sorted({starts[st] - timedelta(minutes=lead) for _, st, lead in expected})
     a.now = due[0] - timedelta(minutes=2)
     a.scheduler.tick()  # the first tick only sets the cursor
+    enqueued = 0
     for moment in due:  # a tick a minute early finds nothing of this moment's
         for a.now in (moment - timedelta(minutes=1), moment):
-            a.scheduler.tick()
+            enqueued += a.scheduler.tick().enqueued
+    assert enqueued == a.count(AlertOutbox) >= len(expected)  # the ticks counted what they wrote
     with a.core.db.session() as s:
         rows = s.execute(
             select(

@@ -1,4 +1,5 @@
-"""alerts: reminder leads carry their subscription's target, so a tick matches them by index
+"""alerts: reminder leads carry their subscription's target and channel, so a tick matches
+them by index alone
 
 Revision ID: 0004
 Revises: 0003
@@ -18,12 +19,17 @@ depends_on = None
 # The same key `storage.alerts_repo.target_key` builds; spelled out in SQL so that the
 # migration does not depend on application code that may change after it.
 _TARGET_OF_SUBSCRIPTION = (
-    "(SELECT CASE s.target_kind"
+    "CASE s.target_kind"
     " WHEN 'all' THEN 'all'"
     " WHEN 'city' THEN 'city:' || s.target_text"
     " ELSE s.target_kind || ':' || CAST(s.target_id AS VARCHAR) END"
-    " FROM subscription s WHERE s.id = subscription_lead.subscription_id)"
 )
+_COPIED = {
+    "target": _TARGET_OF_SUBSCRIPTION,
+    "platform": "s.platform",
+    "workspace_id": "s.workspace_id",
+    "channel_id": "s.channel_id",
+}
 
 
 def upgrade() -> None:
@@ -31,7 +37,25 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("target", sa.String(length=120), nullable=False, server_default="")
         )
-    op.execute(f"UPDATE subscription_lead SET target = {_TARGET_OF_SUBSCRIPTION}")
+        batch_op.add_column(
+            sa.Column("platform", sa.String(length=20), nullable=False, server_default="")
+        )
+        batch_op.add_column(
+            sa.Column("workspace_id", sa.String(length=64), nullable=False, server_default="")
+        )
+        batch_op.add_column(
+            sa.Column("channel_id", sa.String(length=64), nullable=False, server_default="")
+        )
+    for column, expression in _COPIED.items():
+        op.execute(
+            f"UPDATE subscription_lead SET {column} = (SELECT {expression} FROM subscription s"
+            " WHERE s.id = subscription_lead.subscription_id)"
+        )
+    # Lead rows now exist only while their subscription runs: a paused one has none.
+    op.execute(
+        "DELETE FROM subscription_lead WHERE subscription_id IN"
+        " (SELECT id FROM subscription WHERE paused)"
+    )
     with op.batch_alter_table("subscription_lead", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_subscription_lead_lead_minutes"))
         batch_op.create_index(
@@ -47,4 +71,5 @@ def downgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_subscription_lead_lead_minutes"), ["lead_minutes"], unique=False
         )
-        batch_op.drop_column("target")
+        for column in ("channel_id", "workspace_id", "platform", "target"):
+            batch_op.drop_column(column)
