@@ -1,20 +1,32 @@
 """Showtime alerts at scale: one scheduler tick over 1,000,000 showtimes and 100,000
 subscriptions, delivery throughput under Discord's limits, and (optionally) SIGKILL restarts.
 
-    .venv/bin/python bench/bench_alerts.py [--showtimes 1000000] [--subscriptions 100000]
-        [--postgres] [--restarts 0]
+    .venv/bin/python bench/bench_alerts.py [--data realistic|dense] [--postgres]
+        [--showtimes 1000000] [--subscriptions 100000] [--repeats 50] [--restarts 0]
 
-Data (built once, cached in bench/.cache/ for SQLite): 300 cinemas in 60 cities and 4 time
-zones, 20,000 films, 40 events, showtimes over one year on quarter-hours between 10:00 and
-23:45 local time, more in the evening and for popular films (Zipf). Subscriptions: 55% a film,
-20% a cinema, 12% a city, 12% an event, 0.1% everything; 80% want reminders (leads from 15
-minutes to a day, 60 most often), 70% announcements, 15% a digest.
+Data (built once per model, cached in bench/.cache/ for SQLite; PostgreSQL is built afresh):
+20,000 films, 40 events, showtimes over one year between 10:00 and 23:55 local time, more in
+the evening and for popular films (Zipf 0.8), in 4 time zones. Subscriptions: 55% a film (Zipf
+0.5: a community follows its niche), 20% a cinema, 12% a city, 12% an event, 0.1% everything;
+reminder leads from 15 minutes to a day, 60 most often, a fifth with a second lead. The outbox
+starts with a day of sent reminders, as a running bot's has history.
 
-Tick: `AlertScheduler` finding the alerts due in one minute — a typical minute (random minutes
-of the year) and the busiest one found — median and p99 over repeats, each in a transaction
-rolled back so every repeat does the same work. "find" is the scheduler's queries and matching;
-"tick" adds writing the outbox rows. Baseline, in the same run: the naive per-minute loop that
-reads every subscription with its leads and matches them in memory.
+- realistic (default): 500 cinemas in 100 cities of Zipf-distributed size; screenings start on
+  five-minute marks; each film plays a run of 2 to 10 weeks; each festival lasts 10 days in
+  one city. Channels following a film or festival mostly want reminders (80%); those following
+  a cinema (20%), a city (5%) or everything (10%) mostly announcements and digests. A
+  subscription with reminders gets about 5 a day on average (the run prints the figure).
+- dense: the model this benchmark first used, kept as a stress test: 300 cinemas in 60
+  cities, quarter-hour starts, films and festivals playing all year, and 80% of every kind of
+  subscription wanting reminders: about 280 subscribed channels per screening, and more
+  alerts in one minute than Discord lets a bot post in five.
+
+Tick: `AlertScheduler.run` for the minute ending at a given time, outbox writes included:
+random minutes of the year (the typical minute), minutes an hour before random screenings,
+and the busiest minute found; median and p99 over repeats, each in a transaction rolled back
+so every repeat does the same work. Baseline, in the same run: the naive per-minute loop that
+reads every subscription with its leads and matches them in memory (its count of due
+reminders must equal the tick's).
 
 Delivery: an outbox fan-out to 200 channels against a fake platform that enforces Discord's
 limits (5 messages / 5 s per channel, 50 requests / s per bot) and answers 429 when exceeded;
@@ -511,7 +523,7 @@ def delivery_throughput(tmp: Path, channels: int = 200, per_channel: int = 30) -
     }
 
 
-def run_backend(label: str, db: Database, repeats: int, seed: int = 7) -> None:
+def run_backend(label: str, db: Database, repeats: int, samples: int = 30, seed: int = 7) -> None:
     rng = random.Random(seed)
     with db.sessions() as session:
         max_id = session.scalar(select(func.max(Showtime.id))) or 1
@@ -519,7 +531,7 @@ def run_backend(label: str, db: Database, repeats: int, seed: int = 7) -> None:
             session.scalar(
                 select(Showtime.starts_at).where(Showtime.id == rng.randrange(1, max_id))
             )
-            for _ in range(30)
+            for _ in range(samples)
         ]
         outbox = session.scalar(select(func.count()).select_from(AlertOutbox))
     mean, p99 = reminders_per_subscription_day(db)
@@ -527,17 +539,17 @@ def run_backend(label: str, db: Database, repeats: int, seed: int = 7) -> None:
         f"\n{label}: outbox holds {outbox:,} sent alerts; a subscription with reminders gets "
         f"{mean:.1f} a day on average (p99 {p99:.0f})"
     )
-    samples = {
-        "any minute of the year (30 random minutes)": [
-            YEAR_START + timedelta(minutes=rng.randrange(365 * 1440)) for _ in range(30)
+    minutes = {
+        f"any minute of the year ({samples} random minutes)": [
+            YEAR_START + timedelta(minutes=rng.randrange(365 * 1440)) for _ in range(samples)
         ],
-        "a minute with reminders due (an hour before 30 random screenings)": [
+        f"a minute with reminders due (an hour before {samples} random screenings)": [
             s.replace(tzinfo=UTC) - timedelta(minutes=60) for s in starts if s is not None
         ],
     }
     print(f"{label}: one scheduler tick, outbox writes included (ms)")
-    for name, minutes in samples.items():
-        rows = [time_tick(db, minute, max(5, repeats // 5)) for minute in minutes]
+    for name, sample in minutes.items():
+        rows = [time_tick(db, minute, max(5, repeats // 5)) for minute in sample]
         _print(f"typical: {name}", rows)
     busy = busiest_minute(db)
     _print(f"busiest minute found ({busy:%Y-%m-%d %H:%M} UTC)", [time_tick(db, busy, repeats)])
@@ -584,6 +596,8 @@ def main() -> int:
     p.add_argument("--subscriptions", type=int, default=100_000)
     p.add_argument("--repeats", type=int, default=50)
     p.add_argument("--data", choices=sorted(MODELS), default="realistic")
+    p.add_argument("--no-sqlite", action="store_true", help="skip SQLite (with --postgres)")
+    p.add_argument("--samples", type=int, default=30, help="minutes of each typical kind")
     p.add_argument("--postgres", action="store_true", help="also on a throwaway PostgreSQL server")
     p.add_argument("--restarts", type=int, default=0, help="also run N SIGKILL restarts")
     args = p.parse_args()
@@ -591,9 +605,10 @@ def main() -> int:
     logging.getLogger("bot.alerts").setLevel(logging.ERROR)  # late digests are expected here
     CACHE.mkdir(exist_ok=True)
     path = CACHE / f"alerts-{model.name}-{args.showtimes}-{args.subscriptions}-v3.db"
-    db = open_cached(path, args.showtimes, args.subscriptions, model)
-    run_backend(f"SQLite, {model.name} data", db, args.repeats)
-    db.dispose()
+    if not args.no_sqlite:
+        db = open_cached(path, args.showtimes, args.subscriptions, model)
+        run_backend(f"SQLite, {model.name} data", db, args.repeats, args.samples)
+        db.dispose()
     if args.postgres:
         from tests.pg import PostgresServer
 
@@ -609,7 +624,7 @@ def main() -> int:
             pg.migrate()
             build(pg, args.showtimes, args.subscriptions, model)
             prefill_outbox(pg, YEAR_START + timedelta(days=180))
-            run_backend(f"PostgreSQL, {model.name} data", pg, args.repeats)
+            run_backend(f"PostgreSQL, {model.name} data", pg, args.repeats, args.samples)
             pg.dispose()
         finally:
             server.stop()

@@ -468,14 +468,45 @@ def announcements_of(
     return [(r[0], int(r[1]), r[2], r[3]) for r in rows]
 
 
-def due_digests(session: Session, now: datetime, limit: int = 5000) -> list[Subscription]:
-    return list(
-        session.scalars(
-            select(Subscription)
-            .where(Subscription.next_digest_at <= now, Subscription.paused.is_(False))
-            .order_by(Subscription.next_digest_at)
-            .limit(limit)
+@dataclass(frozen=True)
+class DigestFacts:
+    id: int
+    digest_local_time: str
+    timezone: str | None
+    next_digest_at: datetime
+    platform: str
+    workspace_id: str
+    channel_id: str
+
+
+def due_digests(session: Session, now: datetime, limit: int = 5000) -> list[DigestFacts]:
+    S = Subscription
+    rows = session.connection().execute(
+        select(
+            S.id,
+            S.digest_local_time,
+            S.timezone,
+            S.next_digest_at,
+            S.platform,
+            S.workspace_id,
+            S.channel_id,
         )
+        .where(S.next_digest_at <= now, S.paused.is_(False), S.digest_local_time.is_not(None))
+        .order_by(S.next_digest_at)
+        .limit(limit)
+    )
+    return [DigestFacts(*row) for row in rows]
+
+
+def set_next_digests(session: Session, next_at: Sequence[tuple[int, datetime]]) -> None:
+    """Move each (subscription id, next digest time) forward in one executemany UPDATE."""
+    if not next_at:
+        return
+    session.connection().execute(
+        update(Subscription.__table__)
+        .where(Subscription.__table__.c.id == bindparam("sub_id"))
+        .values(next_digest_at=bindparam("next_at")),
+        [{"sub_id": i, "next_at": at} for i, at in next_at],
     )
 
 
@@ -487,14 +518,13 @@ def set_cursor(session: Session, name: str, at: datetime) -> None:
     """Move the cursor forward (never back); safe when two schedulers tick at once."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(
-        insert(AlertCursor).values(name=name, at=at).on_conflict_do_nothing(index_elements=["name"])
-    )
-    session.execute(
-        update(AlertCursor)
-        .where(AlertCursor.name == name, AlertCursor.at < at)
-        .values(at=at)
-        .execution_options(synchronize_session=False)
+    statement = insert(AlertCursor).values(name=name, at=at)
+    session.connection().execute(
+        statement.on_conflict_do_update(
+            index_elements=["name"],
+            set_={"at": statement.excluded.at},
+            where=AlertCursor.at < statement.excluded.at,
+        )
     )
 
 

@@ -199,9 +199,9 @@ class AlertScheduler:
 
     def digests(self, session: Session, now: datetime, report: TickReport) -> list[dict]:
         rows = []
+        moved = []
         for sub in alerts_repo.due_digests(session, now):
             due = sub.next_digest_at
-            assert due is not None and sub.digest_local_time is not None
             tz_name = sub.timezone or "UTC"
             local_day = due.astimezone(zone(tz_name)).date()
             if now - due > DIGEST_GRACE:
@@ -228,7 +228,8 @@ class AlertScheduler:
                         "detail": {"date": local_day.isoformat(), "zone": tz_name},
                     }
                 )
-            sub.next_digest_at = next_local_time(sub.digest_local_time, tz_name, max(now, due))
+            moved.append((sub.id, next_local_time(sub.digest_local_time, tz_name, max(now, due))))
+        alerts_repo.set_next_digests(session, moved)
         return rows
 
 
