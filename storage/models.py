@@ -331,9 +331,10 @@ class AlertOutbox(Base):
     """One alert to one destination, recorded before it is sent and marked after.
 
     `dedupe_key` names the alert (recipient, showtime, kind, lead, and the start time it is
-    about), so finding the same due alert twice — a re-run tick, a second process — inserts
-    nothing. Delivery claims rows with a lease (`claim_token`, `lease_until`) that expires, so a
-    claimant that crashed gives its rows back.
+    about; reminders put the showtime first and the recipient last), so finding the same due
+    alert twice — a re-run tick, a second process — inserts nothing. Delivery claims rows with
+    a lease (`claim_token`, `lease_until`) that expires, so a claimant that crashed gives its
+    rows back.
     """
 
     __tablename__ = "alert_outbox"
@@ -342,8 +343,10 @@ class AlertOutbox(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(12))  # new | update | cancel | reminder | digest
+    # Not indexed: an index on it would take a random page write per alert on the scheduler's
+    # hot path, while it would only serve `alerts remove` (the cascade then scans the outbox).
     subscription_id: Mapped[int | None] = mapped_column(
-        ForeignKey("subscription.id", ondelete="CASCADE"), index=True
+        ForeignKey("subscription.id", ondelete="CASCADE")
     )
     showtime_id: Mapped[int | None] = mapped_column(
         ForeignKey("showtime.id", ondelete="CASCADE"), index=True

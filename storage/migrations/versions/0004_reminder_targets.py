@@ -1,5 +1,5 @@
 """alerts: reminder leads carry their subscription's target and channel, so a tick matches
-them by index alone
+them by index alone; the outbox loses its subscription_id index
 
 Revision ID: 0004
 Revises: 0003
@@ -56,6 +56,9 @@ def upgrade() -> None:
         "DELETE FROM subscription_lead WHERE subscription_id IN"
         " (SELECT id FROM subscription WHERE paused)"
     )
+    # A random index write per alert on the scheduler's hot path, for `alerts remove` only.
+    with op.batch_alter_table("alert_outbox", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_alert_outbox_subscription_id"))
     with op.batch_alter_table("subscription_lead", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_subscription_lead_lead_minutes"))
         batch_op.create_index(
@@ -66,6 +69,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("alert_outbox", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_alert_outbox_subscription_id"), ["subscription_id"], unique=False
+        )
     with op.batch_alter_table("subscription_lead", schema=None) as batch_op:
         batch_op.drop_index("ix_subscription_lead_match")
         batch_op.create_index(
