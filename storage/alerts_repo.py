@@ -97,6 +97,16 @@ def set_leads(session: Session, subscription: Subscription, leads: Iterable[int]
     )
 
 
+def delete_subscription_alerts(session: Session, subscription_id: int) -> int:
+    """A removed subscription's alerts, sent or not (the outbox has no cascade; see its model)."""
+    result = session.execute(
+        delete(AlertOutbox)
+        .where(AlertOutbox.subscription_id == subscription_id)
+        .execution_options(synchronize_session=False, preserve_rowcount=True)
+    )
+    return result.rowcount or 0
+
+
 def watchlist(session: Session, platform: str, user_id: str) -> list[WatchlistItem]:
     return list(
         session.scalars(
@@ -358,8 +368,9 @@ def _reminder_insert(dialect: str, windows: int) -> Any:
             )
         )
     # A subquery, not a CTE: the sqlite3 driver reports no row count for a statement that
-    # begins with WITH.
-    due = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery("due")
+    # begins with WITH. OFFSET 0 keeps both planners from merging it into the join, which
+    # would compute each screening's key and due time once per subscriber instead of once.
+    due = (union_all(*branches) if len(branches) > 1 else branches[0]).offset(0).subquery("due")
     L = SubscriptionLead
     matched = (
         select(

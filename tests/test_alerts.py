@@ -352,9 +352,15 @@ def test_subscriptions_are_listed_audited_and_removed(alerts: Alerts) -> None:
     # Subscribing the same target again updates it rather than adding a second one.
     a.ask("alerts subscribe", target="city:Perth", kinds="new")
     assert a.count(Subscription) == 1 and a.count(SubscriptionLead) == 0
+    with a.core.db.session() as s:  # an alert of this subscription waiting in the outbox
+        row = {"dedupe_key": f"s{sub}|digest|2025-07-20", "kind": "digest", "direct": False}
+        row |= {"subscription_id": sub, "platform": "test", "workspace_id": "workspace"}
+        row |= {"channel_id": "channel", "due_at": a.now, "status": "pending"}
+        assert alerts_repo.enqueue(s, [row | {"attempts": 0, "created_at": a.now}]) == 1
     removed = a.ask("alerts remove", subscription=sub)
     assert isinstance(removed.blocks[0], Notice)
     assert a.count(Subscription) == 0
+    assert a.count(AlertOutbox) == 0  # its pending alerts went with it
     with a.core.db.session() as s:
         actions = list(s.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
     assert actions[-3:] == ["alerts subscribe", "alerts subscribe", "alerts remove"]

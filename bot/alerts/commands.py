@@ -224,6 +224,7 @@ def alerts_remove(ctx: Context, args: dict[str, ArgValue]) -> Reply:
         raise UserError(f"This channel has no alert subscription #{number}. See `alerts list`.")
     before = _snapshot(sub)
     label = _label(ctx, sub)
+    alerts_repo.delete_subscription_alerts(ctx.session, sub.id)
     ctx.session.delete(sub)
     audit.record(
         ctx.session, ctx.actor, ctx.now, "alerts remove", "subscription", number, before, None

@@ -1,5 +1,5 @@
 """alerts: reminder leads carry their subscription's target and channel, so a tick matches
-them by index alone; the outbox loses its subscription_id index
+them by index alone; the outbox loses its subscription_id index and its foreign keys
 
 Revision ID: 0004
 Revises: 0003
@@ -56,20 +56,37 @@ def upgrade() -> None:
         "DELETE FROM subscription_lead WHERE subscription_id IN"
         " (SELECT id FROM subscription WHERE paused)"
     )
-    # A random index write per alert on the scheduler's hot path, for `alerts remove` only.
+    # The outbox's links to subscription and showtime cost a random lookup or index write
+    # per alert on the scheduler's hot path; see AlertOutbox.
     with op.batch_alter_table("alert_outbox", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_alert_outbox_subscription_id"))
+        batch_op.drop_constraint("fk_alert_outbox_subscription_id_subscription", type_="foreignkey")
+        batch_op.drop_constraint("fk_alert_outbox_showtime_id_showtime", type_="foreignkey")
     with op.batch_alter_table("subscription_lead", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_subscription_lead_lead_minutes"))
         batch_op.create_index(
             "ix_subscription_lead_match",
-            ["lead_minutes", "target", "subscription_id"],
+            ["lead_minutes", "target", "subscription_id", "platform", "workspace_id", "channel_id"],
             unique=False,
         )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("alert_outbox", schema=None) as batch_op:
+        batch_op.create_foreign_key(
+            "fk_alert_outbox_subscription_id_subscription",
+            "subscription",
+            ["subscription_id"],
+            ["id"],
+            ondelete="CASCADE",
+        )
+        batch_op.create_foreign_key(
+            "fk_alert_outbox_showtime_id_showtime",
+            "showtime",
+            ["showtime_id"],
+            ["id"],
+            ondelete="CASCADE",
+        )
         batch_op.create_index(
             batch_op.f("ix_alert_outbox_subscription_id"), ["subscription_id"], unique=False
         )
