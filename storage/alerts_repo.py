@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
+    any_,
     bindparam,
     cast,
     delete,
@@ -331,6 +332,16 @@ def enqueue_reminders(
     return added
 
 
+def _target_in(dialect: str, target: Any, due: Any) -> Any:
+    """The lead row's target is one of the screening's five keys. PostgreSQL turns an IN list
+    of columns into ORs, which no index serves (it hash-joined every lead row instead); an
+    array comparison is an index condition there. SQLite probes the index for each key."""
+    keys = [due.c.t_film, due.c.t_cinema, due.c.t_city, due.c.t_event, literal("all")]
+    if dialect == "postgresql":
+        return target == any_(postgresql.array(keys))
+    return target.in_(keys)
+
+
 @functools.lru_cache(maxsize=64)
 def _reminder_insert(dialect: str, windows: int) -> Any:
     """The INSERT ... SELECT for `windows` lead windows, built once: the windows are bound
@@ -390,15 +401,7 @@ def _reminder_insert(dialect: str, windows: int) -> Any:
             bindparam("now", type_=UTCDateTime()),
         )
         .select_from(due)
-        .join(
-            L,
-            and_(
-                L.lead_minutes == due.c.lead,
-                L.target.in_(
-                    [due.c.t_film, due.c.t_cinema, due.c.t_city, due.c.t_event, literal("all")]
-                ),
-            ),
-        )
+        .join(L, and_(L.lead_minutes == due.c.lead, _target_in(dialect, L.target, due)))
         # Every row is a running subscription's (paused ones have no lead rows). SQLite's
         # ON CONFLICT after INSERT ... SELECT needs a WHERE to parse.
         .where(true())
