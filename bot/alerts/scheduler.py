@@ -4,8 +4,10 @@ A tick covers the window (last tick, now] from a cursor stored in the database, 
 resumes where the last committed tick ended and catches up on downtime:
 
 - reminders: for each lead L in use, showtimes starting in (last + L, now + L]: one indexed
-  range scan per lead. After downtime, those whose screening is still ahead are recorded as
-  due in the past and go out late; those already started are dropped and logged.
+  range scan per lead, matched to subscriptions and written to the outbox by a single
+  INSERT ... SELECT in the database (`alerts_repo.enqueue_reminders`). After downtime, those
+  whose screening is still ahead are recorded as due in the past and go out late; those
+  already started are dropped and logged.
 - announcements, moves, cancellations: showtimes whose `updated_at` falls in the window (with
   an overlap, because another process may commit a change stamped a little earlier); the
   unique dedupe keys make the overlap harmless.
