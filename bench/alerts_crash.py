@@ -1,6 +1,7 @@
 """Alert delivery under SIGKILL and with several workers: counts duplicates and misses.
 
     .venv/bin/python bench/alerts_crash.py [--restarts 100] [--database-url URL]
+    .venv/bin/python bench/alerts_crash.py --workers 2      (on a PostgreSQL it starts)
 
 A setup fills a database with channels subscribed to everything and screenings announced at
 once (a fan-out of several hundred alerts in dozens of messages). A worker process then
@@ -245,6 +246,9 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--restarts", type=int, default=100)
     p.add_argument("--database-url", help="default: a fresh SQLite file in a temporary folder")
+    p.add_argument(
+        "--workers", type=int, default=0, help="instead: N workers sharing one PostgreSQL"
+    )
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--log", help=argparse.SUPPRESS)
     p.add_argument("--generation", type=int, default=0, help=argparse.SUPPRESS)
@@ -255,6 +259,8 @@ def main() -> int:
         dedupe = not args.no_dedupe
         asyncio.run(work(args.database_url, Path(args.log), args.generation, dedupe, args.wait_go))
         return 0
+    if args.workers:
+        return parallel_on_postgres(args.workers)
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/crash.db"
         out = run_restarts(url, Path(tmp) / "delivered.log", args.restarts)
@@ -264,6 +270,31 @@ def main() -> int:
         "the platform's accept and our mark, turned away by the idempotency key"
     )
     return 0 if out.duplicates == 0 and out.misses == 0 else 1
+
+
+def parallel_on_postgres(workers: int) -> int:
+    """`workers` processes share one fan-out on a throwaway PostgreSQL server."""
+    import psycopg
+
+    from tests.pg import PostgresServer
+
+    server = PostgresServer.start()
+    try:
+        with psycopg.connect(
+            f"host=127.0.0.1 port={server.port} user=postgres dbname=postgres", autocommit=True
+        ) as c:
+            c.execute('CREATE DATABASE "crash"')
+        with tempfile.TemporaryDirectory() as tmp:
+            log_path = Path(tmp) / "delivered.log"
+            alerts, duplicates, misses = run_parallel(server.url_for("crash"), log_path, workers)
+            pids = {json.loads(line)["pid"] for line in log_path.read_text().splitlines()}
+    finally:
+        server.stop()
+    print(
+        f"{workers} workers on one PostgreSQL, {alerts} alerts: {duplicates} duplicates, "
+        f"{misses} misses; {len(pids)} of the workers posted"
+    )
+    return 0 if duplicates == 0 and misses == 0 else 1
 
 
 if __name__ == "__main__":
