@@ -42,7 +42,7 @@ class ConsoleSession:
         last = self.last
         if last is None:
             return None
-        if text.isdigit():
+        if text.isdecimal():
             choices = next((b for b in last.blocks if isinstance(b, Choices)), None)
             if choices and 1 <= int(text) <= len(choices.options):
                 choice = choices.options[int(text) - 1]

@@ -355,7 +355,7 @@ def _optional_title(value: str | None, main: str) -> str | None:
 def _year(value: str | None) -> int | None:
     if value is None:
         return None
-    if not value.strip().isdigit() or not 1870 <= int(value) <= 2100:
+    if not value.strip().isdecimal() or not 1870 <= int(value) <= 2100:
         raise RowError(f"year “{value[:20]}” is not a year between 1870 and 2100")
     return int(value)
 
@@ -363,7 +363,7 @@ def _year(value: str | None) -> int | None:
 def _runtime(value: str | None) -> int | None:
     if value is None:
         return None
-    if not value.strip().isdigit() or not 0 < int(value) < 10_000:
+    if not value.strip().isdecimal() or not 0 < int(value) < 10_000:
         raise RowError(f"runtime “{value[:20]}” is not a number of minutes")
     return int(value)
 

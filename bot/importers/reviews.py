@@ -137,7 +137,7 @@ def parse_review(path: Path, now: datetime) -> ReviewFile:
         raise ReviewError(film_line, "missing title (a `film:` line)")
     if "year" in header:
         year_line, year = header["year"]
-        if not year.isdigit() or not 1870 <= int(year) <= 2100:
+        if not year.isdecimal() or not 1870 <= int(year) <= 2100:
             raise ReviewError(year_line, f"year “{year[:20]}” is not a year")
         film = f"{film} ({year})"
     author_line, author = header.get("author", (1, ""))

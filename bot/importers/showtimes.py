@@ -200,7 +200,7 @@ def _csv_row(line: int, values: dict[str, str]) -> ShowtimeInput:
         raise RowError("missing title")
     year = values.get("year", "")
     if year:
-        if not year.isdigit() or not 1870 <= int(year) <= 2100:
+        if not year.isdecimal() or not 1870 <= int(year) <= 2100:
             raise RowError(f"year “{year[:20]}” is not a year")
         film = f"{film} ({year})"
     cinema = values.get("cinema", "")

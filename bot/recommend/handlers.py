@@ -257,7 +257,7 @@ def recommend_showing(ctx: Context, args: dict[str, ArgValue]) -> Reply:
     days = args.get("days")
     if days is None and (match := _TRAILING_DAYS.match(city)):
         city, days = match["city"], int(match["days"])
-    elif days is None and city.isdigit():
+    elif days is None and city.isdecimal():
         city, days = "", int(city)
     days = DEFAULT_DAYS if days is None else int(days)
     if not 1 <= days <= MAX_DAYS:

@@ -153,7 +153,7 @@ def decades_for(word: str) -> tuple[int, ...] | None:
     if word in ERA_WORDS:
         return ERA_WORDS[word]
     text = word.removesuffix("s").removesuffix("'")
-    if text.isdigit():
+    if text.isdecimal():
         year = int(text)
         if len(text) == 2:
             year += 1900 if year >= 20 else 2000
