@@ -9,12 +9,21 @@ from datetime import UTC, datetime
 
 import psycopg
 import pytest
+from hypothesis import settings
 
 from bot.core import Marquee
 from bot.demo import load_demo
 from bot.types import Actor, ChannelRef, Role
 from storage.db import Database
 from tests.pg import PostgresServer, PostgresUnavailable
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # CI explores the same examples every run, so a landing never hangs on a random draw;
+    # a local run draws new ones (and found the "²" year that way).
+    settings.register_profile("ci", derandomize=True)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
 
 REQUIRE_POSTGRES = os.environ.get("MARQUEE_REQUIRE_POSTGRES", "") not in ("", "0")
 
