@@ -82,7 +82,7 @@ async def run_alerts(
 
     scheduler = AlertScheduler(core.db, core.clock)
     delivery = AlertDelivery(core.db, notifiers, core.clock)
-    await run_forever(scheduler.tick, delivery, interval=interval)
+    await run_forever(scheduler.tick, delivery, interval=interval, housekeeping=scheduler.prune)
 
 
 def start_console_alerts(core: Marquee) -> None:

@@ -664,6 +664,26 @@ def release(
         )
 
 
+def prune_outbox(
+    session: Session, due_before: datetime, started_before: datetime, limit: int = 5000
+) -> int:
+    """Delete up to `limit` finished alerts (sent or dropped) due before `due_before` whose
+    screening, if any, started before `started_before`; returns how many. The scheduler never
+    looks at such rows again (it only reads ahead), so their keys can go."""
+    finished = AlertOutbox.status.in_(("sent", "dropped"))
+    old = select(AlertOutbox.id).where(
+        finished,
+        AlertOutbox.due_at < due_before,
+        or_(AlertOutbox.starts_at.is_(None), AlertOutbox.starts_at < started_before),
+    )
+    result = session.execute(
+        delete(AlertOutbox)
+        .where(AlertOutbox.id.in_(old.limit(limit).scalar_subquery()))
+        .execution_options(synchronize_session=False, preserve_rowcount=True)
+    )
+    return result.rowcount or 0
+
+
 def sent_announcement_exists(session: Session, key_prefix: str, showtime_id: int) -> bool:
     """Was a new/update alert about this showtime sent to this recipient?"""
     return (

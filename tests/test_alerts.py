@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -598,3 +599,73 @@ def test_reminders_reach_every_kind_of_target_once_at_their_lead(db_url: str) ->
     a.now = due[-1]
     assert a.scheduler.tick().enqueued == 0
     a.core.db.dispose()
+
+
+def test_finished_alerts_are_pruned_once_no_tick_can_find_them_again(db_url: str) -> None:
+    now = datetime(2025, 9, 1, 12, 0, tzinfo=UTC)
+    a = Alerts(db_url, now)
+    film, luna = _ids(a, "Second Victims", "Luna Leederville")
+    past = _add_showtime(a, film, luna, now - timedelta(days=2))
+    ahead = _add_showtime(a, film, luna, now + timedelta(days=10))
+    day = timedelta(days=1)
+
+    def row(key: str, kind: str, status: str, due: datetime, showtime: int | None) -> dict:
+        starts = {past: now - 2 * day, ahead: now + 10 * day}.get(showtime)  # type: ignore[arg-type]
+        return {
+            "dedupe_key": key,
+            "kind": kind,
+            "status": status,
+            "due_at": due,
+            "showtime_id": showtime,
+            "starts_at": starts,
+            "subscription_id": None,
+            "platform": "test",
+            "workspace_id": "workspace",
+            "channel_id": "channel",
+            "direct": False,
+            "attempts": 0,
+            "created_at": due,
+        }
+
+    rows = [
+        row("old reminder", "reminder", "sent", now - 9 * day, past),  # pruned
+        row("old digest", "digest", "dropped", now - 9 * day, None),  # pruned
+        row("old news, screening over", "new", "sent", now - 30 * day, past),  # pruned
+        row("old news, screening ahead", "new", "sent", now - 30 * day, ahead),  # kept
+        row("recent reminder", "reminder", "sent", now - 6 * day, past),  # kept: within a lead
+        row("old but unsent", "reminder", "pending", now - 9 * day, past),  # kept
+    ]
+    with a.core.db.session() as s:
+        assert alerts_repo.enqueue(s, rows) == len(rows)
+    assert a.scheduler.prune(batch=1) == 3  # in batches, until none is left
+    with a.core.db.session() as s:
+        left = set(s.scalars(select(AlertOutbox.dedupe_key)))
+    assert left == {"old news, screening ahead", "recent reminder", "old but unsent"}
+    assert a.scheduler.prune() == 0
+    a.core.db.dispose()
+
+
+def test_the_alert_loop_prunes_now_and_then_outside_the_ticks(alerts: Alerts) -> None:
+    from bot.alerts.delivery import run_forever
+
+    calls: list[str] = []
+    stop = asyncio.Event()
+    # Read at the start, then before each housekeeping check (and after one that runs).
+    clock = itertools.chain([0.0, 1.0, 2.0, 3601.0, 3602.0, 3603.0], itertools.repeat(3604.0))
+
+    def tick() -> None:
+        calls.append("tick")
+        if calls.count("tick") == 4:
+            stop.set()
+
+    asyncio.run(
+        run_forever(
+            tick,
+            alerts.delivery,
+            interval=0,
+            stop=stop,
+            housekeeping=lambda: calls.append("prune"),
+            monotonic=lambda: next(clock),
+        )
+    )
+    assert calls == ["tick", "prune", "tick", "tick", "prune", "tick"]

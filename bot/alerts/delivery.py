@@ -355,13 +355,21 @@ async def run_forever(
     *,
     interval: float = 15.0,
     stop: asyncio.Event | None = None,
+    housekeeping: Callable[[], object] | None = None,
+    housekeeping_every: float = 3600.0,
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> None:
-    """The loop a bot process runs beside its platforms: tick, deliver, wait, repeat."""
+    """The loop a bot process runs beside its platforms: tick, deliver, wait, repeat; and
+    now and then `housekeeping` (pruning the outbox), outside the ticks."""
     stop = stop or asyncio.Event()
+    next_housekeeping = monotonic()
     while not stop.is_set():
         try:
             await asyncio.to_thread(scheduler_tick)
             await delivery.run_once()
+            if housekeeping is not None and monotonic() >= next_housekeeping:
+                next_housekeeping = monotonic() + housekeeping_every
+                await asyncio.to_thread(housekeeping)
         except Exception:
             log.exception("alerts: tick failed; trying again next interval")
         try:

@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.alerts.rules import DIGEST_GRACE, next_local_time
+from bot.alerts.rules import DIGEST_GRACE, MAX_LEAD_MINUTES, next_local_time
 from bot.normalize import normalize
 from bot.timefmt import zone
 from storage import alerts_repo
@@ -42,6 +42,11 @@ FIRST_WINDOW = timedelta(minutes=1)
 MAX_CATCH_UP = timedelta(days=2)
 # Changes stamped by another process up to this long before our cursor are still picked up.
 CHANGE_OVERLAP = timedelta(minutes=5)
+# Finished alerts are kept this long after they were due: longer than the longest reminder
+# lead (a reminder's screening starts at most that much later), so no tick can find one again.
+KEEP_FINISHED = timedelta(minutes=MAX_LEAD_MINUTES) + timedelta(days=1)
+# ... and until a day after their screening started (announcements may precede it by months).
+KEEP_AFTER_SCREENING = timedelta(days=1)
 
 
 def utc_now() -> datetime:
@@ -99,6 +104,20 @@ class AlertScheduler:
         now = self.clock()
         with self.db.session() as session:
             return self.run(session, now)
+
+    def prune(self, batch: int = 5000) -> int:
+        """Delete finished alerts no tick can find again, a batch per unit of work, so the
+        outbox holds about a week of history instead of growing for ever."""
+        now = self.clock()
+        pruned = 0
+        while True:
+            with self.db.session() as session:
+                n = alerts_repo.prune_outbox(
+                    session, now - KEEP_FINISHED, now - KEEP_AFTER_SCREENING, batch
+                )
+            pruned += n
+            if n < batch:
+                return pruned
 
     def run(self, session: Session, now: datetime) -> TickReport:
         last = alerts_repo.cursor(session, CURSOR)
