@@ -274,19 +274,14 @@ def main() -> int:
 
 def parallel_on_postgres(workers: int) -> int:
     """`workers` processes share one fan-out on a throwaway PostgreSQL server."""
-    import psycopg
-
     from tests.pg import PostgresServer
 
     server = PostgresServer.start()
     try:
-        with psycopg.connect(
-            f"host=127.0.0.1 port={server.port} user=postgres dbname=postgres", autocommit=True
-        ) as c:
-            c.execute('CREATE DATABASE "crash"')
+        url = server.create_database("crash")
         with tempfile.TemporaryDirectory() as tmp:
             log_path = Path(tmp) / "delivered.log"
-            alerts, duplicates, misses = run_parallel(server.url_for("crash"), log_path, workers)
+            alerts, duplicates, misses = run_parallel(url, log_path, workers)
             pids = {json.loads(line)["pid"] for line in log_path.read_text().splitlines()}
     finally:
         server.stop()

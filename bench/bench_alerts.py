@@ -678,13 +678,7 @@ def main() -> int:
 
         server = PostgresServer.start()
         try:
-            import psycopg
-
-            with psycopg.connect(
-                f"host=127.0.0.1 port={server.port} user=postgres dbname=postgres", autocommit=True
-            ) as c:
-                c.execute('CREATE DATABASE "bench_alerts"')
-            pg = Database(server.url_for("bench_alerts"))
+            pg = Database(server.create_database("bench_alerts"))
             pg.migrate()
             build(pg, args.showtimes, args.subscriptions, model)
             prefill_outbox(pg, YEAR_START + timedelta(days=180))
