@@ -169,6 +169,8 @@ class Cinema(Base):
     city_norm: Mapped[str] = mapped_column(String(100), index=True)
     address: Mapped[str | None] = mapped_column(String(300))
     timezone: Mapped[str] = mapped_column(String(64))
+    # Other names people use for it: the chain that runs it ("Luna Palace"), a nickname.
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=_list)
 
 
 class Event(Base):
@@ -209,6 +211,10 @@ class Showtime(Base):
     ticket_url: Mapped[str | None] = mapped_column(String(500))
     # The UID of the calendar event it was imported from, so re-imports update it.
     external_uid: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # Which import put it here (a feed's identity, e.g. "ics:<PRODID or file name>" or
+    # "csv:<file name>"); None for screenings added by command or by the demo. An import's
+    # remove_missing only ever touches screenings of its own source.
+    source: Mapped[str | None] = mapped_column(String(255), index=True)
     # Generated relative to today by the demo loader; shown marked as such.
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
