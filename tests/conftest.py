@@ -111,3 +111,15 @@ def moderator() -> Actor:
 @pytest.fixture
 def channel() -> ChannelRef:
     return CHANNEL
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    """How many adversarial cases the property tests ran, and how long they took."""
+    from tests.fuzz_support import TALLY
+
+    if not TALLY:
+        return
+    total = sum(t.cases for t in TALLY.values())
+    seconds = sum(t.seconds for t in TALLY.values())
+    parts = ", ".join(f"{name} {t.cases:,}" for name, t in sorted(TALLY.items()))
+    terminalreporter.write_line(f"fuzz: {total:,} cases in {seconds:.1f} s ({parts})")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from bot.importers import ImportJob, ImportProblem, import_films, import_reviews
 from bot.importers.films import IMDB_HEADER
 from bot.importers.summary import ImportSummary
 from tests.conftest import FIXED_NOW, MODERATOR, make_core
+from tests.fuzz_support import counted, fingerprint
 
 # Cells that are almost right: the shapes real files get wrong.
 cell = st.one_of(
@@ -122,16 +124,22 @@ def _run(core: Marquee, folder: Path, suffix: str, content: bytes, importer: Cal
     path = folder / f"f{next(_names)}{suffix}"
     path.write_bytes(content)
     job = ImportJob(db=core.db, resolver=core.resolver, actor=MODERATOR, now=FIXED_NOW)
-    try:
-        result = importer(job, path)
-    except ImportProblem as exc:
-        assert str(exc).strip()
-        return
-    assert isinstance(result, ImportSummary)
+    with counted(f"import {suffix} files"):
+        before = fingerprint(core.db)
+        try:
+            result = importer(job, path)
+        except ImportProblem as exc:
+            assert str(exc).strip()
+            # All-or-nothing: a refused file leaves no trace.
+            assert fingerprint(core.db) == before, f"a refused file wrote rows: {exc}"
+            return
+        assert isinstance(result, ImportSummary)
 
 
 fast = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=int(os.environ.get("MARQUEE_FUZZ_IMPORT_EXAMPLES", "1000")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
 
