@@ -27,18 +27,34 @@ def parse_rating(value: ArgValue) -> float:
     return rating
 
 
+def parse_bool(name: str, value: ArgValue) -> bool:
+    if isinstance(value, bool):
+        return value
+    if str(value).strip().lower() in _TRUE:
+        return True
+    if str(value).strip().lower() in _FALSE:
+        return False
+    raise ArgError(f"{name} is yes or no, not {value!r}.")
+
+
+def unknown_options_message(spec: CommandSpec, unknown: list[str]) -> str:
+    known = ", ".join(p.name for p in spec.params) or "none"
+    return f"`{spec.name}` has no option {', '.join(unknown)}. Its options: {known}."
+
+
 def coerce_args(spec: CommandSpec, raw: dict[str, ArgValue]) -> dict[str, ArgValue]:
     out: dict[str, ArgValue] = {}
     unknown = sorted(set(raw) - {p.name for p in spec.params})
     if unknown:
-        known = ", ".join(p.name for p in spec.params) or "none"
-        raise ArgError(f"`{spec.name}` has no option {', '.join(unknown)}. Its options: {known}.")
+        raise ArgError(unknown_options_message(spec, unknown))
     for param in spec.params:
         value = raw.get(param.name)
         if isinstance(value, str):
             value = value.strip()
             if "\x00" in value:
                 raise ArgError(f"{param.name} contains a NUL character.")
+            if not _encodable(value):
+                raise ArgError(f"{param.name} contains a broken character (a lone surrogate).")
         if param.kind is ParamKind.FILE:
             if value is None and not param.required:
                 continue
@@ -67,24 +83,21 @@ def coerce_args(spec: CommandSpec, raw: dict[str, ArgValue]) -> dict[str, ArgVal
         elif param.kind is ParamKind.RATING:
             out[param.name] = parse_rating(value)
         elif param.kind is ParamKind.BOOL:
-            if isinstance(value, bool):
-                out[param.name] = value
-            elif str(value).strip().lower() in _TRUE:
-                out[param.name] = True
-            elif str(value).strip().lower() in _FALSE:
-                out[param.name] = False
-            else:
-                raise ArgError(f"{param.name} is yes or no, not {value!r}.")
+            out[param.name] = parse_bool(param.name, value)
     return out
 
 
 def attached_file(spec: CommandSpec, name: str, value: ArgValue) -> AttachedFile:
     """The file a FILE parameter needs; typed text (Slack, the console) can't be one."""
     if not isinstance(value, AttachedFile):
+        # The command is named as a mention, so each platform shows it in its own form.
         raise ArgError(
-            f"`{spec.name}` needs a file attached as {name}. Attach it to "
-            f"/{spec.slug} on Discord, or run `marquee {spec.name} FILE` on the server."
+            f"`{spec.name}` needs a file attached as {name}, which typed text cannot carry: "
+            f"attach the file to the command on Discord, or run `marquee {spec.name} FILE` "
+            "on the server."
         )
+    if not _encodable(value.text):
+        raise ArgError(f"{value.name} contains broken characters; is it a text file?")
     size = len(value.text.encode("utf-8"))
     if size > FILE_MAX_BYTES:
         raise ArgError(
@@ -95,3 +108,12 @@ def attached_file(spec: CommandSpec, name: str, value: ArgValue) -> AttachedFile
     if "\x00" in value.text:
         raise ArgError(f"{value.name} contains NUL bytes; this looks like a binary file.")
     return value
+
+
+def _encodable(text: str) -> bool:
+    """False for text holding lone surrogates: no database or platform can store or send it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

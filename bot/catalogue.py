@@ -7,8 +7,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.context import UserError
 from bot.normalize import normalize
-from storage import repo
+from storage import limits, repo
 from storage.models import Credit, Film, FilmGenre, FilmTitle
 
 
@@ -28,7 +29,47 @@ class FilmFields:
     external_id: str | None = None
 
 
+class FieldTooLong(UserError):
+    """A film field, or one name in a list of them, is longer than its column allows."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"{reason}. Nothing was changed.")
+        self.reason = reason  # without the sentence a command's refusal adds (importers)
+
+
+# Each list field's items and the most one item may hold; the whole list's text is limited by
+# the registry, but one name in it must also fit its own column.
+_ITEM_LIMITS = (
+    ("alt_titles", "title", limits.TITLE_MAX),
+    ("directors", "name", limits.PERSON_NAME_MAX),
+    ("cast", "name", limits.PERSON_NAME_MAX),
+    ("genres", "genre", limits.GENRE_MAX),
+)
+
+
+def check_fields(fields: FilmFields) -> None:
+    """Refuse (FieldTooLong) a film whose values would not fit the schema; before any write,
+    so commands and importers alike refuse cleanly on every backend."""
+    for name, value, most in (
+        ("title", fields.title, limits.TITLE_MAX),
+        ("original_title", fields.original_title, limits.TITLE_MAX),
+        ("synopsis", fields.synopsis, limits.BODY_MAX),
+        ("external id", fields.external_id, limits.EXTERNAL_ID_MAX),
+    ):
+        if value is not None and len(value) > most:
+            raise FieldTooLong(f"{name} is {len(value):,} characters long; the most is {most:,}")
+    for name, what, most in _ITEM_LIMITS:
+        for item in getattr(fields, name):
+            item = " ".join(item.split())
+            if len(item) > most:
+                raise FieldTooLong(
+                    f"{name}: “{item[:40]}…” is {len(item):,} characters long; a {what} can be "
+                    f"at most {most:,}"
+                )
+
+
 def create_film(session: Session, fields: FilmFields, now: datetime) -> Film:
+    check_fields(fields)  # before the film joins the session
     film = Film(created_at=now, updated_at=now, countries=[], languages=[])
     session.add(film)
     apply_fields(session, film, fields, now)
@@ -36,6 +77,7 @@ def create_film(session: Session, fields: FilmFields, now: datetime) -> Film:
 
 
 def apply_fields(session: Session, film: Film, fields: FilmFields, now: datetime) -> None:
+    check_fields(fields)
     film.title = fields.title
     film.year = fields.year
     film.original_title = fields.original_title

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from rapidfuzz import process
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.args import ArgError, coerce_args
@@ -18,7 +19,8 @@ from bot.registry import COMMANDS, find_command
 from bot.resolve import TitleResolver, split_year
 from bot.types import Invocation, Reply
 from storage import repo
-from storage.db import Database
+from storage.busy import BUSY_MESSAGE, is_busy
+from storage.db import READ_ONLY_MESSAGE, Database, ReadOnlyError
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +40,10 @@ class Marquee:
         self.resolver = TitleResolver()
 
     def warm_up(self) -> None:
-        """Load the title index now rather than on the first question."""
+        """Load the title and person indexes now rather than on the first question."""
         with self.db.session() as session:
             self.resolver.refresh(session)
+            self.resolver.people.refresh(session)
 
     def handle(self, inv: Invocation) -> Reply:
         spec = find_command(inv.command)
@@ -78,6 +81,15 @@ class Marquee:
             return Reply.error(
                 "Someone changed that at the same moment. Nothing was changed; try again."
             )
+        except ReadOnlyError:
+            return Reply.error(READ_ONLY_MESSAGE)
+        except OperationalError as exc:
+            if not is_busy(exc):
+                log.exception("command %r failed", spec.name)
+                return Reply.error("Something went wrong on our side; nothing was changed.")
+            # Another writer held the lock past busy_timeout: a moment later it will work.
+            log.warning("command %r: database busy (%s)", spec.name, exc.orig)
+            return Reply.error(BUSY_MESSAGE)
         except Exception:
             log.exception("command %r failed", spec.name)
             return Reply.error("Something went wrong on our side; nothing was changed.")

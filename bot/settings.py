@@ -16,6 +16,8 @@ def _ids(value: str | None) -> frozenset[str]:
 class Settings:
     database_url: str = "sqlite:///marquee.db"
     load_demo: bool = True
+    # True: open the database read-only; False: never; None: when it can't be written.
+    read_only: bool | None = None
     # Discord
     discord_token: str | None = None
     discord_guild_ids: frozenset[str] = field(default_factory=frozenset)
@@ -53,6 +55,7 @@ class Settings:
         return cls(
             database_url=get("DATABASE_URL") or default_database_url(),
             load_demo=(get("MARQUEE_DEMO", "1") or "1") not in ("0", "false", "no"),
+            read_only=_flag(get("MARQUEE_READ_ONLY")),
             discord_token=get("DISCORD_TOKEN") or None,
             discord_guild_ids=_ids(get("DISCORD_GUILD_IDS")),
             discord_mod_role_ids=_ids(get("DISCORD_MOD_ROLE_IDS")),
@@ -68,6 +71,16 @@ class Settings:
             slack_mod_user_ids=_ids(get("SLACK_MOD_USER_IDS")),
             slack_mod_usergroup_ids=_ids(get("SLACK_MOD_USERGROUP_IDS")),
         )
+
+
+def _flag(value: str | None) -> bool | None:
+    """ "1"/"true"/"yes" → True, "0"/"false"/"no" → False, unset or anything else → None."""
+    text = (value or "").strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    return None
 
 
 def default_database_url() -> str:

@@ -15,7 +15,8 @@ def zone(name: str) -> ZoneInfo:
 def is_known_zone(name: str) -> bool:
     try:
         zone(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    # OSError: a name longer than the file system allows ("File name too long").
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return False
     return True
 

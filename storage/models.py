@@ -23,6 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from storage import limits as L
+
 # Stable constraint names, so migrations can alter them on SQLite (batch mode) and PostgreSQL.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -66,15 +68,15 @@ class Film(Base):
     __tablename__ = "film"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    title: Mapped[str] = mapped_column(String(200))
-    original_title: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(L.TITLE_MAX))
+    original_title: Mapped[str | None] = mapped_column(String(L.TITLE_MAX))
     year: Mapped[int | None] = mapped_column(SmallInteger, index=True)
     runtime_minutes: Mapped[int | None] = mapped_column(SmallInteger)
     synopsis: Mapped[str | None] = mapped_column(Text)
     countries: Mapped[list[str]] = mapped_column(JSON, default=_list)
     languages: Mapped[list[str]] = mapped_column(JSON, default=_list)
     # An id in an outside catalogue (IMDb's tconst), so later imports update, not duplicate.
-    external_id: Mapped[str | None] = mapped_column(String(40), unique=True)
+    external_id: Mapped[str | None] = mapped_column(String(L.EXTERNAL_ID_MAX), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -96,8 +98,8 @@ class FilmTitle(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     film_id: Mapped[int] = mapped_column(ForeignKey("film.id", ondelete="CASCADE"), index=True)
-    title: Mapped[str] = mapped_column(String(200))
-    norm: Mapped[str] = mapped_column(String(200), index=True)
+    title: Mapped[str] = mapped_column(String(L.TITLE_MAX))
+    norm: Mapped[str] = mapped_column(String(L.NORM_MAX), index=True)
     kind: Mapped[str] = mapped_column(String(12))  # main | original | alternative
 
     film: Mapped[Film] = relationship(back_populates="titles")
@@ -107,8 +109,8 @@ class Person(Base):
     __tablename__ = "person"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    norm: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(L.PERSON_NAME_MAX))
+    norm: Mapped[str] = mapped_column(String(L.NORM_MAX), unique=True)
 
 
 class Credit(Base):
@@ -131,7 +133,7 @@ class FilmGenre(Base):
     film_id: Mapped[int] = mapped_column(
         ForeignKey("film.id", ondelete="CASCADE"), primary_key=True
     )
-    genre: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+    genre: Mapped[str] = mapped_column(String(L.GENRE_MAX), primary_key=True, index=True)
 
     film: Mapped[Film] = relationship(back_populates="genres")
 
@@ -141,12 +143,12 @@ class Review(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     film_id: Mapped[int] = mapped_column(ForeignKey("film.id", ondelete="CASCADE"), index=True)
-    author_name: Mapped[str] = mapped_column(String(80))
-    author_platform: Mapped[str] = mapped_column(String(20))
-    author_user_id: Mapped[str] = mapped_column(String(64))
+    author_name: Mapped[str] = mapped_column(String(L.AUTHOR_NAME_MAX))
+    author_platform: Mapped[str] = mapped_column(String(L.PLATFORM_MAX))
+    author_user_id: Mapped[str] = mapped_column(String(L.USER_ID_MAX))
     # Half-stars as an integer (1..10 = 0.5..5 stars): exact, no float surprises.
     rating_halves: Mapped[int] = mapped_column(SmallInteger)
-    headline: Mapped[str] = mapped_column(String(150))
+    headline: Mapped[str] = mapped_column(String(L.HEADLINE_MAX))
     body: Mapped[str] = mapped_column(Text)
     spoiler: Mapped[bool] = mapped_column(Boolean, default=False)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -163,12 +165,12 @@ class Cinema(Base):
     __tablename__ = "cinema"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    norm: Mapped[str] = mapped_column(String(200), index=True)
-    city: Mapped[str] = mapped_column(String(100))
-    city_norm: Mapped[str] = mapped_column(String(100), index=True)
-    address: Mapped[str | None] = mapped_column(String(300))
-    timezone: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(L.CINEMA_NAME_MAX))
+    norm: Mapped[str] = mapped_column(String(L.NORM_MAX), index=True)
+    city: Mapped[str] = mapped_column(String(L.CITY_MAX))
+    city_norm: Mapped[str] = mapped_column(String(L.NORM_MAX), index=True)
+    address: Mapped[str | None] = mapped_column(String(L.ADDRESS_MAX))
+    timezone: Mapped[str] = mapped_column(String(L.ZONE_MAX))
     # Other names people use for it: the chain that runs it ("Luna Palace"), a nickname.
     aliases: Mapped[list[str]] = mapped_column(JSON, default=_list)
 
@@ -179,8 +181,8 @@ class Event(Base):
     __tablename__ = "event"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    norm: Mapped[str] = mapped_column(String(200), index=True)
+    name: Mapped[str] = mapped_column(String(L.EVENT_NAME_MAX))
+    norm: Mapped[str] = mapped_column(String(L.NORM_MAX), index=True)
     starts_on: Mapped[date | None] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
 
@@ -207,14 +209,14 @@ class Showtime(Base):
     cinema_id: Mapped[int] = mapped_column(ForeignKey("cinema.id"), index=True)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"), index=True)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    format: Mapped[str | None] = mapped_column(String(200))
-    ticket_url: Mapped[str | None] = mapped_column(String(500))
+    format: Mapped[str | None] = mapped_column(String(L.FORMAT_MAX))
+    ticket_url: Mapped[str | None] = mapped_column(String(L.TICKET_URL_MAX))
     # The UID of the calendar event it was imported from, so re-imports update it.
-    external_uid: Mapped[str | None] = mapped_column(String(255), unique=True)
+    external_uid: Mapped[str | None] = mapped_column(String(L.SHOWTIME_UID_MAX), unique=True)
     # Which import put it here (a feed's identity, e.g. "ics:<PRODID or file name>" or
     # "csv:<file name>"); None for screenings added by command or by the demo. An import's
     # remove_missing only ever touches screenings of its own source.
-    source: Mapped[str | None] = mapped_column(String(255), index=True)
+    source: Mapped[str | None] = mapped_column(String(L.SOURCE_MAX), index=True)
     # Generated relative to today by the demo loader; shown marked as such.
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -233,8 +235,8 @@ class MemberRating(Base):
     __table_args__ = (UniqueConstraint("platform", "user_id", "film_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    platform: Mapped[str] = mapped_column(String(20))
-    user_id: Mapped[str] = mapped_column(String(64))
+    platform: Mapped[str] = mapped_column(String(L.PLATFORM_MAX))
+    user_id: Mapped[str] = mapped_column(String(L.USER_ID_MAX))
     film_id: Mapped[int] = mapped_column(ForeignKey("film.id", ondelete="CASCADE"), index=True)
     rating_halves: Mapped[int] = mapped_column(SmallInteger)
     rated_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -245,13 +247,13 @@ class WatchlistItem(Base):
     __table_args__ = (UniqueConstraint("platform", "user_id", "film_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    platform: Mapped[str] = mapped_column(String(20))
-    user_id: Mapped[str] = mapped_column(String(64))
+    platform: Mapped[str] = mapped_column(String(L.PLATFORM_MAX))
+    user_id: Mapped[str] = mapped_column(String(L.USER_ID_MAX))
     film_id: Mapped[int] = mapped_column(ForeignKey("film.id", ondelete="CASCADE"), index=True)
     cities: Mapped[list[str]] = mapped_column(JSON, default=_list)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # The workspace (Slack team, Discord guild) the member watched from: where the DM goes.
-    workspace_id: Mapped[str | None] = mapped_column(String(64))
+    workspace_id: Mapped[str | None] = mapped_column(String(L.WORKSPACE_ID_MAX))
 
 
 class Subscription(Base):
@@ -260,22 +262,22 @@ class Subscription(Base):
     __tablename__ = "subscription"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    platform: Mapped[str] = mapped_column(String(20))
-    workspace_id: Mapped[str] = mapped_column(String(64))
-    channel_id: Mapped[str] = mapped_column(String(64))
+    platform: Mapped[str] = mapped_column(String(L.PLATFORM_MAX))
+    workspace_id: Mapped[str] = mapped_column(String(L.WORKSPACE_ID_MAX))
+    channel_id: Mapped[str] = mapped_column(String(L.CHANNEL_ID_MAX))
     target_kind: Mapped[str] = mapped_column(String(12))  # film | cinema | event | city | all
     target_id: Mapped[int | None] = mapped_column(Integer)
-    target_text: Mapped[str | None] = mapped_column(String(100))
+    target_text: Mapped[str | None] = mapped_column(String(L.ALERT_TARGET_TEXT_MAX))
     kinds: Mapped[list[str]] = mapped_column(JSON, default=_list)
     reminder_leads_minutes: Mapped[list[int]] = mapped_column(JSON, default=list)
-    digest_local_time: Mapped[str | None] = mapped_column(String(5))
+    digest_local_time: Mapped[str | None] = mapped_column(String(L.DIGEST_TIME_MAX))
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     # Alerts added by 0002: the zone digests use when the target has no single cinema, the next
     # digest moment (UTC, indexed so a tick reads only the due ones) and why it was paused.
-    timezone: Mapped[str | None] = mapped_column(String(64))
+    timezone: Mapped[str | None] = mapped_column(String(L.ZONE_MAX))
     next_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
-    paused_reason: Mapped[str | None] = mapped_column(String(200))
-    created_by: Mapped[str] = mapped_column(String(64))
+    paused_reason: Mapped[str | None] = mapped_column(String(L.PAUSED_REASON_MAX))
+    created_by: Mapped[str] = mapped_column(String(L.USER_ID_MAX))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -284,11 +286,11 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    actor_platform: Mapped[str] = mapped_column(String(20))
-    actor_user_id: Mapped[str] = mapped_column(String(64))
-    actor_name: Mapped[str] = mapped_column(String(80))
-    action: Mapped[str] = mapped_column(String(40))  # "review add", "film edit", ...
-    entity: Mapped[str] = mapped_column(String(20))  # review | film | showtime
+    actor_platform: Mapped[str] = mapped_column(String(L.PLATFORM_MAX))
+    actor_user_id: Mapped[str] = mapped_column(String(L.USER_ID_MAX))
+    actor_name: Mapped[str] = mapped_column(String(L.ACTOR_NAME_MAX))
+    action: Mapped[str] = mapped_column(String(L.AUDIT_ACTION_MAX))  # "review add", ...
+    entity: Mapped[str] = mapped_column(String(L.AUDIT_ENTITY_MAX))  # review | film | showtime
     entity_id: Mapped[int | None] = mapped_column(Integer)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -319,10 +321,10 @@ class SubscriptionLead(Base):
     lead_minutes: Mapped[int] = mapped_column(Integer, primary_key=True)
     # The subscription's target as one key (`alerts_repo.target_key`): a tick finds who wants a
     # reminder at this lead for a screening by index, without reading every subscription.
-    target: Mapped[str] = mapped_column(String(120), server_default="")
-    platform: Mapped[str] = mapped_column(String(20), server_default="")
-    workspace_id: Mapped[str] = mapped_column(String(64), server_default="")
-    channel_id: Mapped[str] = mapped_column(String(64), server_default="")
+    target: Mapped[str] = mapped_column(String(L.ALERT_TARGET_KEY_MAX), server_default="")
+    platform: Mapped[str] = mapped_column(String(L.PLATFORM_MAX), server_default="")
+    workspace_id: Mapped[str] = mapped_column(String(L.WORKSPACE_ID_MAX), server_default="")
+    channel_id: Mapped[str] = mapped_column(String(L.CHANNEL_ID_MAX), server_default="")
 
 
 # Covering: a tick reads everything it routes a reminder with from the index alone.
@@ -362,9 +364,9 @@ class AlertOutbox(Base):
     lead_minutes: Mapped[int] = mapped_column(Integer, default=0)
     # The screening's start as it was when the alert was made (moves make new alerts).
     starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    platform: Mapped[str] = mapped_column(String(20))
-    workspace_id: Mapped[str] = mapped_column(String(64))
-    channel_id: Mapped[str] = mapped_column(String(64))
+    platform: Mapped[str] = mapped_column(String(L.PLATFORM_MAX))
+    workspace_id: Mapped[str] = mapped_column(String(L.WORKSPACE_ID_MAX))
+    channel_id: Mapped[str] = mapped_column(String(L.CHANNEL_ID_MAX))
     direct: Mapped[bool] = mapped_column(Boolean, default=False)  # a member's DM
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|sent|dropped
@@ -406,7 +408,7 @@ class NotInterested(Base):
     __table_args__ = (UniqueConstraint("platform", "user_id", "film_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    platform: Mapped[str] = mapped_column(String(20))
-    user_id: Mapped[str] = mapped_column(String(64))
+    platform: Mapped[str] = mapped_column(String(L.PLATFORM_MAX))
+    user_id: Mapped[str] = mapped_column(String(L.USER_ID_MAX))
     film_id: Mapped[int] = mapped_column(ForeignKey("film.id", ondelete="CASCADE"), index=True)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime())
