@@ -17,10 +17,10 @@ from rapidfuzz import fuzz
 from sqlalchemy.orm import Session
 
 from bot.normalize import normalize
+from bot.people import PersonIndex
 from bot.title_index import TitleIndex
 from storage import repo
 
-_YEAR_HINT = re.compile(r"^(?P<title>.*?)\s*(?:\((?P<paren>\d{4})\)|\by:\s*(?P<tag>\d{4}))\s*$")
 _FILM_REF = re.compile(r"^#(\d{1,9})$")
 
 FOUND_AT = 60.0  # a best score below this is "no film found"
@@ -38,11 +38,38 @@ class Resolution:
 
 
 def split_year(text: str) -> tuple[str, int | None]:
-    """ "Arrival (2016)" or "Arrival y:2016" → ("Arrival", 2016)."""
-    m = _YEAR_HINT.match(text.strip())
-    if m and m["title"]:
-        return m["title"], int(m["paren"] or m["tag"])
-    return text.strip(), None
+    r""" "Arrival (2016)" or "Arrival y:2016" → ("Arrival", 2016).
+
+    Read from the end by hand, in one pass: the regular expression this replaces,
+    `^(.*?)\s*(?:\((\d{4})\)|\by:\s*(\d{4}))\s*$`, retried every split of a run of
+    spaces (100,000 spaces took 462 s). Same answers: the title is what comes before the
+    spaces before the year, has no line break and is not empty; "y:" starts a word.
+    """
+    s = text.strip()
+    year = ""
+    cut = -1
+    if len(s) >= 6 and s[-1] == ")" and s[-6] == "(" and s[-5:-1].isdecimal():
+        year, cut = s[-5:-1], len(s) - 6
+    elif len(s) >= 6 and s[-4:].isdecimal() and not s[-5].isdecimal():
+        j = _skip_spaces_back(s, len(s) - 4)
+        if s[j - 2 : j] == "y:" and (j == 2 or not _is_word(s[j - 3])):
+            year, cut = s[-4:], j - 2
+    if year:
+        title = s[: _skip_spaces_back(s, cut)]
+        if title and "\n" not in title:
+            return title, int(year)
+    return s, None
+
+
+def _skip_spaces_back(s: str, end: int) -> int:
+    """The start of the run of whitespace that ends at `end`."""
+    while end > 0 and s[end - 1].isspace():
+        end -= 1
+    return end
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"  # what the regex engine's \w matched
 
 
 PART_OF_TITLE = 90.0
@@ -69,10 +96,13 @@ class TitleResolver:
         self._refresh_lock = threading.Lock()
         self._clock = clock
         self._checked_at = float("-inf")
+        # People, for `search` and for a query that names a person rather than a title.
+        self.people = PersonIndex(clock)
 
     def mark_stale(self) -> None:
         """Titles were written: look for them before the next search."""
         self._checked_at = float("-inf")
+        self.people.mark_stale()
 
     def refresh(self, session: Session) -> None:
         """Add titles written since the index last looked (by this or another process)."""

@@ -18,8 +18,15 @@ from typing import Any
 from sqlalchemy import Column, Connection, Table, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.catalogue import FilmFields, apply_fields, create_film, fields_of
-from bot.importers.errors import ImportProblem, ProblemLog, RowProblem
+from bot.catalogue import (
+    FieldTooLong,
+    FilmFields,
+    apply_fields,
+    check_fields,
+    create_film,
+    fields_of,
+)
+from bot.importers.errors import ImportProblem, ProblemLog, RowProblem, excerpt
 from bot.importers.job import BATCH, ImportJob, finish
 from bot.importers.source import read_lines, read_records
 from bot.importers.summary import ImportSummary
@@ -64,7 +71,8 @@ LIST_FIELDS = ("directors", "cast", "genres", "countries", "languages")
 # Fields the batch path compares and writes without loading the film through the ORM.
 SIMPLE = frozenset({"title", "original_title", "year", "runtime", "genres", "external_id"})
 IMDB_GIVEN = SIMPLE  # the columns title.basics.tsv provides
-JSON_ARRAY_MAX_BYTES = 64 * 1024 * 1024
+# A JSON array is parsed whole: 16 MiB of small objects is already ~250 MB of Python objects.
+JSON_ARRAY_MAX_BYTES = 16 * 1024 * 1024
 
 
 @dataclass
@@ -298,7 +306,7 @@ def _json_item(number: int, item: Any, where: str) -> FilmRow | RowProblem:
     for key, value in item.items():
         name = COLUMNS.get(str(key).strip().lower())
         if name is None:
-            return RowProblem(number, f"unknown field “{str(key)[:40]}”", where)
+            return RowProblem(number, f"unknown field “{excerpt(key, 40)}”", where)
         if isinstance(value, list) and name in (*LIST_FIELDS, "alt_titles"):
             if not all(isinstance(v, str) for v in value):
                 return RowProblem(number, f"“{name}” must be a list of names", where)
@@ -315,7 +323,7 @@ def _json_item(number: int, item: Any, where: str) -> FilmRow | RowProblem:
 
 def _fields(values: dict[str, str]) -> FilmFields:
     title = _title(values.get("title", ""))
-    return FilmFields(
+    fields = FilmFields(
         title=title,
         year=_year(values.get("year", "").strip() or None),
         original_title=_optional_title(values.get("original_title", "").strip() or None, title),
@@ -329,6 +337,11 @@ def _fields(values: dict[str, str]) -> FilmFields:
         synopsis=_synopsis(values.get("synopsis", "").strip() or None),
         external_id=_external_id(values["external_id"]) if values.get("external_id") else None,
     )
+    try:
+        check_fields(fields)  # each name must fit its column (storage/limits.py)
+    except FieldTooLong as exc:
+        raise RowError(exc.reason) from None
+    return fields
 
 
 def _title(value: str | None) -> str:
@@ -356,7 +369,7 @@ def _year(value: str | None) -> int | None:
     if value is None:
         return None
     if not value.strip().isdecimal() or not 1870 <= int(value) <= 2100:
-        raise RowError(f"year “{value[:20]}” is not a year between 1870 and 2100")
+        raise RowError(f"year “{excerpt(value, 20)}” is not a year between 1870 and 2100")
     return int(value)
 
 
@@ -364,14 +377,14 @@ def _runtime(value: str | None) -> int | None:
     if value is None:
         return None
     if not value.strip().isdecimal() or not 0 < int(value) < 10_000:
-        raise RowError(f"runtime “{value[:20]}” is not a number of minutes")
+        raise RowError(f"runtime “{excerpt(value, 20)}” is not a number of minutes")
     return int(value)
 
 
 def _genres(names: list[str]) -> list[str]:
     if max(map(len, names), default=0) > 40:
         long = next(n for n in names if len(n) > 40)
-        raise RowError(f"genre “{long[:40]}…” is longer than 40 characters")
+        raise RowError(f"genre “{excerpt(long[:40], 40)}…” is longer than 40 characters")
     return [n.lower() for n in names]
 
 
@@ -384,7 +397,7 @@ def _synopsis(value: str | None) -> str | None:
 def _external_id(value: str) -> str:
     value = value.strip()
     if not value or len(value) > 40 or len(value.split()) != 1:
-        raise RowError(f"external id “{value[:40]}” is empty, too long or has spaces")
+        raise RowError(f"external id “{excerpt(value, 40)}” is empty, too long or has spaces")
     return value
 
 
@@ -431,7 +444,9 @@ class _FilmWriter:
             if isinstance(found, list):
                 listing = ", ".join(f"#{f}" for f in found[:5])
                 self.problems.add(
-                    RowProblem(row.line, f"several films match “{row.fields.title}”: {listing}")
+                    RowProblem(
+                        row.line, f"several films match “{excerpt(row.fields.title)}”: {listing}"
+                    )
                 )
             elif found is None:
                 fresh.append(row)

@@ -4,8 +4,14 @@
 100,000 events, so we cut the stream into components ourselves (unfolding continuation lines
 and remembering where each starts, for the error message) and hand each one to `icalendar`.
 Time zones come from the TZID (IANA names, and the Windows names `icalendar` knows) or from a
-VTIMEZONE in the file. Recurring events (RRULE with COUNT or UNTIL, EXDATE) become one
-screening per occurrence; an occurrence moved with RECURRENCE-ID replaces the generated one.
+VTIMEZONE in the file that Marquee can map to an IANA zone (bot/importers/zones.py): a
+VTIMEZONE is never run as the file defines it. Recurring events (RRULE with COUNT or UNTIL,
+EXDATE) become one screening per occurrence, expanded under a work budget per event and per
+file (bot/importers/recur.py); an occurrence moved with RECURRENCE-ID replaces the generated one.
+
+Sizes are bounded while reading: a physical line by `source.MAX_LINE_BYTES`, an unfolded line
+by MAX_UNFOLDED_CHARS (a long line Marquee doesn't read is dropped, one it reads is refused),
+a component by MAX_COMPONENT_LINES and MAX_COMPONENT_CHARS.
 """
 
 from __future__ import annotations
@@ -14,20 +20,22 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
-from itertools import islice
 from pathlib import Path
 
-import icalendar
-from dateutil.rrule import rrulestr
 from icalendar.parser import Contentline
 from icalendar.prop import vDDDTypes
 
-from bot.importers.errors import ImportProblem
+from bot.importers import recur
+from bot.importers.errors import ImportProblem, excerpt
+from bot.importers.recur import MAX_OCCURRENCES, Budget
 from bot.importers.source import Progress, read_lines
-from bot.timefmt import is_known_zone
+from bot.importers.zones import ZoneError, named_zone, zone_for
 
-MAX_OCCURRENCES = 1000  # a recurrence that generates more is refused, not truncated
+__all__ = ["MAX_OCCURRENCES", "Budget"]
+
 MAX_COMPONENT_LINES = 2000
+MAX_UNFOLDED_CHARS = 64 * 1024  # one property after unfolding its continuation lines
+MAX_COMPONENT_CHARS = 1024 * 1024  # one VEVENT or VTIMEZONE
 UID_MAX = 200
 
 
@@ -65,50 +73,85 @@ def components(path: Path, progress: Progress | None = None) -> Iterator[Compone
     kind = ""
     start = 0
     depth = 0
+    size = 0
     seen_calendar = False
-    logical: str | None = None
-    logical_line = 0
-    for number, raw in _with_sentinel(read_lines(path, progress)):
-        if raw is not None and raw[:1] in (" ", "\t") and logical is not None:
-            logical += raw[1:]  # a folded line continues the previous one
-            continue
-        if logical is not None:
-            line = logical
-            upper = line.upper()
-            if not seen_calendar:
-                if upper.strip() == "":
-                    pass
-                elif upper.strip() != "BEGIN:VCALENDAR":
-                    raise ImportProblem(
-                        f"{path}: line {logical_line} should be BEGIN:VCALENDAR; "
-                        "this is not an iCalendar file."
-                    )
-                else:
-                    seen_calendar = True
-            elif current is None:
-                if upper in ("BEGIN:VEVENT", "BEGIN:VTIMEZONE"):
-                    current, kind, start, depth = [line], upper[6:], logical_line, 1
-            else:
-                current.append(line)
-                if upper.startswith("BEGIN:"):
-                    depth += 1
-                elif upper.startswith("END:"):
-                    depth -= 1
-                if depth == 0:
-                    yield Component(kind, start, "\r\n".join(current) + "\r\n")
-                    current = None
-                elif len(current) > MAX_COMPONENT_LINES:
-                    raise ImportProblem(
-                        f"{path}: the {kind} starting at line {start} runs over "
-                        f"{MAX_COMPONENT_LINES} lines without its END."
-                    )
-        if raw is None:
-            break
-        logical, logical_line = raw, number
+    for logical_line, line in _unfolded(path, progress):
+        upper = line.upper()
+        if not seen_calendar:
+            if upper.strip() == "":
+                continue
+            if upper.strip() != "BEGIN:VCALENDAR":
+                raise ImportProblem(
+                    f"{path}: line {logical_line} should be BEGIN:VCALENDAR; "
+                    "this is not an iCalendar file."
+                )
+            seen_calendar = True
+        elif current is None:
+            if upper in ("BEGIN:VEVENT", "BEGIN:VTIMEZONE"):
+                current, kind, start, depth, size = [line], upper[6:], logical_line, 1, len(line)
+        else:
+            current.append(line)
+            size += len(line) + 2
+            if upper.startswith("BEGIN:"):
+                depth += 1
+            elif upper.startswith("END:"):
+                depth -= 1
+            if depth == 0:
+                yield Component(kind, start, "\r\n".join(current) + "\r\n")
+                current = None
+            elif len(current) > MAX_COMPONENT_LINES:
+                raise ImportProblem(
+                    f"{path}: the {kind} starting at line {start} runs over "
+                    f"{MAX_COMPONENT_LINES} lines without its END."
+                )
+            elif size > MAX_COMPONENT_CHARS:
+                raise ImportProblem(
+                    f"{path}: the {kind} starting at line {start} is over "
+                    f"{MAX_COMPONENT_CHARS // 1024} KiB; no event is that long."
+                )
     if not seen_calendar:
         raise ImportProblem(f"{path} has no BEGIN:VCALENDAR: this is not an iCalendar file.")
     if current is not None:
         raise ImportProblem(f"{path}: the {kind} starting at line {start} never ends.")
+
+
+def _unfolded(path: Path, progress: Progress | None) -> Iterator[tuple[int, str]]:
+    """(first line number, text) of each logical line, continuation lines joined.
+
+    The pieces are kept in a list and counted as they come, so a line folded a million times
+    costs no more than its length, and one over MAX_UNFOLDED_CHARS is never built: dropped if
+    it is a property Marquee doesn't read (an inline attachment), refused if it is one it does.
+    """
+    parts: list[str] = []
+    length = 0
+    first = 0
+    dropped = False
+    for number, raw in _with_sentinel(read_lines(path, progress)):
+        if raw is not None and raw[:1] in (" ", "\t") and (parts or dropped):
+            if dropped:
+                continue
+            length += len(raw) - 1
+            if length > MAX_UNFOLDED_CHARS:
+                name = _name_of(parts[0])
+                if name in WANTED or name in _ZONE_PROPERTIES:
+                    raise ImportProblem(
+                        f"{path}: the {excerpt(name, 30)} property at line {first} is longer "
+                        f"than {MAX_UNFOLDED_CHARS // 1024} KiB once unfolded."
+                    )
+                parts, dropped = [], True
+                continue
+            parts.append(raw[1:])  # a folded line continues the previous one
+            continue
+        if parts:
+            yield first, "".join(parts)
+        if raw is None:
+            break
+        parts, length, first, dropped = [raw], len(raw), number, False
+
+
+def _name_of(line: str) -> str:
+    cut = min((i for i in (line.find(":"), line.find(";")) if i >= 0), default=len(line))
+    return line[:cut].strip().upper()
 
 
 def _with_sentinel(
@@ -121,18 +164,66 @@ def _with_sentinel(
     yield last + 1, None
 
 
-def zone_of(component: Component) -> tuple[str, tzinfo]:
-    """A VTIMEZONE as (TZID, tzinfo)."""
+def zone_of(component: Component, today: date | None = None) -> tuple[str, tzinfo]:
+    """A VTIMEZONE as (TZID, an IANA zone it names or keeps the same time as).
+
+    Read here line by line, not by `icalendar`, which would build (and cache process-wide,
+    under its TZID) a zone that runs the file's own rules.
+    """
+    tzid = ""
+    observances: list[dict[str, list[str]]] = []
+    current: dict[str, list[str]] | None = None
+    for line in component.text.split("\r\n")[1:]:
+        if not line:
+            continue
+        name, _params, value = _split(line)
+        if name == "BEGIN":
+            if value.strip().upper() not in ("STANDARD", "DAYLIGHT") or current is not None:
+                raise EventError(f"the VTIMEZONE has an unexpected {excerpt(value, 20)} part")
+            current = {}
+            observances.append(current)
+        elif name == "END":
+            current = None
+        elif current is not None and name in _ZONE_PROPERTIES:
+            current.setdefault(name, []).append(value)
+        elif current is None and name == "TZID":
+            tzid = _unescape(value).strip()
+    if not tzid:
+        raise EventError("a VTIMEZONE without a TZID")
     try:
-        tz = icalendar.Timezone.from_ical(component.text)
-        tzid = str(tz.get("TZID", "")).strip()
-        if not tzid:
-            raise EventError("a VTIMEZONE without a TZID")
-        return tzid, tz.to_tz()
-    except EventError:
-        raise
-    except Exception as exc:  # icalendar raises many kinds for a malformed component
-        raise EventError(f"the VTIMEZONE can't be read ({_short(exc)})") from exc
+        zone = zone_for(tzid, observances, today or datetime.now(UTC).date())
+    except ZoneError as exc:
+        raise EventError(
+            f"the time zone “{excerpt(tzid)}” can't be used: {exc}. Name it by its IANA zone "
+            "(TZID:Europe/Copenhagen)"
+        ) from None
+    return tzid, zone
+
+
+_ZONE_PROPERTIES = frozenset({"DTSTART", "RRULE", "RDATE", "TZOFFSETFROM", "TZOFFSETTO"})
+
+
+def _split(line: str) -> tuple[str, dict[str, str], str]:
+    """(NAME, parameters, value as written) of one content line; raises EventError."""
+    colon = line.find(":")
+    head = line[:colon] if colon >= 0 else line
+    name = head.split(";", 1)[0].strip().upper()
+    if colon < 0:
+        raise EventError(f"the {excerpt(name, 30)} line has no value (no “:”)")
+    if '"' in head:
+        try:
+            _, params, value = Contentline(line).parts()
+        except Exception as exc:
+            raise EventError(f"the {excerpt(name, 30)} line can't be read") from exc
+        # parts() has already unescaped; escape again so every value is handled alike.
+        return name, {k.upper(): str(v) for k, v in params.items()}, _escape(value)
+    params = {}
+    for part in head.split(";")[1:]:
+        key, eq, val = part.partition("=")
+        if not eq:
+            raise EventError(f"the {excerpt(name, 30)} line has a malformed parameter")
+        params[key.strip().upper()] = val
+    return name, params, line[colon + 1 :]
 
 
 # Properties a screening is made of; everything else in a VEVENT is skipped unread.
@@ -180,44 +271,32 @@ def properties(component: Component) -> dict[str, list[Prop]]:
             continue
         if depth or not line:
             continue
-        colon = line.find(":")
-        head = line[:colon] if colon >= 0 else line
-        name = head.split(";", 1)[0].strip().upper()
+        if _name_of(line) not in WANTED:
+            continue
+        name, params, value = _split(line)
         if name not in WANTED:
             continue
-        if colon < 0:
-            raise EventError(f"the {name} line has no value (no “:”)")
-        if '"' in head:
-            try:
-                _, params, value = Contentline(line).parts()
-            except Exception as exc:
-                raise EventError(f"the {name} line can't be read ({_short(exc)})") from exc
-            # parts() has already unescaped; escape again so every value is handled alike.
-            prop = Prop({k.upper(): str(v) for k, v in params.items()}, _escape(value))
-        else:
-            params = {}
-            for part in head.split(";")[1:]:
-                key, eq, val = part.partition("=")
-                if not eq:
-                    raise EventError(f"the {name} line has a malformed parameter “{part[:30]}”")
-                params[key.strip().upper()] = val
-            prop = Prop(params, line[colon + 1 :])
+        prop = Prop(params, value)
         out.setdefault(name, []).append(prop)
     return out
 
 
-def screenings(component: Component, zones: dict[str, tzinfo]) -> list[CalendarScreening]:
-    """The screenings of one VEVENT; raises EventError with the reason it can't be used."""
+def screenings(
+    component: Component, zones: dict[str, tzinfo], budget: Budget | None = None
+) -> list[CalendarScreening]:
+    """The screenings of one VEVENT; raises EventError with the reason it can't be used, and
+    ImportProblem when the file's recurrences together ask for too much (`budget`, shared by
+    the file's events; without one, this event gets a budget of its own)."""
     try:
-        return _screenings(properties(component), component.line, zones)
-    except EventError:
+        return _screenings(properties(component), component.line, zones, budget or Budget())
+    except (EventError, ImportProblem):
         raise
-    except Exception as exc:  # icalendar and dateutil fail in many ways on malformed values
-        raise EventError(f"the event can't be read ({_short(exc)})") from exc
+    except Exception as exc:  # icalendar fails in many ways on malformed values
+        raise EventError(f"the event can't be read ({type(exc).__name__})") from exc
 
 
 def _screenings(
-    props: dict[str, list[Prop]], line: int, zones: dict[str, tzinfo]
+    props: dict[str, list[Prop]], line: int, zones: dict[str, tzinfo], budget: Budget
 ) -> list[CalendarScreening]:
     uid = _text(props, "UID")
     if not uid:
@@ -246,7 +325,8 @@ def _screenings(
         return [CalendarScreening(key=uid, starts_at=_aware(start), local=start, **base)]
     out = []
     excluded = _excluded(props, zones)
-    for occurrence in _occurrences(props, start):
+    what = f"the event “{excerpt(title, 40)}” (UID {excerpt(uid, 40)}) at line {line}"
+    for occurrence in _occurrences(props, start, budget, what):
         if _utc_stamp(occurrence) in excluded:
             continue
         key = f"{uid}/{_utc_stamp(occurrence)}"
@@ -280,48 +360,51 @@ def _moment(
         raise EventError(f"missing start time ({name})")
     prop = found[0]
     tzid = prop.params.get("TZID", "").strip()
-    value = _datetime(prop.value, tzid, name)
+    value = _datetime(prop.value, name)
     if value.tzinfo is None and tzid:
-        zone = zones.get(tzid)
-        if zone is None:
-            raise EventError(f"unknown time zone “{tzid[:60]}”")
-        value = value.replace(tzinfo=zone)
+        value = value.replace(tzinfo=_zone(tzid, zones))
     key = getattr(value.tzinfo, "key", None)
-    if key is None and tzid and is_known_zone(tzid):
-        key = tzid
     if key == "UTC":
         key = None  # a UTC time says nothing about where the cinema is
     return value, key
 
 
-def _datetime(text: str, tzid: str, name: str) -> datetime:
+def _zone(tzid: str, zones: dict[str, tzinfo]) -> tzinfo:
+    """The zone a TZID parameter names: the file's VTIMEZONE of that name (already mapped to
+    an IANA zone), else an IANA or Windows name."""
+    zone = zones.get(tzid) or named_zone(tzid)
+    if zone is None:
+        raise EventError(f"unknown time zone “{excerpt(tzid)}”")
+    return zone
+
+
+def _datetime(text: str, name: str) -> datetime:
+    # Never with icalendar's `timezone=`: its lookup would find a zone another file defined.
     try:
-        value = vDDDTypes.from_ical(text.strip(), timezone=tzid or None)
+        value = vDDDTypes.from_ical(text.strip())
     except Exception:
-        raise EventError(f"unparsable date in {name} “{_short(text, 40)}”") from None
+        raise EventError(f"unparsable date in {name} “{excerpt(text.strip(), 40)}”") from None
     if isinstance(value, datetime):
         return value
     if isinstance(value, date):
         raise EventError(f"{name} is a date without a time (an all-day event, not a screening)")
-    raise EventError(f"unparsable date in {name} “{_short(text, 40)}”")
+    raise EventError(f"unparsable date in {name} “{excerpt(text.strip(), 40)}”")
 
 
-def _occurrences(props: dict[str, list[Prop]], start: datetime) -> list[datetime]:
+def _occurrences(
+    props: dict[str, list[Prop]], start: datetime, budget: Budget, what: str
+) -> list[datetime]:
     rules = props["RRULE"]
     if len(rules) > 1:
         raise EventError("more than one RRULE")
-    text = rules[0].value.strip()
-    upper = text.upper()
-    if "COUNT=" not in upper and "UNTIL=" not in upper:
-        raise EventError("a recurrence without COUNT or UNTIL never ends; give it an end")
     try:
-        rule_set = rrulestr(text, dtstart=start)
-        found = list(islice(iter(rule_set), MAX_OCCURRENCES + 1))
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise EventError(f"the recurrence rule can't be used ({_short(exc)})") from exc
-    if len(found) > MAX_OCCURRENCES:
-        raise EventError(f"the recurrence makes more than {MAX_OCCURRENCES} screenings")
-    return found
+        return recur.occurrences(recur.parse_rule(rules[0].value), start, budget, what)
+    except recur.RuleError as exc:
+        if "never ends" in str(exc):
+            raise EventError(str(exc)) from None
+        raise EventError(f"the recurrence rule can't be used: {exc}") from None
+    except recur.BudgetExceeded as exc:
+        raise ImportProblem(f"{exc} Nothing was written.") from None
 
 
 def _excluded(props: dict[str, list[Prop]], zones: dict[str, tzinfo]) -> set[str]:
@@ -329,9 +412,9 @@ def _excluded(props: dict[str, list[Prop]], zones: dict[str, tzinfo]) -> set[str
     for prop in props.get("EXDATE", []):
         tzid = prop.params.get("TZID", "").strip()
         for text in prop.value.split(","):
-            moment = _datetime(text, tzid, "EXDATE")
-            if moment.tzinfo is None and tzid in zones:
-                moment = moment.replace(tzinfo=zones[tzid])
+            moment = _datetime(text, "EXDATE")
+            if moment.tzinfo is None and tzid:
+                moment = moment.replace(tzinfo=_zone(tzid, zones))
             out.add(_utc_stamp(moment))
     return out
 
@@ -369,8 +452,3 @@ def _utc_stamp(moment: datetime) -> str:
     if moment.tzinfo is None:
         return moment.strftime("%Y%m%dT%H%M%S")  # floating: the same wall clock everywhere
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _short(value: object, n: int = 80) -> str:
-    text = " ".join(str(value).split())
-    return text if len(text) <= n else text[: n - 1] + "…"

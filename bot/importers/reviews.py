@@ -14,10 +14,15 @@
 
 A folder imports as one unit: one bad file and nothing is written. A critic's review of a film
 is recognised again by film and author, so re-importing the folder updates it.
+
+Only what is really in the folder is read: a symbolic link to a file outside it is refused,
+as are pipes and devices, and a file's size is checked before it is read. Messages quote a
+line that can't be read only as a short, escaped excerpt.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -26,9 +31,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.cards import film_label
-from bot.importers.errors import ImportProblem, RowProblem
+from bot.importers.errors import ImportProblem, RowProblem, excerpt
 from bot.importers.job import ImportJob, finish
-from bot.importers.source import read_lines
+from bot.importers.source import TooLarge, read_lines
 from bot.importers.summary import ImportSummary
 from bot.normalize import normalize
 from bot.registry import BODY_MAX, HEADLINE_MAX
@@ -38,6 +43,8 @@ from storage.models import Review
 PLATFORM = "import"  # reviews from files belong to no chat platform
 HEADER_KEYS = ("film", "title", "year", "author", "rating", "date", "spoiler", "headline")
 MAX_FILES = 10_000
+MAX_FILE_BYTES = BODY_MAX * 16  # four times the longest text, four bytes a character
+HEADER_LINE_MAX = 1000  # characters in one front-matter line
 
 
 class ReviewError(ValueError):
@@ -61,12 +68,13 @@ class ReviewFile:
 def import_reviews(job: ImportJob, path: Path) -> ImportSummary:
     summary = ImportSummary("reviews", str(path))
     files = _markdown_files(path)
+    folder = path if path.is_dir() else None
     problems = job.problem_log()
     with job.db.session() as session:
         for file in files:
-            where = f"{file.name} line" if path.is_dir() else "line"
+            where = f"{file.name} line" if folder is not None else "line"
             try:
-                review = parse_review(file, job.now)
+                review = parse_review(file, job.now, inside=folder)
                 reason = _write(session, job, summary, review)
             except ReviewError as exc:
                 problems.add(RowProblem(exc.line, str(exc), where))
@@ -85,16 +93,24 @@ def _markdown_files(path: Path) -> list[Path]:
         return [path]
     if not path.is_dir():
         raise ImportProblem(f"{path}: no such file or folder.")
-    files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".md", ".markdown"))
+    files: list[Path] = []
+    with os.scandir(path) as entries:  # counted as listed: a huge folder is not listed whole
+        for entry in entries:
+            if Path(entry.name).suffix.lower() in (".md", ".markdown"):
+                files.append(path / entry.name)
+                if len(files) > MAX_FILES:
+                    raise ImportProblem(f"{path} has over {MAX_FILES} files; import it in parts.")
     if not files:
         raise ImportProblem(f"{path} has no Markdown (.md) files: there is nothing to import.")
-    if len(files) > MAX_FILES:
-        raise ImportProblem(f"{path} has over {MAX_FILES} files; import it in parts.")
-    return files
+    return sorted(files)
 
 
-def parse_review(path: Path, now: datetime) -> ReviewFile:
-    lines = list(read_lines(path))
+def parse_review(path: Path, now: datetime, *, inside: Path | None = None) -> ReviewFile:
+    """One review file; `inside` is the folder it must really be in (links out are refused)."""
+    try:
+        lines = list(read_lines(path, max_bytes=MAX_FILE_BYTES, inside=inside))
+    except TooLarge:
+        raise ReviewError(1, "the file is far longer than a review can be") from None
     if sum(len(t) for _, t in lines) > BODY_MAX * 4:
         raise ReviewError(1, "the file is far longer than a review can be")
     if not lines or lines[0][1].strip() != "---":
@@ -105,13 +121,15 @@ def parse_review(path: Path, now: datetime) -> ReviewFile:
         if text.strip() == "---":
             end = index
             break
+        if len(text) > HEADER_LINE_MAX:
+            raise ReviewError(number, f"header line longer than {HEADER_LINE_MAX} characters")
         if not text.strip() or text.lstrip().startswith("#"):
             continue
         key, sep, value = text.partition(":")
         key = key.strip().lower()
         if not sep or key not in HEADER_KEYS:
             raise ReviewError(
-                number, f"“{text[:40]}” is not a header line ({', '.join(HEADER_KEYS)})"
+                number, f"“{excerpt(text, 40)}” is not a header line ({', '.join(HEADER_KEYS)})"
             )
         header[key] = (number, _unquote(value.strip()))
     if end is None:
@@ -138,7 +156,7 @@ def parse_review(path: Path, now: datetime) -> ReviewFile:
     if "year" in header:
         year_line, year = header["year"]
         if not year.isdecimal() or not 1870 <= int(year) <= 2100:
-            raise ReviewError(year_line, f"year “{year[:20]}” is not a year")
+            raise ReviewError(year_line, f"year “{excerpt(year, 20)}” is not a year")
         film = f"{film} ({year})"
     author_line, author = header.get("author", (1, ""))
     if not author.strip() or len(author) > 80:
@@ -167,10 +185,10 @@ def _rating(line: int, text: str) -> int:
         stars = float(value)
     except ValueError:
         raise ReviewError(
-            line, f"rating “{text[:20]}” is not a number of stars (0.5 to 5)"
+            line, f"rating “{excerpt(text, 20)}” is not a number of stars (0.5 to 5)"
         ) from None
     if not 0.5 <= stars <= 5 or stars * 2 != int(stars * 2):
-        raise ReviewError(line, f"rating {text[:20]} is not 0.5 to 5 in half stars")
+        raise ReviewError(line, f"rating {excerpt(text, 20)} is not 0.5 to 5 in half stars")
     return int(stars * 2)
 
 
@@ -180,10 +198,12 @@ def _published(line: int, text: str, *, now: datetime) -> datetime:
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        raise ReviewError(line, f"unparsable date “{text[:30]}” (write 2025-07-26)") from None
+        raise ReviewError(
+            line, f"unparsable date “{excerpt(text, 30)}” (write 2025-07-26)"
+        ) from None
     published = datetime.combine(day, time(12, 0), tzinfo=UTC)
     if published > now:
-        raise ReviewError(line, f"the date {text} is in the future")
+        raise ReviewError(line, f"the date {excerpt(text, 30)} is in the future")
     return published
 
 
@@ -193,7 +213,7 @@ def _spoiler(line: int, text: str) -> bool:
         return True
     if value in ("no", "false", "n", "0", ""):
         return False
-    raise ReviewError(line, f"spoiler “{text[:20]}” should be yes or no")
+    raise ReviewError(line, f"spoiler “{excerpt(text, 20)}” should be yes or no")
 
 
 def _write(session: Session, job: ImportJob, summary: ImportSummary, r: ReviewFile) -> str | None:
@@ -203,8 +223,10 @@ def _write(session: Session, job: ImportJob, summary: ImportSummary, r: ReviewFi
         films = repo.get_films(session, ids)
         names = "; ".join(f"{film_label(films[f])} = #{f}" for f in ids if f in films)
         if res.choices:
-            return f"film “{r.film}” can't be matched: it could be {names}"
-        return f"film “{r.film}” can't be matched" + (f"; nearest: {names}" if names else "")
+            return f"film “{excerpt(r.film)}” can't be matched: it could be {names}"
+        return f"film “{excerpt(r.film)}” can't be matched" + (
+            f"; nearest: {names}" if names else ""
+        )
     user_id = f"file:{normalize(r.author)}"[:64]
     current = session.scalars(
         select(Review).where(
