@@ -94,7 +94,7 @@ def test_festival_feed_imports_with_zones_recurrence_and_escaped_commas(core: Ma
     ]
     with core.db.session() as s:
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "import showtimes")).one()
-        assert entry.after is not None and entry.after["created"] == 7
+        assert entry.after is not None and entry.after["counts"]["created"] == 7
         assert entry.actor_name == MODERATOR.display_name
 
 

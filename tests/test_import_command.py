@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.core import Marquee
+from bot.importers.summary import expand_ids
 from bot.types import AttachedFile, ErrorNotice, Invocation, Notice, Reply, Text
 from storage.models import AuditEntry, Showtime
 from tests.conftest import CHANNEL, MEMBER, MODERATOR
@@ -49,7 +50,12 @@ def test_a_moderator_imports_then_reimporting_changes_nothing(core: Marquee) -> 
     assert "0 created, 0 updated, 7 unchanged, 0 rejected" in text_of(second)
     assert imported_count(core) == 7
     audits = import_audits(core)
-    assert [a.after["created"] for a in audits if a.after] == [7, 0]
+    assert [a.after["counts"]["created"] for a in audits if a.after] == [7, 0]
+    # The first entry names exactly the screenings it created; the second created none.
+    with core.db.session() as s:
+        ids = set(s.scalars(select(Showtime.id).where(Showtime.external_uid.is_not(None))))
+    assert audits[0].after is not None and set(expand_ids(audits[0].after["created"])) == ids
+    assert audits[1].after is not None and audits[1].after["created"] == ""
     assert {a.actor_name for a in audits} == {MODERATOR.display_name}
 
 
@@ -85,7 +91,7 @@ def test_typed_text_is_not_a_file(core: Marquee) -> None:
     # Slack's slash commands and the console can only send text: the core says where to go.
     reply = attach(core, "BEGIN:VCALENDAR")
     message = text_of(reply)
-    assert "/import-showtimes on Discord" in message
+    assert "on Discord" in message
     assert "marquee import showtimes FILE" in message
     assert imported_count(core) == 0
 

@@ -2,7 +2,9 @@
 
 The adapter hands over the file's text; the handler writes it to a temporary file and runs
 the same importer as `marquee import showtimes`, inside the command's own unit of work, so a
-refused file (or any failure) rolls back every row with the rest of the command.
+refused file (or any failure) rolls back every row with the rest of the command. The importer
+reads and checks the whole file before its first write, so the database's write lock is held
+only for the short write at the end (adapters run the core off their event loop).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ def import_showtimes_file(ctx: Context, args: dict[str, ArgValue]) -> Reply:
         raise UserError("Attach the file to import.")
     name = file_name(attached)
     event = args.get("event")
+    source = args.get("source")
     job = ImportJob(
         db=_CommandUnitOfWork(ctx.session),
         resolver=ctx.resolver,
@@ -58,6 +61,10 @@ def import_showtimes_file(ctx: Context, args: dict[str, ArgValue]) -> Reply:
                 path,
                 event=str(event) if event else None,
                 remove_missing=bool(args.get("remove_missing")),
+                source=str(source) if source else None,
+                # The source is the name the moderator's file has, so attaching the updated
+                # programme under the same name replaces the earlier one.
+                name=attached.name,
             )
         except ImportProblem as exc:
             raise UserError(_refusal(str(exc).replace(str(path), name))) from None
@@ -87,11 +94,15 @@ def _summary_reply(summary: ImportSummary) -> Reply:
     lines = list(summary.notes)
     if summary.missing_count:
         verb = "cancelled" if summary.removed else "no longer in the file"
-        lines.append(f"{summary.missing_count} earlier screening(s) {verb}:")
+        lines.append(
+            f"{summary.missing_count} earlier screening(s) from {summary.source_label} {verb}:"
+        )
         lines += [f"  {item}" for item in summary.missing]
         if summary.missing_count > len(summary.missing):
             lines.append(f"  … and {summary.missing_count - len(summary.missing)} more")
-        if not summary.removed:
+        if summary.kept_missing_because:
+            lines.append(f"Not cancelled: {summary.kept_missing_because}.")
+        elif not summary.removed:
             lines.append("Import again with remove_missing=yes to cancel them.")
     head = Notice(summary.line())
     return Reply(blocks=(head, Text(_fit("\n".join(lines)))) if lines else (head,))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +19,12 @@ from bot.resolve import TitleResolver
 from bot.types import Actor
 
 BATCH = 5000  # rows per executemany; lookups by key stay under SQLite's 32,766 parameters
+
+# Stages an import announces through `ImportJob.stage` (progress displays; tests hook in here).
+PLANNED_BATCH = "planned batch"  # a batch of rows read and matched; nothing written yet
+PLANNED = "planned"  # the whole file read and checked; the write transaction starts next
+WRITING = "writing"  # the write transaction holds the database's write lock
+WRITTEN = "written"  # every row written; the commit comes next
 
 
 class UnitsOfWork(Protocol):
@@ -37,9 +44,14 @@ class ImportJob:
     skip_invalid: bool = False
     rejects: Path | None = None
     progress: Progress | None = None
+    stage: Callable[[str], None] | None = None
 
     def problem_log(self) -> ProblemLog:
         return ProblemLog(self.rejects if self.skip_invalid else None)
+
+    def announce(self, stage: str) -> None:
+        if self.stage is not None:
+            self.stage(stage)
 
 
 def finish(
@@ -49,12 +61,22 @@ def finish(
 
     Raising here, inside the unit of work, rolls back every row already written.
     """
+    check_rows(job, summary, problems)
+    record_audit(job, session, summary, entity)
+
+
+def check_rows(job: ImportJob, summary: ImportSummary, problems: ProblemLog) -> None:
+    """Refuse the whole file if a row was bad, unless the job skips bad rows."""
     problems.close()
     summary.rejected = problems.count
     if not job.skip_invalid:
         problems.raise_if_any(summary.source)
     if problems.count and job.rejects is not None:
         summary.rejects_path = str(job.rejects)
+
+
+def record_audit(job: ImportJob, session: Session, summary: ImportSummary, entity: str) -> None:
+    """One audit entry for the whole import, naming what it created, changed and cancelled."""
     audit.record(
         session,
         job.actor,

@@ -1,9 +1,18 @@
 """Showtimes from an iCalendar feed or a CSV listing, matched to films, cinemas and events.
 
-Each row is checked on its own (film, cinema, time zone, time) and then in batches against the
-rest of the file (a UID may appear once) and the database (an existing UID is an update).
-Everything happens in one unit of work: a bad row anywhere rolls the whole file back unless
-the job skips invalid rows.
+An import runs in two steps so that a long file never keeps other writers (`rate`, `review
+add`, …) waiting on the database's write lock:
+
+1. *Plan*, reading only: every row is parsed and checked on its own (film, cinema, time zone,
+   time), then in batches against the rest of the file (a UID may appear once) and the
+   database (an existing UID is an update or unchanged). Cinemas and events the file
+   introduces are only planned. A bad row refuses the whole file here, before anything is
+   written (unless the job skips invalid rows).
+2. *Apply*, in one short transaction: create the planned cinemas and events, check that no
+   screening the plan touches was changed meanwhile, and write the rows in bulk.
+
+Every screening carries its source (bot/importers/origin.py); `remove_missing` cancels only
+upcoming screenings of the same source (and of the given event) that the file no longer lists.
 """
 
 from __future__ import annotations
@@ -15,21 +24,31 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.cards import film_label
 from bot.importers import ics
-from bot.importers.errors import ImportProblem, ProblemLog, RowProblem
-from bot.importers.job import BATCH, ImportJob, finish
+from bot.importers.errors import ImportProblem, ProblemLog, RowProblem, excerpt
+from bot.importers.job import (
+    BATCH,
+    PLANNED,
+    PLANNED_BATCH,
+    WRITING,
+    WRITTEN,
+    ImportJob,
+    check_rows,
+    record_audit,
+)
+from bot.importers.origin import Origin, origin_of
 from bot.importers.source import read_records
 from bot.importers.summary import ImportSummary
 from bot.importers.tracker import KeyTracker
 from bot.normalize import normalize
 from bot.resolve import split_year
 from bot.timefmt import is_known_zone, local_text, zone
-from storage import repo
-from storage.models import Cinema, Event, EventCinema, Showtime
+from storage import import_repo, limits, repo
+from storage.import_repo import IMPORTED_FIELDS
 
 CSV_COLUMNS = {
     "film": "film",
@@ -52,14 +71,9 @@ CSV_COLUMNS = {
 }
 REQUIRED = ("film", "cinema", "start")
 MISSING_LISTED = 20
-UPDATED_FIELDS = (
-    "film_id",
-    "cinema_id",
-    "event_id",
-    "starts_at",
-    "format",
-    "ticket_url",
-    "cancelled",
+CHANGED_MEANWHILE = (
+    "{what} changed while the file was being read{which}. Nothing was written; "
+    "import the file again."
 )
 
 
@@ -91,25 +105,49 @@ def import_showtimes(
     *,
     event: str | None = None,
     remove_missing: bool = False,
+    source: str | None = None,
+    name: str | None = None,
 ) -> ImportSummary:
-    """Import one file; `event` puts every screening in that festival or season."""
-    summary = ImportSummary("showtimes", str(path))
+    """Import one file; `event` puts every screening in that festival or season.
+
+    `source` names the listing explicitly (else the calendar's name or the file's name does,
+    see origin.py); `name` is the file's name as the person knows it (default: the path's).
+    """
+    origin = origin_of(path, name or path.name, source)
+    summary = ImportSummary(
+        "showtimes",
+        str(path),
+        source_key=origin.key,
+        source_label=origin.label,
+        event=event,
+        ids_recorded=True,
+    )
     problems = job.problem_log()
     if path.suffix.lower() in (".ics", ".ical", ".ifb", ".icalendar"):
         rows: Iterator[ShowtimeInput | RowProblem] = _calendar_rows(path, job)
     else:
         rows = _csv_rows(path, job)
     with job.db.session() as session:
-        writer = _ShowtimeWriter(session, job, summary, problems, event)
+        plan = _Planner(session, job, summary, problems, event, origin)
         for item in rows:
             if isinstance(item, RowProblem):
                 problems.add(item)
             else:
-                writer.add(item)
-        writer.flush()
-        writer.finish_events()
-        writer.report_missing(remove_missing)
-        finish(job, session, summary, problems, "showtime")
+                plan.add(item)
+        plan.flush()
+        check_rows(job, summary, problems)  # a refused file never reaches the write step
+        plan.find_missing(remove_missing)
+    job.announce(PLANNED)
+    try:
+        with job.db.session() as session:
+            import_repo.lock_for_writing(session)
+            job.announce(WRITING)
+            plan.apply(session)
+            record_audit(job, session, summary, "showtime")
+            job.announce(WRITTEN)
+    except IntegrityError as exc:
+        # Another import added one of these UIDs, or a film went, since the plan was made.
+        raise ImportProblem(CHANGED_MEANWHILE.format(what="The catalogue", which="")) from exc
     return summary
 
 
@@ -135,6 +173,7 @@ def _calendar_rows(path: Path, job: ImportJob) -> Iterator[ShowtimeInput | RowPr
             if key:
                 overridden.add(key)
     zones = {}
+    budget = ics.Budget()  # the work all the file's recurrence rules may cost together
     for component in ics.components(path, job.progress):
         if component.kind == "VTIMEZONE":
             try:
@@ -145,7 +184,7 @@ def _calendar_rows(path: Path, job: ImportJob) -> Iterator[ShowtimeInput | RowPr
             zones[tzid] = tz
             continue
         try:
-            found = ics.screenings(component, zones)
+            found = ics.screenings(component, zones, budget)
         except ics.EventError as exc:
             yield RowProblem(component.line, str(exc))
             continue
@@ -201,19 +240,19 @@ def _csv_row(line: int, values: dict[str, str]) -> ShowtimeInput:
     year = values.get("year", "")
     if year:
         if not year.isdecimal() or not 1870 <= int(year) <= 2100:
-            raise RowError(f"year “{year[:20]}” is not a year")
+            raise RowError(f"year “{excerpt(year, 20)}” is not a year")
         film = f"{film} ({year})"
     cinema = values.get("cinema", "")
     if not normalize(cinema):
         raise RowError("missing cinema")
     zone_name = values.get("zone") or None
     if zone_name and not is_known_zone(zone_name):
-        raise RowError(f"unknown time zone “{zone_name[:60]}”")
+        raise RowError(f"unknown time zone “{excerpt(zone_name)}”")
     text = values.get("start", "")
     try:
         local = datetime.fromisoformat(text)
     except ValueError:
-        raise RowError(f"unparsable date “{text[:40]}” (write 2025-07-25 18:30)") from None
+        raise RowError(f"unparsable date “{excerpt(text, 40)}” (write 2025-07-25 18:30)") from None
     if len(text) <= 10:
         raise RowError(f"“{text}” has no time of day (write 2025-07-25 18:30)")
     uid = values.get("uid", "")
@@ -241,18 +280,35 @@ def _csv_row(line: int, values: dict[str, str]) -> ShowtimeInput:
 
 
 # ---------------------------------------------------------------------------------------------
-# Matching and writing
+# Planning (reads only) and applying (one short write transaction)
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
+class _Place:
+    """A cinema a row is matched to; `id` is negative for one the import will add."""
+
+    id: int
+    timezone: str
+
+
+@dataclass(frozen=True)
 class _Resolved:
     line: int
     key: str
-    values: dict[str, Any]  # Showtime columns
+    values: tuple[Any, ...]  # IMPORTED_FIELDS; cinema and event ids may be planned (negative)
 
 
-class _ShowtimeWriter:
+@dataclass(frozen=True)
+class _NewCinema:
+    name: str
+    norm: str
+    city: str
+    city_norm: str
+    timezone: str
+
+
+class _Planner:
     def __init__(
         self,
         session: Session,
@@ -260,19 +316,33 @@ class _ShowtimeWriter:
         summary: ImportSummary,
         problems: ProblemLog,
         event: str | None,
+        origin: Origin,
     ) -> None:
         self.session = session
         self.job = job
         self.summary = summary
         self.problems = problems
         self.default_event = event
+        self.source = origin.key
         self.pending: list[tuple[ShowtimeInput, _Resolved | str]] = []
         self.seen = KeyTracker()
         self.films: dict[str, int | str] = {}
-        self.cinemas: dict[tuple[str, str], Cinema | str] = {}
+        self.cinemas: dict[tuple[str, str], _Place | str] = {}
         self.events: dict[str, int] = {}
         self.event_dates: dict[int, tuple[date, date]] = {}
         self.scope: set[tuple[int, int | None]] = set()  # (cinema, event) pairs in the file
+        # What the apply step will write.
+        self.new_cinemas: dict[int, _NewCinema] = {}
+        self.new_events: dict[int, tuple[str, str]] = {}
+        self.creates = import_repo.new_showtimes(session)
+        self.updates = import_repo.changed_showtimes(
+            session, (*IMPORTED_FIELDS, "source", "updated_at")
+        )
+        self.update_seen: dict[int, datetime] = {}  # updated rows: id -> updated_at when read
+        self.adopted: list[int] = []  # unchanged rows that now belong to this source
+        self.cancels: list[tuple[int, datetime]] = []  # (id, updated_at when read)
+
+    # -- reading the file ------------------------------------------------------------------
 
     def add(self, row: ShowtimeInput) -> None:
         try:
@@ -294,38 +364,34 @@ class _ShowtimeWriter:
                 self.problems.add(RowProblem(row.line, resolved))
             elif i in repeats:
                 self.problems.add(
-                    RowProblem(row.line, f"duplicate UID “{row.key[:60]}” (also line {repeats[i]})")
+                    RowProblem(
+                        row.line, f"duplicate UID “{excerpt(row.key)}” (also line {repeats[i]})"
+                    )
                 )
             else:
                 good.append(resolved)
-        existing = {
-            s.external_uid: s
-            for s in self.session.scalars(
-                select(Showtime).where(Showtime.external_uid.in_([r.key for r in good]))
-            )
-        }
-        new: list[dict[str, Any]] = []
+        existing = import_repo.showtimes_by_uid(self.session, [r.key for r in good])
+        now = self.job.now
         for r in good:
             current = existing.get(r.key)
+            values = dict(zip(IMPORTED_FIELDS, r.values, strict=True))
             if current is None:
-                if r.values["cancelled"]:
+                if values["cancelled"]:
                     self.summary.skipped += 1  # a cancelled screening we never had
                     continue
-                new.append(
-                    {**r.values, "external_uid": r.key, "demo": False, "created_at": self.job.now}
-                )
-                continue
-            if all(getattr(current, f) == r.values[f] for f in UPDATED_FIELDS):
+                new = {"external_uid": r.key, "source": self.source, "demo": False}
+                self.creates.add({**values, **new, "created_at": now, "updated_at": now})
+                self.summary.created += 1
+            elif current.values != r.values:
+                changes = {"source": self.source, "updated_at": now, "row_id": current.id}
+                self.updates.add({**values, **changes})
+                self.update_seen[current.id] = current.updated_at
+                self.summary.updated += 1
+            else:
                 self.summary.unchanged += 1
-                continue
-            for f in UPDATED_FIELDS:
-                setattr(current, f, r.values[f])
-            current.updated_at = self.job.now
-            self.summary.updated += 1
-        if new:
-            self.session.connection().execute(insert(Showtime.__table__), new)
-            self.summary.created += len(new)
-        self.session.flush()
+                if current.source != self.source:
+                    self.adopted.append(current.id)
+        self.job.announce(PLANNED_BATCH)
 
     def _resolve(self, row: ShowtimeInput) -> _Resolved:
         film_id = self._film(row.film)
@@ -338,29 +404,17 @@ class _ShowtimeWriter:
         if ticket and (
             urlparse(ticket).scheme not in ("http", "https") or not urlparse(ticket).netloc
         ):
-            raise RowError(f"ticket link “{ticket[:60]}” is not an http(s) address")
-        if ticket and len(ticket) > 500:
-            raise RowError("ticket link longer than 500 characters")
-        fmt = row.format[:200] if row.format else None
+            raise RowError(f"ticket link “{excerpt(ticket)}” is not an http(s) address")
+        if ticket and len(ticket) > limits.TICKET_URL_MAX:
+            raise RowError(f"ticket link longer than {limits.TICKET_URL_MAX} characters")
+        fmt = row.format[: limits.FORMAT_MAX] if row.format else None
         self.scope.add((cinema.id, event_id))
         if event_id is not None:
             day = starts_at.astimezone(zone(cinema.timezone)).date()
             first, last = self.event_dates.get(event_id, (day, day))
             self.event_dates[event_id] = (min(first, day), max(last, day))
-        return _Resolved(
-            row.line,
-            row.key,
-            {
-                "film_id": film_id,
-                "cinema_id": cinema.id,
-                "event_id": event_id,
-                "starts_at": starts_at.astimezone(UTC),
-                "format": fmt,
-                "ticket_url": ticket,
-                "cancelled": row.cancelled,
-                "updated_at": self.job.now,
-            },
-        )
+        values = (film_id, cinema.id, event_id, starts_at.astimezone(UTC), fmt, ticket)
+        return _Resolved(row.line, row.key, (*values, row.cancelled))
 
     def _film(self, text: str) -> int:
         cached = self.films.get(text)
@@ -375,7 +429,7 @@ class _ShowtimeWriter:
         if res.film_id is not None:
             return res.film_id
         title, year = split_year(text)
-        shown = f"{title} ({year})" if year else title
+        shown = excerpt(f"{title} ({year})" if year else title)
         if res.choices:
             films = repo.get_films(self.session, res.choices)
             names = "; ".join(f"{film_label(films[f])} = #{f}" for f in res.choices if f in films)
@@ -386,7 +440,7 @@ class _ShowtimeWriter:
             return f"film “{shown}” can't be matched: no such film; nearest: {names}"
         return f"film “{shown}” can't be matched: no such film in the catalogue"
 
-    def _cinema(self, row: ShowtimeInput) -> Cinema:
+    def _cinema(self, row: ShowtimeInput) -> _Place:
         key = (normalize(row.cinema), normalize(row.city))
         cached = self.cinemas.get(key)
         if cached is None:
@@ -395,15 +449,15 @@ class _ShowtimeWriter:
             raise RowError(cached)
         return cached
 
-    def _match_cinema(self, row: ShowtimeInput, norm: str, city_norm: str) -> Cinema | str:
-        where = f"“{row.cinema}”" + (f" in {row.city}" if row.city else "")
+    def _match_cinema(self, row: ShowtimeInput, norm: str, city_norm: str) -> _Place | str:
+        where = f"“{excerpt(row.cinema)}”" + (f" in {excerpt(row.city)}" if row.city else "")
         if not norm:
             return "missing cinema"
         found = repo.cinemas_matching(self.session, norm)
         if city_norm:
             found = [c for c in found if c.city_norm == city_norm]
         if len(found) == 1:
-            return found[0]
+            return _Place(found[0].id, found[0].timezone)
         if len(found) > 1:
             names = ", ".join(f"{c.name} ({c.city})" for c in found[:6])
             return f"cinema {where} could be {names}; add its city"
@@ -412,17 +466,15 @@ class _ShowtimeWriter:
                 f"unknown cinema {where}; give its city and an IANA time zone "
                 "(e.g. Europe/Oslo) to add it"
             )
-        cinema = Cinema(
-            name=row.cinema[:200],
-            norm=norm[:200],
-            city=row.city[:100],
-            city_norm=city_norm[:100],
-            timezone=row.zone_name,
-        )
-        self.session.add(cinema)
-        self.session.flush()
-        self.summary.notes.append(f"added cinema {cinema.name}, {cinema.city} ({cinema.timezone})")
-        return cinema
+        # A new cinema's name and city are stored as given, so they must fit (storage/limits.py);
+        # normal forms always fit, and cutting them would make the cinema unfindable.
+        if len(row.cinema) > limits.CINEMA_NAME_MAX:
+            return f"cinema name longer than {limits.CINEMA_NAME_MAX} characters"
+        if len(row.city) > limits.CITY_MAX:
+            return f"city longer than {limits.CITY_MAX} characters"
+        planned = -1 - len(self.new_cinemas)
+        self.new_cinemas[planned] = _NewCinema(row.cinema, norm, row.city, city_norm, row.zone_name)
+        return _Place(planned, row.zone_name)
 
     def _event(self, name: str) -> int:
         norm = normalize(name)
@@ -432,86 +484,117 @@ class _ShowtimeWriter:
         if exact:
             event_id = exact[0].id
         else:
-            event = Event(name=name[:200], norm=norm[:200])
-            self.session.add(event)
-            self.session.flush()
-            event_id = event.id
-            self.summary.notes.append(f"added event {event.name}")
+            if len(name) > limits.EVENT_NAME_MAX:
+                raise RowError(f"event name longer than {limits.EVENT_NAME_MAX} characters")
+            event_id = -1 - len(self.new_events)
+            self.new_events[event_id] = (name, norm)
         self.events[norm] = event_id
         return event_id
 
-    def finish_events(self) -> None:
-        """Widen each event's dates to its screenings and link it to their cinemas."""
-        for event_id, (first, last) in self.event_dates.items():
-            event = self.session.get(Event, event_id)
-            if event is None:
-                continue
-            event.starts_on = min(first, event.starts_on) if event.starts_on else first
-            event.ends_on = max(last, event.ends_on) if event.ends_on else last
-            linked = {
-                c
-                for (c,) in self.session.execute(
-                    select(EventCinema.cinema_id).where(EventCinema.event_id == event_id)
-                )
-            }
-            for cinema_id in {c for c, e in self.scope if e == event_id} - linked:
-                self.session.add(EventCinema(event_id=event_id, cinema_id=cinema_id))
-        self.session.flush()
-
-    def report_missing(self, remove: bool) -> None:
-        """Upcoming imported screenings this file no longer lists: reported, and with `remove`
-        cancelled. The file speaks for the events it names and, for screenings outside any
-        event, for the cinemas it lists; a festival feed never cancels a cinema's own listings.
-        """
-        cinema_ids = sorted({c for c, _ in self.scope})
-        event_ids = sorted({e for _, e in self.scope if e is not None})
-        if not cinema_ids:
+    def find_missing(self, remove: bool) -> None:
+        """Upcoming screenings this source imported before that the file no longer lists:
+        reported, and with `remove` cancelled. Only the same source's screenings (and, when
+        an event is given, only that event's) are looked at."""
+        event_id = None
+        if self.default_event:
+            norm = normalize(self.default_event)
+            known = [e.id for e in repo.events_matching(self.session, norm) if e.norm == norm]
+            if not known:
+                return  # a new event has no earlier screenings
+            event_id = known[0]
+        gone: list[tuple[int, datetime]] = []
+        for chunk in import_repo.upcoming_from_source(
+            self.session, self.source, event_id, self.job.now
+        ):
+            present = self.seen.contains([uid for _, uid, _ in chunk])
+            gone += [(i, at) for (i, _, at), here in zip(chunk, present, strict=True) if not here]
+        if not gone:
             return
-        query = (
-            select(Showtime)
-            .where(
-                or_(Showtime.cinema_id.in_(cinema_ids), Showtime.event_id.in_(event_ids)),
-                Showtime.external_uid.is_not(None),
-                Showtime.cancelled.is_(False),
-                Showtime.starts_at >= self.job.now,
-            )
-            .order_by(Showtime.starts_at, Showtime.id)
-            .execution_options(yield_per=BATCH)
-        )
-        gone: list[int] = []
-        chunk: list[Showtime] = []
-        for showtime in self.session.scalars(query):
-            if showtime.event_id in event_ids or (showtime.cinema_id, None) in self.scope:
-                chunk.append(showtime)
-            if len(chunk) >= BATCH:
-                gone += self._not_in_file(chunk)
-                chunk = []
-        gone += self._not_in_file(chunk)
         self.summary.missing_count = len(gone)
-        if remove and gone:
-            for start in range(0, len(gone), BATCH):
-                self.session.execute(
-                    update(Showtime)
-                    .where(Showtime.id.in_(gone[start : start + BATCH]))
-                    .values(cancelled=True, updated_at=self.job.now)
-                )
+        listed = import_repo.showtimes_with_places(
+            self.session, [i for i, _ in gone][:MISSING_LISTED]
+        )
+        self.summary.missing = [
+            f"#{s.id} {film_label(s.film)} at {s.cinema.name}, "
+            f"{local_text(s.starts_at, s.cinema.timezone)} (UID {s.external_uid})"
+            for s in listed
+        ]
+        if remove and self.problems.count:
+            # Rows left out as bad may be exactly the "missing" ones: never cancel on a guess.
+            self.summary.kept_missing_because = (
+                f"{self.problems.count} row(s) of the file were rejected"
+            )
+        elif remove and not len(self.seen):
+            # An empty export is far likelier a mistake than a programme cancelled whole.
+            self.summary.kept_missing_because = "the file lists no screenings at all"
+        if remove and self.summary.kept_missing_because is None:
+            self.cancels = gone
             self.summary.removed = len(gone)
-            self.summary.removed_ids = gone[:1000]
+        else:
+            self.summary.missing_ids = [i for i, _ in gone]
 
-    def _not_in_file(self, chunk: list[Showtime]) -> list[int]:
-        present = self.seen.contains([s.external_uid or "" for s in chunk])
-        out = []
-        for showtime, here in zip(chunk, present, strict=True):
-            if here:
+    # -- writing -----------------------------------------------------------------------------
+
+    def apply(self, session: Session) -> None:
+        """Write the plan. Runs while holding the write lock: bulk statements only."""
+        now = self.job.now
+        cinemas, events = self._add_cinemas(session), self._add_events(session)
+        remap = {"cinema_id": cinemas, "event_id": events}
+        seen = {**self.update_seen, **dict(self.cancels)}
+        stale = import_repo.stale_ids(session, seen)
+        if stale:
+            which = ", ".join(f"#{i}" for i in stale[:5]) + ("…" if len(stale) > 5 else "")
+            what = f"{len(stale)} screening(s) this import would change were"
+            raise ImportProblem(CHANGED_MEANWHILE.format(what=what, which=f" ({which})"))
+        self.summary.created_ids = import_repo.insert_showtimes(
+            session, self.creates, remap, self.source, now
+        )
+        if len(self.summary.created_ids) != len(self.creates):  # a broken assumption: refuse
+            raise ImportProblem(CHANGED_MEANWHILE.format(what="The catalogue", which=""))
+        import_repo.update_showtimes(session, self.updates, remap)
+        self.summary.updated_ids = list(self.update_seen)
+        import_repo.set_source(session, self.adopted, self.source)
+        import_repo.cancel_showtimes(session, [i for i, _ in self.cancels], now)
+        self.summary.removed_ids = [i for i, _ in self.cancels]
+        for event_id, (first, last) in self.event_dates.items():
+            linked = {cinemas.get(c, c) for c, e in self.scope if e == event_id}
+            import_repo.widen_event(session, events.get(event_id, event_id), first, last, linked)
+
+    def _add_cinemas(self, session: Session) -> dict[int, int]:
+        """Planned cinemas as real ids; one added by someone else meanwhile is used, not
+        duplicated."""
+        ids: dict[int, int] = {}
+        for planned, new in self.new_cinemas.items():
+            found = [
+                c for c in repo.cinemas_matching(session, new.norm) if c.city_norm == new.city_norm
+            ]
+            if len(found) == 1:
+                ids[planned] = found[0].id
                 continue
-            out.append(showtime.id)
-            if len(self.summary.missing) < MISSING_LISTED:
-                self.summary.missing.append(
-                    f"#{showtime.id} {film_label(showtime.film)} at {showtime.cinema.name}, "
-                    f"{local_text(showtime.starts_at, showtime.cinema.timezone)} "
-                    f"(UID {showtime.external_uid})"
-                )
-        return out
+            cinema = import_repo.add_cinema(
+                session,
+                name=new.name,
+                norm=new.norm,
+                city=new.city,
+                city_norm=new.city_norm,
+                timezone=new.timezone,
+            )
+            ids[planned] = cinema.id
+            self.summary.notes.append(
+                f"added cinema {cinema.name}, {cinema.city} ({cinema.timezone})"
+            )
+        return ids
+
+    def _add_events(self, session: Session) -> dict[int, int]:
+        ids: dict[int, int] = {}
+        for planned, (name, norm) in self.new_events.items():
+            exact = [e for e in repo.events_matching(session, norm) if e.norm == norm]
+            if exact:
+                ids[planned] = exact[0].id
+                continue
+            ids[planned] = import_repo.add_event(session, name=name, norm=norm).id
+            self.summary.notes.append(f"added event {name}")
+        return ids
 
 
 def _to_utc(local: datetime, zone_name: str) -> datetime:
