@@ -12,30 +12,16 @@ import getpass
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-
-from bot.importers import (
-    ImportJob,
-    ImportProblem,
-    ImportSummary,
-    calendar_for,
-    import_films,
-    import_reviews,
-    import_showtimes,
-)
-from bot.importers.source import Progress
-from bot.normalize import normalize
-from bot.resolve import TitleResolver
-from bot.settings import Settings
-from bot.timefmt import zone
-from bot.types import Actor, Role
-from storage import repo
-from storage.db import Database
-from storage.models import Cinema, Showtime
+# The importers, SQLAlchemy and the title index are imported by the commands that use them:
+# `marquee --help` builds this parser and must not pay for them.
+if TYPE_CHECKING:
+    from bot.importers import ImportSummary
+    from bot.importers.source import Progress
+    from bot.settings import Settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -64,6 +50,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                 help="cancel upcoming screenings of earlier imports that the file no longer has",
             )
             p.add_argument("--event", help="put every screening in this festival or season")
+            p.add_argument(
+                "--source",
+                help="name this listing (default: the calendar's name, else the file's name); "
+                "--remove-missing only cancels screenings of the same source",
+            )
         p.set_defaults(func=cmd_import)
 
     exp = sub.add_parser("export", help="export screenings as an iCalendar feed")
@@ -81,6 +72,20 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy.exc import OperationalError
+
+    from bot.importers import (
+        ImportJob,
+        ImportProblem,
+        import_films,
+        import_reviews,
+        import_showtimes,
+    )
+    from bot.resolve import TitleResolver
+    from bot.types import Actor, Role
+    from storage.busy import BUSY_MESSAGE, is_busy
+    from storage.db import Database
+
     db = Database(settings.database_url)
     db.migrate()
     path: Path = args.path
@@ -98,7 +103,11 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
             job.progress = report
             if args.kind == "showtimes":
                 summary = import_showtimes(
-                    job, path, event=args.event, remove_missing=args.remove_missing
+                    job,
+                    path,
+                    event=args.event,
+                    remove_missing=args.remove_missing,
+                    source=args.source,
                 )
             elif args.kind == "films":
                 summary = import_films(job, path)
@@ -106,6 +115,11 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
                 summary = import_reviews(job, path)
     except ImportProblem as exc:
         print(f"marquee import: {exc}", file=sys.stderr)
+        return 1
+    except OperationalError as exc:
+        if not is_busy(exc):
+            raise
+        print(f"marquee import: {BUSY_MESSAGE}", file=sys.stderr)
         return 1
     finally:
         db.dispose()
@@ -119,12 +133,14 @@ def print_summary(summary: ImportSummary, out: Callable[[str], None] = print) ->
         out(f"  {note}")
     if summary.missing_count:
         verb = "cancelled" if summary.removed else "no longer in the file"
-        out(f"  {summary.missing_count} earlier screening(s) {verb}:")
+        out(f"  {summary.missing_count} earlier screening(s) from {summary.source_label} {verb}:")
         for item in summary.missing:
             out(f"    {item}")
         if summary.missing_count > len(summary.missing):
             out(f"    … and {summary.missing_count - len(summary.missing)} more")
-        if not summary.removed:
+        if summary.kept_missing_because:
+            out(f"  Not cancelled: {summary.kept_missing_because}.")
+        elif not summary.removed:
             out("  Re-run with --remove-missing to cancel them.")
     if summary.rejects_path:
         out(f"  bad rows written to {summary.rejects_path}")
@@ -149,53 +165,42 @@ def _progress_bar(path: Path, *, enabled: bool) -> Iterator[Progress | None]:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    """Screenings as .ics, found by the same code as the chat `export` (days are each
+    cinema's local days); a name that matches nothing is an error, not an empty calendar."""
+    from bot.context import UserError
+    from bot.handlers.export import export_scope, screenings_to_export
+    from bot.importers import calendar_for
+    from bot.resolve import TitleResolver
+    from bot.when import LocalDays
+    from storage.db import Database
+
     db = Database(settings.database_url)
     db.migrate()
     try:
         with db.session() as session:
-            query = select(Showtime).options(
-                selectinload(Showtime.film),
-                selectinload(Showtime.cinema),
-                selectinload(Showtime.event),
-            )
             try:
-                start = _day(args.start) if args.start else datetime.now(UTC).date()
-                end = _day(args.end) if args.end else None
-            except ValueError as exc:
+                first = _day(args.start) if args.start else None
+                last = _day(args.end) if args.end else None
+                if first and last and last < first:
+                    raise ValueError(f"--to {args.end} is before --from {args.start}")
+                film_ids = None
+                if args.film is not None:
+                    resolution = TitleResolver().resolve(session, args.film)
+                    if resolution.film_id is None:
+                        raise ValueError(f"no single film matches “{args.film}”")
+                    film_ids = [resolution.film_id]
+                scope = export_scope(
+                    session, film_ids=film_ids, cinema=args.cinema, city=args.city, event=args.event
+                )
+                showtimes, _ = screenings_to_export(
+                    session,
+                    LocalDays(now=_utc_now(), first=first, last=last),
+                    scope,
+                    include_cancelled=args.include_cancelled,
+                )
+            except (ValueError, UserError) as exc:
                 print(f"marquee export: {exc}", file=sys.stderr)
                 return 1
-            query = query.where(
-                Showtime.starts_at >= datetime.combine(start, time(0), UTC) - timedelta(hours=14)
-            )
-            if end is not None:
-                query = query.where(
-                    Showtime.starts_at < datetime.combine(end, time(0), UTC) + timedelta(hours=38)
-                )
-            if not args.include_cancelled:
-                query = query.where(Showtime.cancelled.is_(False))
-            if args.film:
-                resolution = TitleResolver().resolve(session, args.film)
-                if resolution.film_id is None:
-                    print(f"marquee export: no single film matches “{args.film}”", file=sys.stderr)
-                    return 1
-                query = query.where(Showtime.film_id == resolution.film_id)
-            if args.cinema:
-                cinemas = [c.id for c in repo.cinemas_matching(session, normalize(args.cinema))]
-                query = query.where(Showtime.cinema_id.in_(cinemas))
-            if args.city:
-                query = query.where(
-                    Showtime.cinema_id.in_(
-                        select(Cinema.id).where(Cinema.city_norm == normalize(args.city))
-                    )
-                )
-            if args.event:
-                events = [e.id for e in repo.events_matching(session, normalize(args.event))]
-                query = query.where(Showtime.event_id.in_(events))
-            showtimes = [
-                s
-                for s in session.scalars(query.order_by(Showtime.starts_at, Showtime.id))
-                if _within(s, start, end)
-            ]
             text = calendar_for(showtimes, name="Marquee screenings")
     finally:
         db.dispose()
@@ -207,14 +212,13 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _utc_now() -> datetime:
+    """The export's "now" (what has started is not exported); tests replace it."""
+    return datetime.now(UTC)
+
+
 def _day(text: str) -> date:
     try:
         return datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError:
         raise ValueError(f"“{text}” is not a day like 2025-07-24") from None
-
-
-def _within(s: Showtime, start: date, end: date | None) -> bool:
-    """Days are the cinema's local days."""
-    day = s.starts_at.astimezone(zone(s.cinema.timezone)).date()
-    return day >= start and (end is None or day <= end)

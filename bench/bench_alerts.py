@@ -360,13 +360,16 @@ def naive_due(session: Session, start: datetime, now: datetime) -> int:
     by_lead: dict[int, list] = defaultdict(list)
     for r in rows:
         by_lead[r[8]].append(subs(r[0], r[1], r[2], r[3], tuple(r[4] or ()), r[5], r[6], r[7]))
-    found = 0
+    found: set[tuple[str, str, str, int, int]] = set()  # once per channel, screening, lead
     for lead, group in by_lead.items():
         delta = timedelta(minutes=lead)
         targets = _Targets(s for s in group if "reminder" in s.kinds)
         for st in alerts_repo.showtimes_starting(session, start + delta, now + delta):
-            found += len(targets.matching(st))
-    return found
+            found.update(
+                (s.platform, s.workspace_id, s.channel_id, st.id, lead)
+                for s in targets.matching(st)
+            )
+    return len(found)
 
 
 def _steady_digests(session: Session, minute: datetime) -> None:

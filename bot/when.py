@@ -1,12 +1,19 @@
 """Dates people type: "today", "tomorrow", "this week", "fri", "2025-07-25", "25 Jul", ranges
 "a..b", and local start times "2025-07-25 18:30". All relative to a cinema's or the reader's
-local date, which the caller passes in."""
+local date, which the caller passes in.
+
+`LocalDays` turns such words into one UTC window per cinema time zone: a day is always the
+local day where the screening happens, so "fri" in New York and "fri" in Perth are different
+instants, and "today" is a different date on each side of the date line."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+
+from bot.timefmt import zone
 
 _WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
@@ -20,6 +27,74 @@ class WhenError(ValueError):
 class DateRange:
     first: date
     last: date  # inclusive
+
+
+@dataclass(frozen=True)
+class LocalDays:
+    """Days asked for, read in each cinema's own zone when the screenings are looked up.
+
+    `words` ("fri", "this week", "2025-07-24..2025-07-27") are resolved against each zone's
+    own today; `first`/`last` are fixed dates (the CLI's --from/--to); with neither, the days
+    run from now with no end (`last` None). The day that is today in a zone starts now there,
+    not at its midnight: what has started is no longer upcoming.
+    """
+
+    now: datetime
+    words: str | None = None
+    first: date | None = None
+    last: date | None = None
+    coming_days: int | None = None  # today and the days after it, this many in all
+
+    @classmethod
+    def parse(cls, words: str, now: datetime) -> LocalDays:
+        """Check the words once (in UTC) so a typo is refused before anything is looked up."""
+        parse_range(words, now.astimezone(UTC).date())
+        return cls(now=now, words=words)
+
+    @classmethod
+    def coming(cls, days: int, now: datetime) -> LocalDays:
+        """Today and the `days - 1` days after it, in each cinema's zone."""
+        return cls(now=now, coming_days=days)
+
+    def days_in(self, tz_name: str) -> tuple[date, date | None]:
+        today = self.now.astimezone(zone(tz_name)).date()
+        if self.coming_days is not None:
+            return today, today + timedelta(days=self.coming_days - 1)
+        if self.words is None:
+            return (self.first or today), self.last
+        days = parse_range(self.words, today)
+        return days.first, days.last
+
+    def window(self, tz_name: str) -> tuple[datetime, datetime | None]:
+        """The UTC [start, end) of these days in `tz_name` (end None: no end)."""
+        tz = zone(tz_name)
+        first, last = self.days_in(tz_name)
+        start = _midnight(first, tz)
+        if first == self.now.astimezone(tz).date():
+            start = max(start, self.now.astimezone(UTC))
+        return start, (_midnight(last + timedelta(days=1), tz) if last else None)
+
+    def windows(self, zones: Iterable[str]) -> dict[str, tuple[datetime, datetime | None]]:
+        return {tz: self.window(tz) for tz in zones}
+
+    def label(self, zones: Iterable[str]) -> str:
+        """The days as dates when they are the same dates in every zone, else as typed."""
+        ranges = {self.days_in(tz) for tz in zones} or {self.days_in("UTC")}
+        if len(ranges) > 1:
+            return f"{self.words or 'from today'} (each cinema's local day)"
+        first, last = ranges.pop()
+        if last is None:
+            return f"from {first:%a %d %b %Y}"
+        if first == last:
+            return f"{first:%a %d %b %Y}"
+        return f"{first:%d %b} to {last:%d %b %Y}"
+
+
+def _midnight(day: date, tz: tzinfo) -> datetime:
+    """The first instant of a local day, in UTC. Where a daylight-saving change skips
+    midnight itself, zoneinfo reads the missing 00:00 with the old offset: the change's
+    instant, which is when that day begins."""
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
 
 
 def parse_date(text: str, today: date) -> date:

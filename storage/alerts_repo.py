@@ -99,10 +99,14 @@ def set_leads(session: Session, subscription: Subscription, leads: Iterable[int]
 
 
 def delete_subscription_alerts(session: Session, subscription_id: int) -> int:
-    """A removed subscription's alerts, sent or not (the outbox has no cascade; see its model)."""
+    """A removed subscription's pending alerts (the outbox has no cascade; see its model).
+
+    Sent ones stay until pruned: an alert is the channel's, not the subscription's (one per
+    channel however many subscriptions match), so the channel's history of what it was told
+    must outlive any one subscription, or a later move would be announced as new."""
     result = session.execute(
         delete(AlertOutbox)
-        .where(AlertOutbox.subscription_id == subscription_id)
+        .where(AlertOutbox.subscription_id == subscription_id, AlertOutbox.status == "pending")
         .execution_options(synchronize_session=False, preserve_rowcount=True)
     )
     return result.rowcount or 0
@@ -367,7 +371,7 @@ def _reminder_insert(dialect: str, windows: int) -> Any:
                     + cast(lead, String)
                     + "|"
                     + cast(_Epoch(st.starts_at), String)
-                    + "|s"
+                    + "|c"
                 ).label("key_head"),
                 _MinutesBefore(st.starts_at, lead).label("due_at"),
             )
@@ -383,9 +387,12 @@ def _reminder_insert(dialect: str, windows: int) -> Any:
     # would compute each screening's key and due time once per subscriber instead of once.
     due = (union_all(*branches) if len(branches) > 1 else branches[0]).offset(0).subquery("due")
     L = SubscriptionLead
+    # The key ends with the channel (scheduler.channel_key), not the subscription: a channel
+    # whose subscriptions overlap gets one reminder per screening and lead. The duplicates
+    # one statement produces meet ON CONFLICT DO NOTHING and are skipped, on both backends.
     matched = (
         select(
-            (due.c.key_head + cast(L.subscription_id, String)),
+            (due.c.key_head + L.platform + ":" + L.workspace_id + ":" + L.channel_id),
             literal("reminder"),
             L.subscription_id,
             due.c.showtime_id,
@@ -463,13 +470,17 @@ def watchers_for(
 
 def announcements_of(
     session: Session, showtime_ids: Sequence[int]
-) -> list[tuple[str, int, str, datetime | None]]:
-    """(dedupe key, showtime id, kind, starts_at) of past new/update/cancel alerts."""
+) -> list[tuple[str, str, str, bool, int, str, datetime | None]]:
+    """(platform, workspace id, channel id, direct, showtime id, kind, starts_at) of past
+    new/update/cancel alerts, oldest first."""
     if not showtime_ids:
         return []
     rows = session.execute(
         select(
-            AlertOutbox.dedupe_key,
+            AlertOutbox.platform,
+            AlertOutbox.workspace_id,
+            AlertOutbox.channel_id,
+            AlertOutbox.direct,
             AlertOutbox.showtime_id,
             AlertOutbox.kind,
             AlertOutbox.starts_at,
@@ -481,7 +492,7 @@ def announcements_of(
         )
         .order_by(AlertOutbox.id)
     )
-    return [(r[0], int(r[1]), r[2], r[3]) for r in rows]
+    return [(r[0], r[1], r[2], bool(r[3]), int(r[4]), r[5], r[6]) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -684,16 +695,19 @@ def prune_outbox(
     return result.rowcount or 0
 
 
-def sent_announcement_exists(session: Session, key_prefix: str, showtime_id: int) -> bool:
-    """Was a new/update alert about this showtime sent to this recipient?"""
+def sent_announcement_exists(session: Session, alert: AlertOutbox) -> bool:
+    """Was a new/update alert about this alert's showtime sent to the same destination?"""
     return (
         session.scalar(
             select(AlertOutbox.id)
             .where(
-                AlertOutbox.showtime_id == showtime_id,
+                AlertOutbox.showtime_id == alert.showtime_id,
                 AlertOutbox.kind.in_(("new", "update")),
                 AlertOutbox.status == "sent",
-                AlertOutbox.dedupe_key.startswith(key_prefix, autoescape=True),
+                AlertOutbox.platform == alert.platform,
+                AlertOutbox.workspace_id == alert.workspace_id,
+                AlertOutbox.channel_id == alert.channel_id,
+                AlertOutbox.direct == alert.direct,
             )
             .limit(1)
         )

@@ -133,7 +133,7 @@ def test_festival_announcement_reminder_and_digest_fire_once_on_time(db_url: str
             "showtime add",
             film="Second Victims",
             cinema="Luna Leederville",
-            starts="2025-08-01 18:30",
+            starts="2025-08-01 20:30",  # the demo has one at 18:30 already
             event="Hurtigruten",
         )
     )
@@ -141,17 +141,17 @@ def test_festival_announcement_reminder_and_digest_fire_once_on_time(db_url: str
     assert lists(posts, "New screenings") == [st]
     assert a.last_tick.enqueued == 1
     item = posts[0][1].blocks[0].items[0]  # type: ignore[union-attr]
-    assert item.local_time == "Fri 1 Aug 2025, 18:30 AWST"
+    assert item.local_time == "Fri 1 Aug 2025, 20:30 AWST"
     assert a.at(datetime(2025, 7, 20, 2, 3, tzinfo=UTC)) == []  # once
     # The digest: 09:00 in Perth is 01:00 UTC, once, listing the coming days.
     assert lists(a.at(datetime(2025, 8, 1, 0, 59, tzinfo=UTC)), "Coming up") == []
     digest = a.at(datetime(2025, 8, 1, 1, 0, tzinfo=UTC))
     assert len(digest) == 1 and st in lists(digest, "Coming up in the next 3 days")
     assert lists(a.at(datetime(2025, 8, 1, 1, 1, tzinfo=UTC)), "Coming up") == []
-    # 18:30 in Perth is 10:30 UTC; the reminder is due at 09:30 UTC, not a minute earlier.
-    assert st not in lists(a.at(datetime(2025, 8, 1, 9, 29, tzinfo=UTC)), "Starting soon")
-    assert lists(a.at(datetime(2025, 8, 1, 9, 30, tzinfo=UTC)), "Starting soon").count(st) == 1
-    assert st not in lists(a.at(datetime(2025, 8, 1, 9, 31, tzinfo=UTC)), "Starting soon")
+    # 20:30 in Perth is 12:30 UTC; the reminder is due at 11:30 UTC, not a minute earlier.
+    assert st not in lists(a.at(datetime(2025, 8, 1, 11, 29, tzinfo=UTC)), "Starting soon")
+    assert lists(a.at(datetime(2025, 8, 1, 11, 30, tzinfo=UTC)), "Starting soon").count(st) == 1
+    assert st not in lists(a.at(datetime(2025, 8, 1, 11, 31, tzinfo=UTC)), "Starting soon")
     with a.core.db.session() as s:
         kinds = list(s.scalars(select(AlertOutbox.kind).where(AlertOutbox.showtime_id == st)))
     assert sorted(kinds) == ["new", "reminder"]
@@ -380,8 +380,8 @@ def test_alerts_for_one_channel_in_one_tick_are_one_message(alerts: Alerts) -> N
     ]
     posts = a.at(datetime(2025, 7, 20, 2, 2, tzinfo=UTC))
     assert len(posts) == 1
-    # Second Victims matches both subscriptions: listed for each, in the one message.
-    assert sorted(lists(posts, "New screenings")) == sorted(ids + ids[:1])
+    # Second Victims matches both subscriptions, and is still listed once.
+    assert sorted(lists(posts, "New screenings")) == sorted(ids)
 
 
 def test_watchlist_sends_direct_messages_for_chosen_cities(alerts: Alerts) -> None:
@@ -501,7 +501,8 @@ async def deliver_festival_screening(
             "showtime add",
             {
                 "film": "Second Victims",
-                "cinema": "Luna Leederville",
+                # Luna Leederville already has the demo's 18:30 screening that day.
+                "cinema": "Luna on SX",
                 "starts": "2025-08-01 18:30",
                 "event": "Hurtigruten",
             },
@@ -591,7 +592,7 @@ def test_reminders_reach_every_kind_of_target_once_at_their_lead(db_url: str) ->
         assert r.channel_id == names[r.subscription_id]
         epoch = int(start.timestamp())
         assert r.dedupe_key == (
-            f"{r.showtime_id}|reminder|{r.lead_minutes}|{epoch}|s{r.subscription_id}"
+            f"{r.showtime_id}|reminder|{r.lead_minutes}|{epoch}|ctest:workspace:{r.channel_id}"
         )
     # A second scheduler going over the same minutes again adds nothing.
     with a.core.db.session() as s:
@@ -669,3 +670,88 @@ def test_the_alert_loop_prunes_now_and_then_outside_the_ticks(alerts: Alerts) ->
         )
     )
     assert calls == ["tick", "prune", "tick", "tick", "prune", "tick"]
+
+
+def _repeats(posts: list[tuple[ChannelRef, Reply]]) -> list[int]:
+    """Showtime ids listed more than once under one heading of one message."""
+    repeated = []
+    for _, reply in posts:
+        for block in reply.blocks:
+            if isinstance(block, ShowtimeList):
+                ids = [item.showtime_id for item in block.items]
+                repeated += sorted({i for i in ids if ids.count(i) > 1})
+    return repeated
+
+
+def test_a_channel_hears_of_a_screening_once_per_kind_however_many_subscriptions_match(
+    db_url: str,
+) -> None:
+    """`all`, a film and a cinema in one channel all cover the same screening: one
+    announcement, one reminder per lead, one digest listing it once; and the keys stay those
+    a second scheduler (or a re-run tick) computes, so it adds nothing."""
+    a = Alerts(db_url, datetime(2025, 7, 20, 2, 0, tzinfo=UTC))
+    every = {"kinds": "new, reminder, digest", "digest": "09:00", "zone": "Australia/Perth"}
+    for target, leads in (
+        ("all", "60"),
+        ("film:Second Victims", "15, 60"),
+        ("cinema:Luna Leederville", "60"),
+    ):
+        assert not a.ask("alerts subscribe", target=target, leads=leads, **every).is_error
+    first = a.at(datetime(2025, 7, 20, 2, 1, tzinfo=UTC))
+    assert _repeats(first) == []
+    st = added_id(
+        a.ask(
+            "showtime add",
+            film="Second Victims",
+            cinema="Luna Leederville",
+            starts="2025-08-01 20:30",  # 12:30 UTC
+        )
+    )
+    posts = a.at(datetime(2025, 7, 20, 2, 2, tzinfo=UTC))
+    assert len(posts) == 1 and lists(posts, "New screenings") == [st]
+    # The digest at 09:00 in Perth (01:00 UTC): three subscriptions due at once, one digest.
+    assert _repeats(a.at(datetime(2025, 8, 1, 0, 59, tzinfo=UTC))) == []  # after the gap
+    digest = a.at(datetime(2025, 8, 1, 1, 0, tzinfo=UTC))
+    assert len(digest) == 1
+    assert len([b for b in digest[0][1].blocks if isinstance(b, ShowtimeList)]) == 1
+    assert lists(digest, "Coming up").count(st) == 1 and _repeats(digest) == []
+    hour = a.at(datetime(2025, 8, 1, 11, 30, tzinfo=UTC))
+    assert lists(hour, "Starting soon").count(st) == 1 and _repeats(hour) == []
+    quarter = a.at(datetime(2025, 8, 1, 12, 15, tzinfo=UTC))  # only the film asked for 15
+    assert lists(quarter, "Starting soon").count(st) == 1 and _repeats(quarter) == []
+    with a.core.db.session() as s:
+        kinds = sorted(s.scalars(select(AlertOutbox.kind).where(AlertOutbox.showtime_id == st)))
+        digests = s.scalar(
+            select(func.count()).select_from(AlertOutbox).where(AlertOutbox.kind == "digest")
+        )
+    assert kinds == ["new", "reminder", "reminder"] and digests == 1
+    # Going over the same time again, as a second scheduler would, finds the same keys.
+    with a.core.db.session() as s:
+        s.execute(update(AlertCursor).values(at=datetime(2025, 8, 1, 0, 59, tzinfo=UTC)))
+        s.execute(
+            update(Subscription).values(next_digest_at=datetime(2025, 8, 1, 1, 0, tzinfo=UTC))
+        )
+        s.execute(update(Showtime).where(Showtime.id == st).values(updated_at=a.now))
+    a.now = datetime(2025, 8, 1, 12, 15, tzinfo=UTC)
+    assert a.scheduler.tick().enqueued == 0
+    a.core.db.dispose()
+
+
+def test_a_digest_lists_each_cinemas_own_local_days(alerts: Alerts) -> None:
+    """A digest at 09:00 in Perth is still the evening before in New York: there it lists
+    today (from now), tomorrow and the day after by New York's calendar, not 72 hours."""
+    a = alerts
+    reply = a.ask(
+        "alerts subscribe", target="cinema:Film Forum", kinds="digest", zone="Australia/Perth"
+    )
+    assert not reply.is_error, reply
+    film, forum = _ids(a, "Second Victims", "Film Forum")
+    edt = timedelta(hours=4)  # New York's summer offset from UTC
+    tonight = _add_showtime(a, film, forum, datetime(2025, 7, 31, 22, 0, tzinfo=UTC) + edt)
+    day_after = _add_showtime(a, film, forum, datetime(2025, 8, 2, 23, 0, tzinfo=UTC) + edt)
+    fourth_day = _add_showtime(a, film, forum, datetime(2025, 8, 3, 20, 0, tzinfo=UTC) + edt)
+    a.at(datetime(2025, 8, 1, 0, 59, tzinfo=UTC))
+    digest = a.at(datetime(2025, 8, 1, 1, 0, tzinfo=UTC))  # 09:00 Fri in Perth, 21:00 Thu in NY
+    listed = lists(digest, "Coming up")
+    assert tonight in listed and day_after in listed
+    assert fourth_day not in listed  # Sunday 3 Aug in New York: the digest covers Thu–Sat

@@ -11,6 +11,7 @@ from bot.alerts.rules import DIGEST_DAYS
 from bot.cards import showtime_item
 from bot.timefmt import local_text
 from bot.types import ShowtimeItem, ShowtimeList, Text
+from bot.when import LocalDays
 from storage import alerts_repo, repo
 from storage.models import AlertOutbox, Showtime, Subscription
 
@@ -35,8 +36,7 @@ def stale_reason(
     if showtime is None:
         return "screening deleted"
     if alert.kind == "cancel":
-        prefix = alert.dedupe_key.split("|", 1)[0] + "|"
-        if not alerts_repo.sent_announcement_exists(session, prefix, showtime.id):
+        if not alerts_repo.sent_announcement_exists(session, alert):
             return "cancelled before it was announced"
         return None
     if showtime.cancelled:
@@ -97,32 +97,36 @@ def _note(alert: AlertOutbox, item: ShowtimeItem, now: datetime) -> str | None:
     return None
 
 
-def _digest(session: Session, alert: AlertOutbox, now: datetime) -> list[ShowtimeList]:
-    sub = session.get(Subscription, alert.subscription_id) if alert.subscription_id else None
-    if sub is None:
+def _digest(session: Session, alert: AlertOutbox, now: datetime) -> list[ShowtimeList | Text]:
+    """Today's and the next days' screenings of every subscription the digest stands for
+    (one digest per channel and moment), each screening once. "Today" is each cinema's own
+    local day, as everywhere, and begins at the moment the digest is for."""
+    ids = (alert.detail or {}).get("subscriptions") or [alert.subscription_id]
+    subs = [s for s in (session.get(Subscription, i) for i in ids if i) if s is not None]
+    if not subs:
         return []
-    start = max(now, alert.due_at)
-    end = start + timedelta(days=DIGEST_DAYS)
-    film_ids = cinema_ids = event_ids = None
-    if sub.target_kind == "film":
-        film_ids = [sub.target_id or 0]
-    elif sub.target_kind == "cinema":
-        cinema_ids = [sub.target_id or 0]
-    elif sub.target_kind == "event":
-        event_ids = [sub.target_id or 0]
-    elif sub.target_kind == "city":
-        cinema_ids = [c.id for c in repo.cinemas_in_city(session, sub.target_text or "")] or [0]
+    targets: list[repo.ShowtimeTarget] = []
+    for sub in subs:
+        if sub.target_kind == "city":
+            targets.append(("city", sub.target_text or ""))
+        else:
+            targets.append((sub.target_kind, sub.target_id))
+    days = LocalDays.coming(DIGEST_DAYS, max(now, alert.due_at))
     rows, total = repo.upcoming_showtimes(
         session,
-        start=start,
-        end=end,
-        film_ids=film_ids,
-        cinema_ids=cinema_ids,
-        event_ids=event_ids,
+        zone_windows=days.windows(repo.showtime_zones(session)),
+        targets=targets,
         limit=DIGEST_ITEMS,
     )
-    heading = f"Coming up in the next {DIGEST_DAYS} days: {sub.target_text or 'everything'}"
-    blocks = [ShowtimeList(heading, tuple(showtime_item(s) for s in rows))]
+    names = (
+        "everything"
+        if any(sub.target_kind == "all" for sub in subs)
+        else ", ".join(dict.fromkeys(sub.target_text or sub.target_kind for sub in subs))
+    )
+    heading = f"Coming up in the next {DIGEST_DAYS} days: {names}"
+    blocks: list[ShowtimeList | Text] = [
+        ShowtimeList(heading, tuple(showtime_item(s) for s in rows))
+    ]
     if total > len(rows):
         blocks.append(Text(f"…and {total - len(rows)} more; `showtimes` lists them all."))
     return blocks

@@ -31,7 +31,7 @@ from bot.alerts.rules import DIGEST_GRACE, MAX_LEAD_MINUTES, next_local_time
 from bot.normalize import normalize
 from bot.timefmt import zone
 from storage import alerts_repo
-from storage.alerts_repo import ShowtimeFacts, SubscriberFacts
+from storage.alerts_repo import DigestFacts, ShowtimeFacts, SubscriberFacts
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -62,8 +62,11 @@ class TickReport:
     digests_dropped: int = 0
 
 
-def subscriber_key(subscription_id: int) -> str:
-    return f"s{subscription_id}"
+def channel_key(platform: str, workspace_id: str, channel_id: str) -> str:
+    """Who an alert is for when it goes to a channel: the channel, not the subscription, so a
+    channel whose subscriptions overlap (`all`, a film, a cinema) hears about a screening once
+    per kind of alert. `alerts_repo.enqueue_reminders` builds the same key in SQL."""
+    return f"c{platform}:{workspace_id}:{channel_id}"
 
 
 def watcher_key(platform: str, user_id: str) -> str:
@@ -184,17 +187,28 @@ class AlertScheduler:
             session, {st.film_id for st in changed}
         ):
             watchers[film_id].append((platform, user_id, workspace, {normalize(c) for c in cities}))
-        # What each recipient was last told about each showtime.
+        # What each recipient was last told about each showtime (read from the rows' columns,
+        # not their keys, so alerts recorded under older key formats still count).
         told: dict[tuple[str, int], tuple[str, datetime | None]] = {}
-        for key, showtime_id, kind, starts_at in alerts_repo.announcements_of(
-            session, [st.id for st in changed]
-        ):
-            told[(key.split("|", 1)[0], showtime_id)] = (kind, starts_at)
+        for told_row in alerts_repo.announcements_of(session, [st.id for st in changed]):
+            platform, workspace, channel, direct, showtime_id, kind, starts_at = told_row
+            who = (
+                watcher_key(platform, channel)
+                if direct
+                else channel_key(platform, workspace, channel)
+            )
+            told[(who, showtime_id)] = (kind, starts_at)
         rows: list[dict[str, Any]] = []
         for st in changed:
-            recipients: list[tuple[str, dict[str, Any]]] = [
-                (subscriber_key(sub.id), _destination(sub)) for sub in targets.matching(st)
-            ]
+            # One recipient per channel however many of its subscriptions match; the alert
+            # is filed under the lowest-numbered of them.
+            recipients: list[tuple[str, dict[str, Any]]] = []
+            seen: set[str] = set()
+            for sub in sorted(targets.matching(st), key=lambda sub: sub.id):
+                who = channel_key(sub.platform, sub.workspace_id, sub.channel_id)
+                if who not in seen:
+                    seen.add(who)
+                    recipients.append((who, _destination(sub)))
             for platform, user_id, workspace, cities in watchers.get(st.film_id, ()):
                 if cities and st.city_norm not in cities:
                     continue
@@ -219,37 +233,52 @@ class AlertScheduler:
     # -- digests ---------------------------------------------------------------------------
 
     def digests(self, session: Session, now: datetime, report: TickReport) -> list[dict]:
+        """One digest per channel and moment: a channel's subscriptions whose digests fall
+        due at the same instant make one digest that lists each screening once."""
         rows = []
         moved = []
+        groups: dict[tuple[str, str, str, datetime], list[DigestFacts]] = defaultdict(list)
         for sub in alerts_repo.due_digests(session, now):
-            due = sub.next_digest_at
+            groups[(sub.platform, sub.workspace_id, sub.channel_id, sub.next_digest_at)].append(sub)
             tz_name = sub.timezone or "UTC"
+            after = max(now, sub.next_digest_at)
+            moved.append((sub.id, next_local_time(sub.digest_local_time, tz_name, after)))
+        for (platform, workspace, channel, due), subs in groups.items():
+            subs.sort(key=lambda sub: sub.id)
+            tz_name = subs[0].timezone or "UTC"
             local_day = due.astimezone(zone(tz_name)).date()
+            ids = [sub.id for sub in subs]
             if now - due > DIGEST_GRACE:
                 report.digests_dropped += 1
                 log.warning(
-                    "alerts: digest of %s for subscription #%d dropped: due %s, found %s",
+                    "alerts: digest of %s for subscription(s) %s dropped: due %s, found %s",
                     local_day,
-                    sub.id,
+                    ids,
                     due,
                     now,
                 )
-            else:
-                rows.append(
-                    {
-                        **_base(now),
-                        "dedupe_key": f"{subscriber_key(sub.id)}|digest|{local_day.isoformat()}",
-                        "kind": "digest",
-                        "subscription_id": sub.id,
-                        "platform": sub.platform,
-                        "workspace_id": sub.workspace_id,
-                        "channel_id": sub.channel_id,
-                        "direct": False,
-                        "due_at": due,
-                        "detail": {"date": local_day.isoformat(), "zone": tz_name},
-                    }
-                )
-            moved.append((sub.id, next_local_time(sub.digest_local_time, tz_name, max(now, due))))
+                continue
+            # Keyed by channel and due instant: every scheduler groups the same due rows the
+            # same way, so a second process (or a re-run tick) finds the same key.
+            who = channel_key(platform, workspace, channel)
+            rows.append(
+                {
+                    **_base(now),
+                    "dedupe_key": f"{who}|digest|{local_day.isoformat()}|{int(due.timestamp())}",
+                    "kind": "digest",
+                    "subscription_id": ids[0],
+                    "platform": platform,
+                    "workspace_id": workspace,
+                    "channel_id": channel,
+                    "direct": False,
+                    "due_at": due,
+                    "detail": {
+                        "date": local_day.isoformat(),
+                        "zone": tz_name,
+                        "subscriptions": ids,
+                    },
+                }
+            )
         alerts_repo.set_next_digests(session, moved)
         return rows
 

@@ -2,12 +2,16 @@
 
 The calendar goes out as a Text block every adapter already renders; chat messages are short
 (Discord allows 2,000 characters), so it holds the first screenings that fit and says how
-`marquee export showtimes` writes all of them.
+`marquee export showtimes` writes all of them. Both find their screenings with
+`screenings_to_export`, and both refuse a name that matches nothing: an empty calendar for a
+typo would look like a festival with no screenings.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
 
 from bot.cards import film_label
 from bot.context import Context, UserError
@@ -16,27 +20,31 @@ from bot.importers.export import calendar_for
 from bot.normalize import normalize
 from bot.resolve import split_year
 from bot.types import ArgValue, Notice, Reply, Text
+from bot.when import LocalDays, WhenError
 from storage import repo
-from storage.models import Event
+from storage.models import Event, Showtime
 
 CALENDAR_MAX = 1600  # characters of calendar in one reply, leaving room for the notice
-HORIZON = timedelta(days=366)
 LOOKED_AT = 50
+
+Scope = dict[str, list[int] | None]
 
 
 def export(ctx: Context, args: dict[str, ArgValue]) -> Reply:
     query = str(args["query"])
     events = _event_named(ctx, query)
-    window = {"start": ctx.now, "end": ctx.now + HORIZON, "limit": LOOKED_AT}
     if len(events) == 1:
         what = events[0].name
-        showtimes, total = repo.upcoming_showtimes(ctx.session, event_ids=[events[0].id], **window)
+        scope: Scope = {"event_ids": [events[0].id]}
         command = f'marquee export showtimes --event "{what}"'
     else:
         film = resolve_film(ctx, query, arg="query")
         what = film_label(film)
-        showtimes, total = repo.upcoming_showtimes(ctx.session, film_ids=[film.id], **window)
+        scope = {"film_ids": [film.id]}
         command = f'marquee export showtimes --film "{what}"'
+    showtimes, total = screenings_to_export(
+        ctx.session, LocalDays(now=ctx.now), scope, limit=LOOKED_AT
+    )
     if not showtimes:
         raise UserError(f"No upcoming screenings of {what} to export.")
     count = len(showtimes)
@@ -50,6 +58,74 @@ def export(ctx: Context, args: dict[str, ArgValue]) -> Reply:
     return Reply(
         blocks=(Notice(note + ". Save it as a .ics file to add it to a calendar."), Text(calendar)),
         meta={"showtime_ids": [s.id for s in showtimes[:count]]},
+    )
+
+
+def export_scope(
+    session: Session,
+    *,
+    film_ids: Sequence[int] | None = None,
+    cinema: str | None = None,
+    city: str | None = None,
+    event: str | None = None,
+) -> Scope:
+    """The filters the named cinema, city and event stand for (they AND together); a name
+    that matches nothing is a UserError naming it, never an empty filter."""
+    scope: Scope = {"film_ids": list(film_ids) if film_ids is not None else None}
+    cinema_ids: set[int] | None = None
+    if cinema is not None:
+        norm = normalize(cinema)
+        found = repo.cinemas_matching(session, norm) if norm else []
+        if not found:
+            raise UserError(f"No cinema matches “{cinema}”.")
+        cinema_ids = {c.id for c in found}
+    if city is not None:
+        norm = normalize(city)
+        in_city = repo.cinemas_in_city(session, norm) if norm else []
+        if not in_city:
+            raise UserError(f"No cinema is in a city called “{city}”.")
+        ids = {c.id for c in in_city}
+        cinema_ids = ids if cinema_ids is None else cinema_ids & ids
+        if not cinema_ids:
+            raise UserError(f"No cinema matching “{cinema}” is in “{city}”.")
+    scope["cinema_ids"] = sorted(cinema_ids) if cinema_ids is not None else None
+    if event is not None:
+        norm = normalize(event)
+        events = repo.events_matching(session, norm) if norm else []
+        if not events:
+            raise UserError(f"No festival or season matches “{event}”.")
+        scope["event_ids"] = [e.id for e in events]
+    return scope
+
+
+def screenings_to_export(
+    session: Session,
+    days: LocalDays,
+    scope: Scope,
+    *,
+    include_cancelled: bool = False,
+    limit: int | None = None,
+) -> tuple[list[Showtime], int]:
+    """The screenings on `days` (each cinema's local days) within `scope`, in time order,
+    and how many there are in all: the one query behind `export` and the CLI export."""
+    zones = repo.showtime_zones(
+        session,
+        film_ids=scope.get("film_ids"),
+        cinema_ids=scope.get("cinema_ids"),
+        event_ids=scope.get("event_ids"),
+    )
+    try:
+        windows = days.windows(zones)
+    except WhenError as exc:
+        raise UserError(str(exc)) from exc
+    return repo.upcoming_showtimes(
+        session,
+        zone_windows=windows,
+        film_ids=scope.get("film_ids"),
+        cinema_ids=scope.get("cinema_ids"),
+        event_ids=scope.get("event_ids"),
+        include_cancelled=include_cancelled,
+        limit=limit,
     )
 
 
