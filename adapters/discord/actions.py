@@ -21,6 +21,8 @@ MAX_ID = 100  # Discord's limit for custom_id and for a select option's value
 PREFIX = "mq1:"  # versioned, so a later format can still read old buttons
 _KEYED = PREFIX + "#"
 _SCALARS = (str, int, float, bool, type(None))
+# Long actions kept in memory at most; least recently used ones are forgotten first.
+OVERFLOW_SIZE = 20_000
 # The pattern discord.py matches to route a clicked component back to Marquee.
 CUSTOM_ID_PATTERN = r"mq1:.*"
 
@@ -43,7 +45,7 @@ class Action:
 class ActionCodec:
     """Encodes actions into ids of at most 100 characters and decodes them back."""
 
-    def __init__(self, overflow_size: int = 20_000) -> None:
+    def __init__(self, overflow_size: int = OVERFLOW_SIZE) -> None:
         self._overflow: OrderedDict[str, Action] = OrderedDict()
         self._overflow_size = overflow_size
 
@@ -59,10 +61,18 @@ class ActionCodec:
             self._overflow.popitem(last=False)
         return _KEYED + key
 
+    def __len__(self) -> int:
+        """How many long actions are kept in memory."""
+        return len(self._overflow)
+
     def decode(self, text: str) -> Action | None:
         """The action an id names, or None if it is not Marquee's or has been forgotten."""
         if text.startswith(_KEYED):
-            return self._overflow.get(text[len(_KEYED) :])
+            key = text[len(_KEYED) :]
+            action = self._overflow.get(key)
+            if action is not None:
+                self._overflow.move_to_end(key)  # a button still in use is kept longest
+            return action
         if not text.startswith(PREFIX):
             return None
         try:

@@ -14,6 +14,7 @@ import contextlib
 import enum
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import replace
 from typing import Any, Protocol, cast
@@ -25,6 +26,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 from discord.utils import MISSING
 
+from adapters.core_calls import call_core, handle_off_loop
 from adapters.discord.actions import ActionCodec, Answer
 from adapters.discord.attachments import AttachmentRefused, attach_files
 from adapters.discord.commands import (
@@ -66,6 +68,7 @@ PERMISSIONS = discord.Permissions(
     view_channel=True, send_messages=True, send_messages_in_threads=True, embed_links=True
 )
 NO_MENTIONS = discord.AllowedMentions.none()
+FORMS_KEPT = 10_000  # forms remembered, open or sent, to tell a repeat from an expired one
 AUTOCOMPLETE_MAX = 25
 
 # Autocomplete cannot take a message as its answer; every other interaction can.
@@ -177,8 +180,9 @@ class MarqueeDiscord:
         self.client.add_dynamic_items(ActionButton, ChoiceSelect)
         self._ready = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
-        # Ids of the forms this process has opened (bounded: see forms.form_custom_id).
-        self._forms: set[str] = set()
+        # The forms this process has opened (one per person, command and fixed arguments: see
+        # forms.form_custom_id), each with the submission that sent it, or None while open.
+        self._forms: OrderedDict[str, int | None] = OrderedDict()
 
     # -- lifetime ------------------------------------------------------------------------------
 
@@ -273,11 +277,19 @@ class MarqueeDiscord:
                     if not _OUR_COMPONENT.fullmatch(custom_id):
                         await self._say(interaction, "This button no longer works.")
                 case discord.InteractionType.modal_submit:
+                    # An open form is run by discord.py (forms.py); any other gets an answer.
                     custom_id = str(_data(interaction).get("custom_id", ""))
-                    if custom_id not in self._forms:
+                    claim = self._claim_form(custom_id, interaction.id)
+                    if claim is False:
                         await self._say(
                             interaction,
-                            "This form was opened before Marquee restarted. "
+                            "That form was already sent, and Marquee has done it. To do it "
+                            "again, run the command again.",
+                        )
+                    elif claim is None:
+                        await self._say(
+                            interaction,
+                            "This form has expired (Marquee restarted since it was opened). "
                             "Please run the command again.",
                         )
 
@@ -301,7 +313,10 @@ class MarqueeDiscord:
                 given=args,
                 on_submit=self._on_form_submit,
             )
-            self._forms.add(form.custom_id)
+            self._forms[form.custom_id] = None
+            self._forms.move_to_end(form.custom_id)
+            while len(self._forms) > FORMS_KEPT:
+                self._forms.popitem(last=False)
             await interaction.response.send_modal(form)
             return
         await self._run(interaction, spec.name, args, _Answer.NEW)
@@ -309,8 +324,24 @@ class MarqueeDiscord:
     async def _on_form_submit(
         self, interaction: discord.Interaction[Any], spec: CommandSpec, args: dict[str, ArgValue]
     ) -> None:
+        if not self._claim_form(str(_data(interaction).get("custom_id", "")), interaction.id):
+            return  # a second submission of a sent form: `_on_interaction` answers it
         async with self._answering(interaction):
             await self._run(interaction, spec.name, args, _Answer.NEW)
+
+    def _claim_form(self, custom_id: str, interaction_id: int) -> bool | None:
+        """Whether this submission is the one that runs the form: None if this process never
+        opened it, False if another submission already sent it.
+
+        Called for one submission both by the form (discord.py, while it keeps the form) and by
+        `_on_interaction`, in either order; the first submission claims the form.
+        """
+        if custom_id not in self._forms:
+            return None
+        owner = self._forms[custom_id]
+        if owner is None:
+            self._forms[custom_id] = owner = interaction_id
+        return owner == interaction_id
 
     async def on_action(self, interaction: discord.Interaction[Any], encoded: str) -> None:
         """A Marquee button or select option was clicked (called by components.py)."""
@@ -332,7 +363,7 @@ class MarqueeDiscord:
         if param is not None and param.kind is ParamKind.TITLE and focused is not None:
             # Autocomplete cannot be deferred: answer with nothing rather than too late.
             lookup = asyncio.ensure_future(
-                asyncio.to_thread(self.core.complete_titles, focused[1], AUTOCOMPLETE_MAX)
+                call_core(self.core.complete_titles, focused[1], AUTOCOMPLETE_MAX)
             )
             done, _ = await asyncio.wait({lookup}, timeout=self.autocomplete_budget)
             if done:
@@ -365,7 +396,8 @@ class MarqueeDiscord:
         answer: _Answer,
     ) -> None:
         inv = self.invocation(interaction, command, args)
-        work = asyncio.ensure_future(asyncio.to_thread(self._handle, inv))
+        # Off the loop, imports in their own lane: heartbeats and other members go on.
+        work = asyncio.ensure_future(handle_off_loop(self._handle, inv))
         done, _ = await asyncio.wait({work}, timeout=self.reply_budget)
         if done:
             await self._respond(interaction, self._render(work.result(), answer), answer)

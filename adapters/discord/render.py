@@ -12,10 +12,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 import discord
-from discord.utils import escape_markdown
 
+from adapters.discord import markup
 from adapters.discord.actions import Action, ActionCodec, Answer
-from bot.registry import find_command
+from adapters.discord.markup import escape, escape_prose
+from bot.args import ArgError, parse_bool
+from bot.registry import CommandSpec, ParamKind, find_command
+from bot.textargs import ArgSyntaxError, parse_args, rewrite_mentions
 from bot.types import (
     ArgValue,
     Block,
@@ -52,6 +55,8 @@ ROWS_MAX = 5
 
 # A description is never cut below this when fitting the 6,000-character total.
 _DESCRIPTION_FLOOR = 200
+# Nor a field value below this.
+_FIELD_FLOOR = 60
 ELLIPSIS = "…"
 
 COLOUR_FILM = discord.Colour(0xE5A00D)
@@ -103,12 +108,40 @@ class RenderedMessage:
 
 
 def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - len(ELLIPSIS)] + ELLIPSIS
+    # Escaped text may be cut: never between a backslash and what it escapes.
+    return markup.clip(text, limit)
 
 
 def discord_timestamp(item: ShowtimeItem, style: str = "f") -> str:
     """Discord's timestamp markup: each reader sees the time in their own zone."""
     return f"<t:{int(item.starts_at.timestamp())}:{style}>"
+
+
+def slash_line(command: str, args: dict[str, ArgValue]) -> str:
+    """How a command with arguments is typed on Discord: `/review title:#1 spoilers:True`."""
+    spec = find_command(command)
+    slug = spec.slug if spec else "-".join(command.split())
+    order = [p.name for p in spec.params if p.name in args] if spec else []
+    order += [name for name in args if name not in order]
+    options = " ".join(f"{name}:{args[name]}" for name in order if args[name] is not None)
+    return f"/{slug} {options}".rstrip()
+
+
+def _typed_mention(spec: CommandSpec, rest: str) -> str:
+    try:
+        args = parse_args(spec, rest)
+        for name, value in args.items():
+            param = spec.param(name)
+            if param is not None and param.kind is ParamKind.BOOL:
+                args[name] = parse_bool(name, value)  # a boolean option: True or False
+    except (ArgSyntaxError, ArgError):
+        return f"/{spec.slug} {rest}".rstrip()
+    return slash_line(spec.name, args)
+
+
+def core_text(text: str) -> str:
+    """The core's text with each command it mentions as a Discord slash command."""
+    return rewrite_mentions(text, _typed_mention)
 
 
 def stars(rating: float) -> str:
@@ -149,20 +182,21 @@ def _field(embed: discord.Embed, name: str, value: str, *, inline: bool = True) 
 
 
 def _names(names: tuple[str, ...], limit: int = 8) -> str:
-    shown = ", ".join(escape_markdown(n) for n in names[:limit])
+    shown = ", ".join(escape(n) for n in names[:limit])
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
 def _showtime_line(item: ShowtimeItem, *, with_film: bool = True) -> str:
     label = f"{item.film_title} ({item.film_year})" if item.film_year else item.film_title
-    parts = [f"**{escape_markdown(label)}**"] if with_film else []
-    parts.append(f"{escape_markdown(item.cinema)}, {escape_markdown(item.city)}")
-    when = f"{discord_timestamp(item)} ({item.local_time} local)"
-    extras = [escape_markdown(e) for e in (item.event, item.format) if e]
+    parts = [f"**{escape(label)}**"] if with_film else []
+    parts.append(f"{escape(item.cinema)}, {escape(item.city)}")
+    when = f"{discord_timestamp(item)} ({escape(item.local_time)} local)"
+    extras = [escape(e) for e in (item.event, item.format) if e]
     if item.demo:
         extras.append("demo")
-    if item.ticket_url and item.ticket_url.startswith(("https://", "http://")):
-        extras.append(f"[tickets]({item.ticket_url})")
+    tickets = markup.link("tickets", item.ticket_url)
+    if tickets:
+        extras.append(tickets)
     line = " · ".join(parts) + f"\n{when}" + (" · " + " · ".join(extras) if extras else "")
     line += f" · `#{item.showtime_id}`"
     if item.cancelled:
@@ -171,12 +205,12 @@ def _showtime_line(item: ShowtimeItem, *, with_film: bool = True) -> str:
 
 
 def film_embed(card: FilmCard) -> _EmbedDraft:
-    embed = discord.Embed(title=clip(card.label, EMBED_TITLE_MAX), colour=COLOUR_FILM)
+    embed = discord.Embed(title=clip(escape(card.label), EMBED_TITLE_MAX), colour=COLOUR_FILM)
     _field(embed, "Directed by", _names(card.directors))
     _field(embed, "Cast", _names(card.cast))
-    _field(embed, "Genres", ", ".join(card.genres))
-    _field(embed, "Countries", ", ".join(card.countries))
-    _field(embed, "Languages", ", ".join(card.languages))
+    _field(embed, "Genres", _names(card.genres, 12))
+    _field(embed, "Countries", _names(card.countries, 12))
+    _field(embed, "Languages", _names(card.languages, 12))
     if card.runtime_minutes:
         _field(embed, "Runtime", f"{card.runtime_minutes} min")
     if card.community_rating is not None:
@@ -185,7 +219,7 @@ def film_embed(card: FilmCard) -> _EmbedDraft:
     elif card.review_count:
         _field(embed, "Reviews", str(card.review_count))
     if card.original_title:
-        _field(embed, "Original title", escape_markdown(card.original_title))
+        _field(embed, "Original title", escape(card.original_title))
     if card.alternative_titles:
         _field(embed, "Also known as", _names(card.alternative_titles, 5))
     if card.next_showtime is not None:
@@ -196,29 +230,36 @@ def film_embed(card: FilmCard) -> _EmbedDraft:
             inline=False,
         )
     embed.set_footer(text=f"Film #{card.film_id}")
-    return _EmbedDraft(embed, text=card.synopsis or "")
+    return _EmbedDraft(embed, text=escape(card.synopsis or ""))
 
 
 def review_embed(card: ReviewCard) -> _EmbedDraft:
     hidden = card.spoiler and not card.spoiler_revealed
-    title = ("Spoilers · " if card.spoiler else "") + card.headline
+    title = ("Spoilers · " if card.spoiler else "") + escape(card.headline)
     embed = discord.Embed(
         title=clip(title, EMBED_TITLE_MAX), colour=COLOUR_REVIEW, timestamp=card.published_at
     )
+    # An embed's author line shows no markdown: plain text, only cut to fit.
     embed.set_author(name=clip(card.author, AUTHOR_MAX))
     film = f"{card.film_title} ({card.film_year})" if card.film_year else card.film_title
-    _field(embed, "Film", escape_markdown(film))
+    _field(embed, "Film", escape(film))
     _field(embed, "Rating", stars(card.rating))
-    version = f" · version {card.version}" if card.version > 1 else ""
+    shown = card.version_shown or card.version > 1
+    version = f" · version {card.version}" if shown else ""
+    if card.version_shown:  # a moderator's card: what /review-edit's version option needs
+        version += f" (an edit gives version: {card.version})"
     embed.set_footer(text=f"Review #{card.review_id}{version}")
     if hidden:
-        # A `|` inside the text would end Discord's `||spoiler||` markup early.
-        return _EmbedDraft(embed, before="||", text=card.body.replace("|", "\\|"), after="||")
-    return _EmbedDraft(embed, text=card.body)
+        # Escaping covers what could end `||spoiler||` early: a `|` in the text, or a final
+        # backslash that would escape the closing bars (clip never leaves half an escape).
+        return _EmbedDraft(embed, before="||", text=escape(card.body), after="||")
+    return _EmbedDraft(embed, text=escape(card.body))
 
 
 def showtimes_embed(block: ShowtimeList) -> _EmbedDraft:
-    embed = discord.Embed(title=clip(block.heading, EMBED_TITLE_MAX), colour=COLOUR_SHOWTIMES)
+    embed = discord.Embed(
+        title=clip(escape(core_text(block.heading)), EMBED_TITLE_MAX), colour=COLOUR_SHOWTIMES
+    )
     if not block.items:
         return _EmbedDraft(embed, text="No screenings.")
     lines: list[str] = []
@@ -237,22 +278,24 @@ def showtimes_embed(block: ShowtimeList) -> _EmbedDraft:
 
 def commands_embed(block: CommandList) -> _EmbedDraft:
     """Help, with each command as it is typed on Discord: `/review-add film: rating: …`."""
-    embed = discord.Embed(title=clip(block.heading, EMBED_TITLE_MAX), colour=COLOUR_TABLE)
+    embed = discord.Embed(
+        title=clip(escape(core_text(block.heading)), EMBED_TITLE_MAX), colour=COLOUR_TABLE
+    )
     lines = []
     for usage in block.commands:
         spec = find_command(usage.name)
         slug = spec.slug if spec else "-".join(usage.name.split())
         options = " ".join(f"{n}:" if required else f"[{n}:]" for n, required in usage.params)
-        lines.append(
-            f"`/{slug}` {options} — {escape_markdown(usage.description)}".replace("  ", " ")
-        )
+        lines.append(f"`/{slug}` {options} — {escape(usage.description)}".replace("  ", " "))
     if block.footer:
-        lines += ["", escape_markdown(block.footer)]
+        lines += ["", escape_prose(block.footer)]
     return _EmbedDraft(embed, text="\n".join(lines))
 
 
 def table_embed(block: Table) -> _EmbedDraft:
-    embed = discord.Embed(title=clip(block.heading, EMBED_TITLE_MAX), colour=COLOUR_TABLE)
+    embed = discord.Embed(
+        title=clip(escape(core_text(block.heading)), EMBED_TITLE_MAX), colour=COLOUR_TABLE
+    )
 
     def cell(value: str) -> str:
         # Backticks would close the code block; newlines would break the grid.
@@ -367,11 +410,13 @@ def render_reply(reply: Reply, codec: ActionCodec) -> RenderedMessage:
     embeds, left_out = _fit_embeds(drafts)
     if left_out:
         texts.append(f"({left_out} more not shown)")
-    content = clip("\n\n".join(texts), CONTENT_MAX) if texts else None
-    if content is None and not embeds:
-        content = "Done."  # Discord refuses an empty message
     if len(rows) > ROWS_MAX:
-        raise ValueError(f"a Discord message holds {ROWS_MAX} component rows, not {len(rows)}")
+        # Discord refuses a sixth row: keep the first questions and the paging row, and say so.
+        rows = rows[: ROWS_MAX - 1] + rows[-1:]
+        texts.append("(Some menus are not shown; narrow the request.)")
+    content = clip("\n\n".join(t for t in texts if t.strip()), CONTENT_MAX) or None
+    if content is None and not embeds and not rows:
+        content = "Done."  # Discord refuses an empty message
     return RenderedMessage(
         content=content,
         embeds=tuple(embeds),
@@ -392,9 +437,9 @@ def _render_block(
 ) -> None:
     match block:
         case Text(text=text) | Notice(text=text):
-            texts.append(text)
+            texts.append(escape_prose(core_text(text)))
         case ErrorNotice(text=text):
-            texts.append(f"⚠️ {text}")
+            texts.append(f"⚠️ {escape_prose(core_text(text))}")
         case FilmCard():
             drafts.append(film_embed(block))
         case ReviewCard():
@@ -406,7 +451,13 @@ def _render_block(
         case CommandList():
             drafts.append(commands_embed(block))
         case Choices():
-            texts.append(block.prompt)
+            prompt = escape_prose(core_text(block.prompt))
+            hidden = len(block.options) - SELECT_OPTIONS_MAX
+            if hidden > 0:
+                prompt += (
+                    f"\n(The menu shows the first {SELECT_OPTIONS_MAX}; {hidden} more left out.)"
+                )
+            texts.append(prompt)
             rows.append((choices_select(block, codec, len(rows), paged=paged),))
         case _:
             raise TypeError(f"the Discord adapter cannot render a {type(block).__name__} block")
@@ -430,8 +481,27 @@ def _fit_embeds(drafts: list[_EmbedDraft]) -> tuple[list[discord.Embed], int]:
         i = max(candidates, key=lambda k: limits[k])
         limits[i] = max(_DESCRIPTION_FLOOR, limits[i] - (total() - EMBEDS_TOTAL_MAX))
         embeds[i] = drafts[i].build(limits[i])
+    while total() > EMBEDS_TOTAL_MAX and _shorten_longest_field(embeds, total()):
+        # Descriptions are down to their floor: shorten the longest field values next
+        # (a film card's cast and genres can fill 6,000 characters on their own).
+        pass
     while embeds and total() > EMBEDS_TOTAL_MAX:
         # Titles and fields alone are too much: leave whole embeds out, and say so.
         embeds.pop()
         left_out += 1
     return embeds, left_out
+
+
+def _shorten_longest_field(embeds: list[discord.Embed], total: int) -> bool:
+    """Cut the longest field value above the floor by the excess; False if none is left."""
+    fields = [(len(f.value or ""), e, j) for e in embeds for j, f in enumerate(e.fields)]
+    fields = [f for f in fields if f[0] > _FIELD_FLOOR]
+    if not fields:
+        return False
+    length, embed, j = max(fields, key=lambda f: f[0])
+    field = embed.fields[j]
+    limit = max(_FIELD_FLOOR, length - (total - EMBEDS_TOTAL_MAX))
+    embed.set_field_at(
+        j, name=field.name or "", value=clip(field.value or "", limit), inline=bool(field.inline)
+    )
+    return True

@@ -30,7 +30,14 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from adapters.slack.actions import ACTION_PREFIX, ActionKind, BadAction, decode_action
+from adapters.core_calls import handle_off_loop
+from adapters.slack.actions import (
+    ACTION_PREFIX,
+    ActionKind,
+    BadAction,
+    ExpiredAction,
+    decode_action,
+)
 from adapters.slack.commands import Resolved, resolve, slash_commands
 from adapters.slack.forms import (
     FORM_CALLBACK_ID,
@@ -54,6 +61,8 @@ HEALTH_PATH = "/healthz"
 ACK_BUDGET_SECONDS = 2.0  # leaves a second of Slack's 3 for the network and bolt itself
 WORKING_TEXT = "Working on it…"
 INTERNAL_ERROR = "Something went wrong on Marquee's side; nothing was changed. Please try again."
+# Slack sends Unix seconds; anything else (signs, exponents, non-ASCII digits) is not Slack.
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
 class Core(Protocol):
@@ -151,7 +160,23 @@ class SlackAdapter:
             self._runner = None
 
     async def _http_request(self, request: web.Request) -> web.Response:
-        bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
+        # bolt raises (a 500 and a traceback) on a timestamp that is not a number or a body
+        # that does not parse; such a request was not sent by Slack: refuse it in one line.
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        if not _TIMESTAMP.fullmatch(timestamp):
+            log.warning("Slack: refused a request with a malformed timestamp header")
+            return web.Response(status=401, text="invalid request")
+        try:
+            bolt_request = await to_bolt_request(request)
+        except (ValueError, UnicodeDecodeError):
+            log.warning(
+                "Slack: refused a request whose body does not parse as %s", request.content_type
+            )
+            return web.Response(status=400, text="invalid request body")
+        if not isinstance(bolt_request.body, dict):
+            log.warning("Slack: refused a request whose body is not an object")
+            return web.Response(status=400, text="invalid request body")
+        bolt_response = await self.app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
 
     # -----------------------------------------------------------------------------------------
@@ -215,9 +240,8 @@ class SlackAdapter:
             request = decode_action(body["actions"][0])
         except BadAction as exc:
             log.warning("Slack: ignored a click: %s", exc)
-            await self._send_to_response_url(
-                response_url, _reply_message(Reply.error("That button no longer works."))
-            )
+            text = str(exc) if isinstance(exc, ExpiredAction) else "That button no longer works."
+            await self._send_to_response_url(response_url, _reply_message(Reply.error(text)))
             return
         user = body.get("user") or {}
         actor = await self.roles.actor(
@@ -275,7 +299,8 @@ class SlackAdapter:
         self, inv: Invocation, late: Callable[[Reply], Awaitable[None]]
     ) -> Reply | None:
         """The core's reply if it comes within the ack budget; else None, and `late` gets it."""
-        work = asyncio.ensure_future(asyncio.to_thread(self._call_core, inv))
+        # Off the loop, imports in their own lane (adapters/core_calls.py).
+        work = asyncio.ensure_future(handle_off_loop(self._call_core, inv))
         done, _ = await asyncio.wait({work}, timeout=self.ack_budget)
         if work in done:
             return work.result()

@@ -140,17 +140,32 @@ def _element(param: Param, initial: ArgValue) -> dict[str, Any]:
         return element
     if param.kind is ParamKind.INT:
         element = {**base, "type": "number_input", "is_decimal_allowed": False}
-        if initial is not None:
-            element["initial_value"] = str(initial)
+        number = _whole_number(initial)
+        if number is not None:
+            # Slack refuses the whole form over an initial value that is not a number.
+            element["initial_value"] = number
         return element
     # TEXT, TITLE, WHEN: free text. Titles could use an external_select fed by the core's
     # title completion; a text field keeps the form working without a round trip per keystroke.
     element = {**base, "type": "plain_text_input", "multiline": param.long}
-    element["max_length"] = min(param.max_length or PLAIN_INPUT_MAX, PLAIN_INPUT_MAX)
-    if initial is not None:
-        # Input values are shown as typed (no markup is parsed inside an input), so no escaping.
-        element["initial_value"] = str(initial)
+    limit = min(param.max_length or PLAIN_INPUT_MAX, PLAIN_INPUT_MAX)
+    element["max_length"] = limit
+    if initial is not None and str(initial):
+        # Input values are shown as typed (no markup is parsed inside an input), so no escaping;
+        # one longer than the field allows would make Slack refuse the form, so it is cut.
+        element["initial_value"] = str(initial)[:limit]
     return element
+
+
+def _whole_number(value: ArgValue) -> str | None:
+    """`value` as the digits of a whole number ("#12" → "12"), or None if it is not one."""
+    if value is None or isinstance(value, bool):
+        return None
+    text = str(value).strip().removeprefix("#")
+    digits = text.removeprefix("-")
+    if not digits.isascii() or not digits.isdecimal() or len(digits) > 10:
+        return None
+    return str(int(text))
 
 
 def _element_value(element: dict[str, Any]) -> ArgValue:

@@ -89,6 +89,6 @@ def safe_url(url: str | None) -> str | None:
     url = url.strip()
     if not url.lower().startswith(("https://", "http://")):
         return None
-    if any(c in url for c in "|<> \n\t"):
+    if any(c in "|<>" or c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
         return None
     return url.replace("&", "&amp;")

@@ -24,7 +24,10 @@ from adapters.slack.markup import (
     stars,
     truncate,
 )
+from bot.registry import CommandSpec, ParamKind, find_command
+from bot.textargs import rewrite_mentions
 from bot.types import (
+    ArgValue,
     Block,
     Choices,
     CommandList,
@@ -57,12 +60,16 @@ class UnrenderableBlock(TypeError):
 def render_reply(reply: Reply) -> dict[str, Any]:
     """`{"text": fallback, "blocks": [...]}`, ready for ack, respond or chat.postMessage."""
     body: list[JsonBlock] = []
+    page = reply.page.page if reply.page and reply.page.command == "review" else None
     for i, block in enumerate(reply.blocks):
         if i and isinstance(block, FilmCard | ReviewCard) and _is_card(reply.blocks[i - 1]):
             body.append({"type": "divider"})
-        body.extend(render_block(block))
+        if isinstance(block, ReviewCard):
+            body.extend(render_review(block, page))  # its spoiler button keeps the page
+        else:
+            body.extend(render_block(block))
     tail = render_paging(reply.page) if reply.page else []
-    return {"text": fallback_text(reply), "blocks": _fit(body, tail)}
+    return {"text": fallback_text(reply), "blocks": _unique_action_ids(_fit(body, tail))}
 
 
 def render_block(block: Block) -> list[JsonBlock]:
@@ -74,7 +81,7 @@ def render_block(block: Block) -> list[JsonBlock]:
 
 def fallback_text(reply: Reply) -> str:
     """A one-line summary for notifications and clients without Block Kit (never spoilers)."""
-    parts = [_summary(b) for b in reply.blocks]
+    parts = [core_text(_summary(b)) for b in reply.blocks]
     return truncate(escape(" · ".join(p for p in parts if p)), FALLBACK_TEXT_MAX) or "Marquee"
 
 
@@ -98,16 +105,26 @@ def _summary(block: Block) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+def _typed_mention(spec: CommandSpec, rest: str) -> str:
+    return f"{typed_command(spec.name)} {rest}".rstrip()
+
+
+def core_text(text: str) -> str:
+    """The core's text with each command it mentions as typed in Slack (`/marquee rate …`)."""
+    return rewrite_mentions(text, _typed_mention)
+
+
 def render_text(block: Text) -> list[JsonBlock]:
-    return [_section(chunk) for chunk in escaped_chunks(block.text)]
+    return [_section(chunk) for chunk in escaped_chunks(core_text(block.text))]
 
 
 def render_notice(block: Notice) -> list[JsonBlock]:
-    return [_section(":white_check_mark: " + c) for c in escaped_chunks(block.text, 2900)]
+    chunks = escaped_chunks(core_text(block.text), 2900)
+    return [_section(":white_check_mark: " + c) for c in chunks]
 
 
 def render_error(block: ErrorNotice) -> list[JsonBlock]:
-    return [_section(":warning: " + c) for c in escaped_chunks(block.text, 2900)]
+    return [_section(":warning: " + c) for c in escaped_chunks(core_text(block.text), 2900)]
 
 
 def render_film(card: FilmCard) -> list[JsonBlock]:
@@ -155,7 +172,7 @@ def render_film(card: FilmCard) -> list[JsonBlock]:
     return blocks
 
 
-def render_review(card: ReviewCard) -> list[JsonBlock]:
+def render_review(card: ReviewCard, page: int | None = None) -> list[JsonBlock]:
     film = escape(f"{card.film_title} ({card.film_year})" if card.film_year else card.film_title)
     head = (
         f"*{escape(card.headline)}*\n"
@@ -166,7 +183,7 @@ def render_review(card: ReviewCard) -> list[JsonBlock]:
         reveal = _button(
             "Show spoilers",
             action_id(ActionKind.SPOILER, card.review_id),
-            encode_value("review", {"title": f"#{card.film_id}", "spoilers": True}),
+            encode_value("review", _reveal_args(card, page)),
         )
         hidden = ":see_no_evil: _This review reveals the plot; its text is hidden._"
         blocks.append({**_section(hidden), "accessory": reveal})
@@ -176,12 +193,22 @@ def render_review(card: ReviewCard) -> list[JsonBlock]:
         blocks.extend(_section(c) for c in escaped_chunks(card.body))
     published = slack_date(card.published_at, card.published_at.strftime("%Y-%m-%d %H:%M UTC"))
     edited = f" · edited (v{card.version})" if card.version > 1 else ""
+    if card.version_shown:  # a moderator's card: what `review edit … version=` needs
+        edited = f" · version {card.version} (an edit gives version={card.version})"
     blocks.append(_context(f"Review #{card.review_id} · {published}{edited}"))
     return blocks
 
 
+def _reveal_args(card: ReviewCard, page: int | None) -> dict[str, ArgValue]:
+    """The review listing with spoilers shown, on the page this review is on."""
+    args: dict[str, ArgValue] = {"title": f"#{card.film_id}", "spoilers": True}
+    if page and page > 1:
+        args["page"] = page
+    return args
+
+
 def render_showtimes(block: ShowtimeList) -> list[JsonBlock]:
-    lines = [f"*{escape(block.heading)}*"]
+    lines = [_heading(core_text(block.heading))]
     if not block.items:
         lines.append("_No screenings._")
     lines.extend("• " + _showtime_line(item) for item in block.items)
@@ -189,9 +216,10 @@ def render_showtimes(block: ShowtimeList) -> list[JsonBlock]:
 
 
 def render_choices(block: Choices) -> list[JsonBlock]:
-    blocks = [_section(truncate(escape(block.prompt), SECTION_TEXT_MAX))]
-    values = [encode_value(o.command, o.args) for o in block.options]
-    if len(block.options) > BUTTONS_MAX and all(len(v) <= OPTION_VALUE_MAX for v in values):
+    blocks = [_section(truncate(escape(core_text(block.prompt)), SECTION_TEXT_MAX))]
+    if len(block.options) > BUTTONS_MAX:
+        # Option values are short (150): a long action is kept server-side (see actions.py).
+        values = [encode_value(o.command, o.args, OPTION_VALUE_MAX) for o in block.options]
         for start in range(0, len(values), SELECT_OPTIONS_MAX):
             options = [
                 {
@@ -213,6 +241,7 @@ def render_choices(block: Choices) -> list[JsonBlock]:
             }
             blocks.append({"type": "actions", "elements": [select]})
         return blocks
+    values = [encode_value(o.command, o.args) for o in block.options]
     buttons = [
         _button(o.label, action_id(ActionKind.PICK, i), v)
         for i, (o, v) in enumerate(zip(block.options, values, strict=True))
@@ -229,7 +258,7 @@ def render_choices(block: Choices) -> list[JsonBlock]:
 
 
 def render_table(block: Table) -> list[JsonBlock]:
-    heading = _section(f"*{escape(block.heading)}*")
+    heading = _section(_heading(core_text(block.heading)))
     if not block.rows:
         return [heading, _context("Nothing to show.")]
     rows = [tuple(truncate(c, TABLE_CELL_MAX) for c in block.columns)]
@@ -245,14 +274,30 @@ def render_commands(block: CommandList) -> list[JsonBlock]:
     """Help, with each command as it is typed in Slack (`/review …`, `/marquee review add …`)."""
     lines = []
     for usage in block.commands:
-        params = " ".join(f"<{n}>" if required else f"[{n}=…]" for n, required in usage.params)
+        if needs_attachment(usage.name):
+            # A file can't ride on a slash command's text: say where it can be given.
+            lines.append(
+                f"`marquee {escape(usage.name)} FILE` on the server (or attach the file on "
+                f"Discord) — {escape(usage.description)}"
+            )
+            continue
+        # The first parameter is typed bare, the others as name=value, as `textargs` reads them.
+        params = " ".join(
+            (f"<{n}>" if i == 0 else f"{n}=<{n}>") if required else f"[{n}=…]"
+            for i, (n, required) in enumerate(usage.params)
+        )
         typed = f"{typed_command(usage.name)} {params}".rstrip()
         lines.append(f"`{escape(typed)}` — {escape(usage.description)}")
-    blocks = [_section(f"*{escape(block.heading)}*")]
+    blocks = [_section(_heading(core_text(block.heading)))]
     blocks += [_section(text) for text in _pack(lines, limit=SECTION_TEXT_MAX)]
     if block.footer:
         blocks.append(_context(escape(block.footer)))
     return blocks
+
+
+def needs_attachment(name: str) -> bool:
+    spec = find_command(name)
+    return spec is not None and any(p.kind is ParamKind.FILE and p.required for p in spec.params)
 
 
 def render_paging(page: PageInfo) -> list[JsonBlock]:
@@ -327,6 +372,32 @@ def _fit(body: list[JsonBlock], tail: list[JsonBlock]) -> list[JsonBlock]:
     keep = MESSAGE_BLOCKS_MAX - len(tail) - 1
     note = _context(f"_{len(body) - keep} more blocks not shown; narrow the request._")
     return body[:keep] + [note] + tail
+
+
+def _unique_action_ids(blocks: list[JsonBlock]) -> list[JsonBlock]:
+    """Slack refuses a message with one action id twice (two questions in one reply both have
+    `marquee.pick.0`): later ones get a suffix, which `decode_action` does not read."""
+    seen: set[str] = set()
+    for block in blocks:
+        elements = list(block.get("elements", [])) if block.get("type") == "actions" else []
+        if "accessory" in block:
+            elements.append(block["accessory"])
+        for element in elements:
+            aid = element.get("action_id")
+            if not aid:
+                continue
+            unique, n = aid, 1
+            while unique in seen:
+                n += 1
+                unique = f"{aid}.{n}"
+            element["action_id"] = unique
+            seen.add(unique)
+    return blocks
+
+
+def _heading(text: str) -> str:
+    """A bold first line; the core's headings quote what was asked, so they are cut to fit."""
+    return f"*{truncate(escape(text), 300)}*"
 
 
 def _section(text: str) -> JsonBlock:

@@ -43,6 +43,8 @@ def no_errors_logged(
 async def fake() -> AsyncIterator[FakeDiscord]:
     async with FakeDiscord() as server:
         yield server
+        # Every test: nothing the bot sent would Discord refuse (limits, empty messages).
+        assert [r.response for r in server.refused()] == []
 
 
 @pytest.fixture

@@ -32,6 +32,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.discord_adapter.limits import error_body, message_problems, modal_problems
+
 API_PREFIX = "/api/v10"
 APP_ID = "900000000000000001"
 BOT_ID = APP_ID  # a bot user's id is its application's id
@@ -231,6 +233,10 @@ class FakeDiscord:
                 await self._changed.wait_for(lambda: not self._sockets)
 
         await asyncio.wait_for(closed(), timeout)
+
+    def refused(self) -> list[Recorded]:
+        """Requests the fake refused as Discord would (invalid form body, empty message)."""
+        return [r for r in self.requests if r.status == 400 and _refusal(r.response)]
 
     def unexpected(self) -> list[Recorded]:
         """Requests to routes this fake does not model (a test should expect none)."""
@@ -542,6 +548,8 @@ class FakeDiscord:
             case "POST", ["interactions", interaction_id, token, "callback"]:
                 return self._callback(interaction_id, token, body)
             case "POST", ["webhooks", app, token] if app == APP_ID:
+                if problems := message_problems(body):
+                    return 400, error_body(problems)
                 message = self._new_message(body, interaction_token=token)
                 return 200, message
             case "GET", ["webhooks", app, token, "messages", "@original"] if app == APP_ID:
@@ -562,6 +570,8 @@ class FakeDiscord:
             case "POST", ["channels", channel_id, "messages"]:
                 if channel_id == GONE_CHANNEL_ID:
                     return 403, {"message": "Missing Access", "code": 50001}
+                if problems := message_problems(body):
+                    return 400, error_body(problems)
                 nonce = body.get("nonce") if body.get("enforce_nonce") else None
                 if nonce and (channel_id, nonce) in self.nonces:
                     # Discord answers a repeated enforced nonce with the message it already made.
@@ -578,9 +588,18 @@ class FakeDiscord:
             return 404, {"message": "Unknown interaction", "code": 10062}
         if interaction_id in self._answered:
             return 400, {"message": "Interaction has already been acknowledged.", "code": 40060}
-        self._answered.add(interaction_id)
         kind = body["type"]
         data = body.get("data") or {}
+        # Discord checks the answer before acknowledging: a refused one leaves it unanswered.
+        if kind == MODAL:
+            problems = modal_problems(data)
+        elif kind in (CHANNEL_MESSAGE, UPDATE_MESSAGE):
+            problems = message_problems(data, edit=kind == UPDATE_MESSAGE)
+        else:
+            problems = []
+        if problems:
+            return 400, error_body(problems, prefix="data")
+        self._answered.add(interaction_id)
         message: dict[str, Any] | None = None
         if kind == CHANNEL_MESSAGE:
             message = self._new_message(data, interaction_token=token)
@@ -619,6 +638,11 @@ class FakeDiscord:
         status, message = self._original_message(token)
         if status != 200:
             return status, message
+        if problems := message_problems(body, edit=True):
+            return 400, error_body(problems)
+        edited = {**message, **_message_fields(body)}
+        if problems := message_problems({**edited, "attachments": []}):
+            return 400, error_body(problems)  # the edit would leave an empty message
         message.update(_message_fields(body))
         message["flags"] = message.get("flags", 0) & ~LOADING
         message["edited_timestamp"] = now_iso()
@@ -660,6 +684,10 @@ class FakeDiscord:
         if interaction_token is not None and interaction_token not in self._original:
             self._original[interaction_token] = message_id
         return message
+
+
+def _refusal(response: Any) -> bool:
+    return isinstance(response, dict) and response.get("code") in (50035, 50006)
 
 
 _UNKNOWN_ROUTE = {"message": "404: Not Found (this fake does not model the route)", "code": 0}

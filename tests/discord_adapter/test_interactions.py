@@ -287,6 +287,25 @@ async def test_a_form_from_before_a_restart_gets_an_answer(
     assert "run the command again" in callback.body["data"]["content"]
 
 
+async def test_a_form_sent_twice_is_done_once_and_the_second_gets_an_answer(
+    bot: MarqueeDiscord, fake: FakeDiscord, core: Marquee
+) -> None:
+    form = await open_form(fake, MODERATOR)
+    first = await fake.callback(await fake.submit_form(form["custom_id"], REVIEW, MODERATOR))
+    assert "added" in first.body["data"]["content"]
+    again = await fake.callback(await fake.submit_form(form["custom_id"], REVIEW, MODERATOR))
+    assert is_ephemeral(again.body["data"])
+    assert "already sent" in again.body["data"]["content"]
+    assert len([r for r in audit_rows(core) if "review add" in r]) == 1  # done once
+    # Opening the form again makes a fresh one that works.
+    reopened = await open_form(fake, MODERATOR)
+    assert reopened["custom_id"] == form["custom_id"]
+    second = await fake.callback(await fake.submit_form(form["custom_id"], REVIEW, MODERATOR))
+    assert "added" in second.body["data"]["content"]
+    assert len([r for r in audit_rows(core) if "review add" in r]) == 2
+    assert fake.refused() == []
+
+
 async def test_stale_and_foreign_buttons_get_an_answer(
     bot: MarqueeDiscord, fake: FakeDiscord
 ) -> None:

@@ -40,6 +40,8 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     await fake.start()
     yield fake
     await fake.stop()
+    # Every test: nothing the app sent (messages, modals, acknowledgements) would Slack refuse.
+    assert fake.refused == []
 
 
 @pytest.fixture

@@ -22,6 +22,8 @@ from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
 
+from tests.slack_adapter.limits import message_problems, view_problems
+
 WAIT_SECONDS = 10.0
 
 
@@ -60,6 +62,8 @@ class FakeSlack:
 
     def __post_init__(self) -> None:
         self.calls: list[Recorded] = []
+        # (where, problems) for every payload refused as Slack would refuse it.
+        self.refused: list[tuple[str, list[str]]] = []
         self.responses: list[dict[str, Any]] = []
         self.acks: dict[str, dict[str, Any]] = {}
         self._call_queues: defaultdict[str, asyncio.Queue[Recorded]] = defaultdict(asyncio.Queue)
@@ -168,6 +172,11 @@ class FakeSlack:
                     continue
                 data = json.loads(message.data)
                 envelope_id = data.get("envelope_id")
+                answer = data.get("payload")
+                if isinstance(answer, dict) and ("blocks" in answer or "text" in answer):
+                    # An acknowledgement that carries a message: Slack shows it only if valid.
+                    if problems := message_problems(answer):
+                        self.refused.append(("ack", problems))
                 if envelope_id:
                     self.acks[envelope_id] = data
                     waiter = self._ack_waiters[envelope_id]
@@ -228,10 +237,14 @@ class FakeSlack:
             return _error(self.channel_errors[channel])
         if not args.get("text") and not args.get("blocks"):
             return _error("no_text")
+        if refused := self._refuse("chat.postMessage", message_problems(args)):
+            return refused
         ts = f"1700000000.{next(self._ts):06d}"
         return _ok(channel=channel, ts=ts, message={"text": args.get("text"), "ts": ts})
 
     async def _m_chat_postEphemeral(self, args: dict[str, Any]) -> web.Response:
+        if refused := self._refuse("chat.postEphemeral", message_problems(args)):
+            return refused
         return _ok(message_ts=f"1700000000.{next(self._ts):06d}")
 
     async def _m_views_open(self, args: dict[str, Any]) -> web.Response:
@@ -240,6 +253,8 @@ class FakeSlack:
         view = args.get("view")
         if not args.get("trigger_id") or not isinstance(view, dict):
             return _error("invalid_arguments")
+        if refused := self._refuse("views.open", view_problems(view), error="invalid_arguments"):
+            return refused
         return _ok(
             view={**view, "id": "V" + uuid.uuid4().hex[:10].upper(), "state": {"values": {}}}
         )
@@ -270,8 +285,23 @@ class FakeSlack:
     # response_url
     # -----------------------------------------------------------------------------------------
 
+    def _refuse(
+        self, where: str, problems: list[str], error: str = "invalid_blocks"
+    ) -> web.Response | None:
+        """Slack's answer to a payload it would not take, or None if it would take it."""
+        if not problems:
+            return None
+        self.refused.append((where, problems))
+        return web.json_response(
+            {"ok": False, "error": error, "response_metadata": {"messages": problems}}
+        )
+
     async def _response(self, request: web.Request) -> web.Response:
         payload = await request.json()
+        if problems := message_problems(payload):
+            # response_url answers a bad message with 400 and the error, posting nothing.
+            self.refused.append(("response_url", problems))
+            return web.json_response({"ok": False, "error": "invalid_blocks"}, status=400)
         payload["_response_token"] = request.match_info["token"]
         self.responses.append(payload)
         self._response_queue.put_nowait(payload)

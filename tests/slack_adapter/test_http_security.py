@@ -130,3 +130,58 @@ async def test_http_mode_refuses_to_start_without_a_signing_secret(
     with pytest.raises(ValueError, match="SLACK_SIGNING_SECRET"):
         await adapter.start()
     await adapter.stop()
+
+
+@pytest.mark.parametrize("timestamp", ["soon", "12e3", "", "１７００００００００", "-1"])
+async def test_a_malformed_timestamp_is_refused_with_one_log_line(
+    http_transport: HttpTransport,
+    http_session: aiohttp.ClientSession,
+    fake_slack: FakeSlack,
+    core: Marquee,
+    caplog: pytest.LogCaptureFixture,
+    timestamp: str,
+) -> None:
+    before = audit_rows(core, fake_slack)
+    body = slash_body(fake_slack, MOD_ID, WRITE)
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": sign(SIGNING_SECRET, timestamp, body),
+    }
+    with caplog.at_level("INFO"):
+        async with http_session.post(
+            http_transport.url, data=body.encode(), headers=headers
+        ) as response:
+            assert response.status == 401
+    assert audit_rows(core, fake_slack) == before
+    assert fake_slack.calls_to("users.info") == []
+    refused = [r for r in caplog.records if r.name.startswith(("adapters.slack", "slack_bolt"))]
+    assert len(refused) == 1, [r.getMessage() for r in refused]
+    assert refused[0].exc_info is None  # one line, no traceback
+
+
+async def test_a_form_body_sent_as_json_is_refused_with_one_log_line(
+    http_transport: HttpTransport,
+    http_session: aiohttp.ClientSession,
+    fake_slack: FakeSlack,
+    core: Marquee,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    before = audit_rows(core, fake_slack)
+    body = slash_body(fake_slack, MOD_ID, WRITE)
+    now = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/json",
+        "X-Slack-Request-Timestamp": now,
+        "X-Slack-Signature": sign(SIGNING_SECRET, now, body),
+    }
+    with caplog.at_level("INFO"):
+        async with http_session.post(
+            http_transport.url, data=body.encode(), headers=headers
+        ) as response:
+            assert response.status == 400
+    assert audit_rows(core, fake_slack) == before
+    assert fake_slack.calls_to("users.info") == []
+    refused = [r for r in caplog.records if r.name.startswith(("adapters.slack", "slack_bolt"))]
+    assert len(refused) == 1, [r.getMessage() for r in refused]
+    assert refused[0].exc_info is None

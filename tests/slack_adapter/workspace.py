@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 import aiohttp
 
 from tests.slack_adapter.fake_slack import FakeSlack
+from tests.slack_adapter.limits import message_problems
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 CHANNEL_ID = "CFILMCLUB"
@@ -129,7 +130,7 @@ class Workspace:
             "response_url": response_url,
             "trigger_id": f"trigger.{user}.{time.monotonic_ns()}",
         }
-        return await self.transport.send("slash_commands", payload), response_url
+        return self._checked(await self.transport.send("slash_commands", payload)), response_url
 
     async def click(
         self,
@@ -173,7 +174,7 @@ class Workspace:
             "response_url": response_url,
             "actions": [action],
         }
-        return await self.transport.send("interactive", payload), response_url
+        return self._checked(await self.transport.send("interactive", payload)), response_url
 
     async def submit(self, view: dict[str, Any], values: dict[str, Any], user: str) -> Answer:
         """Fill the modal `view` (as opened with views.open) with `values` and press Save."""
@@ -196,7 +197,15 @@ class Workspace:
             "view": submitted,
             "response_urls": [],
         }
-        return await self.transport.send("interactive", payload)
+        return self._checked(await self.transport.send("interactive", payload))
+
+    def _checked(self, answer: Answer) -> Answer:
+        """Record an HTTP acknowledgement Slack would refuse, as the fake does for Socket Mode."""
+        body = answer.body
+        if isinstance(self.transport, HttpTransport) and isinstance(body, dict):
+            if ("blocks" in body or "text" in body) and (problems := message_problems(body)):
+                self.fake.refused.append(("ack", problems))
+        return answer
 
     def _name(self, user: str) -> str:
         known = self.fake.users.get(user)
