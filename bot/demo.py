@@ -11,7 +11,7 @@ from bot.catalogue import FilmFields, create_film
 from bot.normalize import normalize
 from bot.timefmt import zone
 from storage import repo
-from storage.models import Cinema, Event, Film, Review, Showtime
+from storage.models import Cinema, Event, Film, MemberRating, Review, Showtime
 
 DEMO_DAYS = 14
 DEMO_TIMES = (time(18, 30), time(21, 0))
@@ -50,6 +50,7 @@ def load_demo(session: Session, now: datetime) -> int:
             city_norm=normalize(spec["city"]),
             address=spec["address"],
             timezone=spec["timezone"],
+            aliases=list(spec.get("aliases", [])),
         )
         session.add(cinema)
         cinemas[spec["name"]] = cinema
@@ -109,7 +110,8 @@ def load_demo(session: Session, now: datetime) -> int:
                 film=reviewed,
                 author_name=spec["author"],
                 author_platform="demo",
-                author_user_id="demo",
+                # One id per critic, so each counts as one member (recommendations, counts).
+                author_user_id=_demo_user(spec["author"]),
                 rating_halves=round(spec["rating"] * 2),
                 headline=spec["headline"],
                 body=spec["body"],
@@ -118,5 +120,21 @@ def load_demo(session: Session, now: datetime) -> int:
                 updated_at=published,
             )
         )
+    for user_id, scores in demo_data.MEMBER_RATINGS.items():
+        for title, stars in scores.items():
+            session.add(
+                MemberRating(
+                    platform="demo",
+                    user_id=user_id,
+                    film_id=by_title[title].id,
+                    rating_halves=round(stars * 2),
+                    rated_at=now,
+                )
+            )
     session.flush()
     return len(films)
+
+
+def _demo_user(author: str) -> str:
+    """ "Ingrid (Marquee demo critic)" → "demo-ingrid"."""
+    return "demo-" + (normalize(author.split("(")[0]).replace(" ", "-") or "critic")

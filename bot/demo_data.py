@@ -15,30 +15,42 @@ FESTIVAL: dict[str, Any] = {
     "cinemas": ["Luna Leederville"],
 }
 
-CINEMAS: list[dict[str, str]] = [
+# `aliases` are the other names people use for a cinema: the chain that runs it (Luna Palace
+# Cinemas runs both Luna cinemas in Perth, so "Luna Palace" names the two of them) and short
+# forms seen on tickets and listings.
+CINEMAS: list[dict[str, Any]] = [
     {
         "name": "Luna Leederville",
         "city": "Perth",
         "address": "155 Oxford Street, Leederville WA 6007 (Luna Palace Cinemas)",
         "timezone": "Australia/Perth",
+        "aliases": [
+            "Luna Palace",
+            "Luna Palace Cinemas",
+            "Luna Palace Leederville",
+            "Luna Cinema Leederville",
+        ],
     },
     {
         "name": "Luna on SX",
         "city": "Perth",
         "address": "13 Essex Street, Fremantle WA 6160 (Luna Palace Cinemas)",
         "timezone": "Australia/Perth",
+        "aliases": ["Luna Palace", "Luna Palace Cinemas", "Luna SX", "Luna Fremantle"],
     },
     {
         "name": "Grand Teatret",
         "city": "Copenhagen",
         "address": "Mikkelsgade 8, 1220 København K",
         "timezone": "Europe/Copenhagen",
+        "aliases": ["Grand Teatret København", "Grand Teatret Copenhagen"],
     },
     {
         "name": "Film Forum",
         "city": "New York",
         "address": "209 West Houston Street, New York, NY 10014",
         "timezone": "America/New_York",
+        "aliases": ["Film Forum NYC"],
     },
 ]
 
@@ -604,3 +616,50 @@ DEMO_ROTATION: list[str] = [
     "Past Lives",
     "Godland",
 ]
+
+# `rate` scores from a few demo members (stored under the "demo" platform), so a newcomer's
+# "Popular with the community" has something true to show: films enough members rated well.
+MEMBER_RATINGS: dict[str, dict[str, float]] = {
+    "demo-member-1": {
+        "Second Victims": 4.5,
+        "Another Round": 4.0,
+        "Parasite": 5.0,
+        "Fallen Leaves": 4.0,
+        "Perfect Days": 4.5,
+        "Triangle of Sadness": 3.0,
+        "Past Lives": 4.0,
+    },
+    "demo-member-2": {
+        "Second Victims": 4.0,
+        "Another Round": 4.5,
+        "Parasite": 4.5,
+        "The Worst Person in the World": 4.0,
+        "Anatomy of a Fall": 4.5,
+        "The Square": 2.5,
+    },
+    "demo-member-3": {
+        "Another Round": 5.0,
+        "The Hunt": 4.5,
+        "Festen": 4.0,
+        "Parasite": 4.0,
+        "Fallen Leaves": 3.5,
+        "Melancholia": 2.0,
+    },
+    "demo-member-4": {
+        "Second Victims": 5.0,
+        "Perfect Days": 4.0,
+        "Drive My Car": 4.5,
+        "Past Lives": 4.5,
+        "Aftersun": 4.0,
+        "Anatomy of a Fall": 4.0,
+    },
+    "demo-member-5": {
+        "Spirited Away": 5.0,
+        "Amélie": 4.0,
+        "Arrival": 4.5,
+        "Stalker": 3.5,
+        "Perfect Days": 3.5,
+        "Parasite": 4.5,
+        "Anatomy of a Fall": 3.5,
+    },
+}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -9,8 +10,8 @@ from sqlalchemy import select
 from bot.core import Marquee
 from bot.types import Actor, Choices, ErrorNotice, Invocation, Notice, Reply, Role
 from storage import repo
-from storage.models import MemberRating, NotInterested, Showtime
-from tests.conftest import CHANNEL, MEMBER
+from storage.models import MemberRating, NotInterested, Review, Showtime
+from tests.conftest import CHANNEL, MEMBER, MODERATOR
 
 NEWCOMER = Actor("test", "u-new", "Nina Newcomer", Role.MEMBER)
 
@@ -89,11 +90,104 @@ def test_unknown_and_ambiguous_titles_resolve_like_everywhere_else(core: Marquee
     assert options(typo)  # misspelt, still found
 
 
-def test_a_new_member_gets_popular_picks_with_reasons(core: Marquee) -> None:
-    reply = ask(core, "recommend", actor=NEWCOMER)
-    picks = options(reply)
-    assert picks and "Popular with the community" in reply.blocks[0].prompt  # type: ignore[union-attr]
-    assert all("critics" in why or "popular" in why for _, why in picks)
+_RATED = re.compile(r"^rated (?P<mean>\d(?:\.\d)?)★ by (?P<n>\d+) members?$")
+
+
+def community_stats(core: Marquee) -> dict[int, tuple[float, int]]:
+    """film id → (mean stars, members), computed here from the tables: each member once, their
+    `rate` score over their review's stars."""
+    with core.db.session() as s:
+        stars: dict[tuple[int, str, str], float] = {}
+        for f, p, u, h in s.execute(
+            select(
+                Review.film_id, Review.author_platform, Review.author_user_id, Review.rating_halves
+            )
+        ):
+            stars[(f, p, u)] = h / 2
+        for f, p, u, h in s.execute(
+            select(
+                MemberRating.film_id,
+                MemberRating.platform,
+                MemberRating.user_id,
+                MemberRating.rating_halves,
+            )
+        ):
+            stars[(f, p, u)] = h / 2  # `rate` wins
+    by_film: dict[int, list[float]] = {}
+    for (f, _, _), value in stars.items():
+        by_film.setdefault(f, []).append(value)
+    return {f: (sum(v) / len(v), len(v)) for f, v in by_film.items()}
+
+
+def picks_with_ids(reply: Reply) -> list[tuple[int, str]]:
+    block = next(b for b in reply.blocks if isinstance(b, Choices))
+    return [
+        (int(str(o.args.get("title") or o.args.get("query")).lstrip("#")), o.description or "")
+        for o in block.options
+    ]
+
+
+def assert_reasons_are_true(core: Marquee, picks: list[tuple[int, str]]) -> None:
+    stats = community_stats(core)
+    for fid, why in picks:
+        m = _RATED.match(why.split(" · ")[0])
+        assert m, why
+        mean, n = stats[fid]
+        assert float(m["mean"]) == round(mean, 1) and int(m["n"]) == n, (fid, why, stats[fid])
+
+
+def test_a_new_member_gets_the_community_favourites_with_true_reasons(any_core: Marquee) -> None:
+    reply = ask(any_core, "recommend", actor=NEWCOMER)
+    picks = picks_with_ids(reply)
+    assert picks and reply.blocks[0].prompt.startswith("Popular with the community")  # type: ignore[union-attr]
+    assert_reasons_are_true(any_core, picks)
+    stats = community_stats(any_core)
+    # Favourites only: enough members, a good mean; best damped mean first.
+    assert all(stats[f][1] >= 3 and stats[f][0] >= 3.5 for f, _ in picks)
+    means = [stats[f][0] for f, _ in picks]
+    assert means[0] == max(means)
+
+
+def test_a_film_whose_only_rating_is_half_a_star_is_not_popular(core: Marquee) -> None:
+    flop = ask(core, "film add", MODERATOR, title="Plan 9 From Outer Space", year=1957)
+    assert not flop.is_error
+    low = Actor("test", "u-low", "Lou", Role.MEMBER)
+    assert not ask(core, "rate", actor=low, title="Plan 9 From Outer Space", score=0.5).is_error
+    everything = _all_pages(core, "recommend", actor=NEWCOMER)
+    assert all(not label.startswith("Plan 9") for label, _ in everything)
+    # Three members agreeing it is dire doesn't make it popular either.
+    for i in range(3):
+        rater = Actor("test", f"u-low-{i}", "Lou", Role.MEMBER)
+        ask(core, "rate", actor=rater, title="Plan 9 From Outer Space", score=0.5)
+    everything = _all_pages(core, "recommend", actor=NEWCOMER)
+    assert all(not label.startswith("Plan 9") for label, _ in everything)
+    # What is showing, for a newcomer, ranks it below films nobody has rated.
+    showing = ask(
+        core,
+        "showtime add",
+        MODERATOR,
+        film="Plan 9 From Outer Space",
+        cinema="Film Forum",
+        starts=f"{core.clock().date() + timedelta(days=2)} 20:00",
+    )
+    assert not showing.is_error, showing.blocks
+    listed = [
+        label for label, _ in _all_pages(core, "recommend showing", actor=NEWCOMER, city="New York")
+    ]
+    reasons = dict(_all_pages(core, "recommend showing", actor=NEWCOMER, city="New York"))
+    unrated = [i for i, label in enumerate(listed) if "rated" not in reasons[label]]
+    assert unrated and listed.index("Plan 9 From Outer Space (1957)") > max(unrated)
+
+
+def test_a_filtered_newcomer_list_puts_favourites_first_and_says_so(core: Marquee) -> None:
+    reply = ask(core, "recommend", actor=NEWCOMER, genre="drama")
+    prompt = reply.blocks[0].prompt  # type: ignore[union-attr]
+    assert prompt.startswith("Drama: the community's favourites first")
+    picks = picks_with_ids(reply)
+    stats = community_stats(core)
+    favourite = [stats.get(f, (0.0, 0))[1] >= 3 for f, _ in picks]
+    assert favourite[0] and favourite == sorted(favourite, reverse=True)
+    assert_reasons_are_true(core, [(f, w) for f, w in picks if f in stats])
 
 
 def test_ratings_personalise_recommendations_with_reasons(core: Marquee) -> None:
@@ -126,11 +220,11 @@ def test_not_interested_hides_a_film_and_says_so_twice(core: Marquee) -> None:
     assert all(label != "The Hunt (2012)" for label, _ in _all_pages(core, "recommend"))
 
 
-def _all_pages(core: Marquee, command: str, **args) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
-    reply = ask(core, command, **args)
+def _all_pages(core: Marquee, command: str, actor: Actor = MEMBER, **args) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    reply = ask(core, command, actor, **args)
     seen = options(reply)
     while reply.page and reply.page.page < reply.page.page_count:
-        reply = ask(core, command, **reply.page.args_for(reply.page.page + 1))
+        reply = ask(core, command, actor, **reply.page.args_for(reply.page.page + 1))
         seen += options(reply)
     return seen
 
@@ -206,3 +300,26 @@ def test_a_watchlisted_film_that_is_showing_comes_first(core: Marquee) -> None:
     after = ask(core, "recommend showing", city="Perth", days=14)
     first = after.blocks[0].options[0]  # type: ignore[union-attr]
     assert first.label == last.label and first.description.startswith("on your watchlist")
+
+
+def test_interested_undoes_not_interested(any_core: Marquee) -> None:
+    ask(any_core, "rate", title="Another Round", score=5)
+    hidden = ask(any_core, "not interested", title="The Hunt")
+    text = hidden.blocks[0].text  # type: ignore[union-attr]
+    hunt = film_id(any_core, "the hunt")
+    assert f"`interested #{hunt}`" in text
+    assert all(label != "The Hunt (2012)" for label, _ in _all_pages(any_core, "recommend"))
+    # The hint runs as printed.
+    undo = ask(any_core, "interested", title=f"#{hunt}")
+    assert "can be recommended to you again" in undo.blocks[0].text  # type: ignore[union-attr]
+    with any_core.db.session() as s:
+        assert list(s.scalars(select(NotInterested))) == []
+    assert any(label == "The Hunt (2012)" for label, _ in _all_pages(any_core, "recommend"))
+    again = ask(any_core, "interested", title="The Hunt")
+    assert "nothing to undo" in again.blocks[0].text  # type: ignore[union-attr]
+    # Only this member's own hidden film is touched.
+    other = Actor("test", "u-other", "Olle", Role.MEMBER)
+    ask(any_core, "not interested", actor=other, title="The Hunt")
+    ask(any_core, "interested", title="The Hunt")
+    with any_core.db.session() as s:
+        assert [n.user_id for n in s.scalars(select(NotInterested))] == ["u-other"]

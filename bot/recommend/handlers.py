@@ -1,4 +1,5 @@
-"""The commands: rate, recommend, recommend like, recommend showing, not interested."""
+"""The commands: rate, recommend, recommend like, recommend showing, not interested and its
+undo, interested."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import numpy as np
 from bot.args import ArgError, parse_rating
 from bot.cards import film_label
 from bot.context import Context, UserError
-from bot.handlers.common import page_info, page_window, resolve_film
+from bot.handlers.common import NeedsChoice, page_info, page_window, resolve_film
 from bot.normalize import normalize
+from bot.places import choice_options, known_cities, listing, resolve_place
 from bot.recommend.features import keywords
 from bot.recommend.model import Ranked, Reason, Recommender, preference
 from bot.recommend.service import recommender_for
@@ -28,7 +30,7 @@ from bot.recommend.vocabulary import (
 )
 from bot.timefmt import local_text
 from bot.types import ArgValue, Choice, Choices, Notice, Reply
-from storage import recommend_repo, repo
+from storage import recommend_repo
 from storage.models import Film
 
 PER_PAGE = 10
@@ -84,6 +86,22 @@ def not_interested(ctx: Context, args: dict[str, ArgValue]) -> Reply:
         f"Got it: {film_label(film)} won't be recommended to you again."
         if added
         else f"{film_label(film)} is already hidden from your recommendations."
+    )
+    text += f" To undo: `interested #{film.id}`."
+    return Reply(blocks=(Notice(text),), ephemeral=True)
+
+
+def interested(ctx: Context, args: dict[str, ArgValue]) -> Reply:
+    """The undo of `not interested`."""
+    film = resolve_film(ctx, str(args["title"]), arg="title")
+    actor = ctx.actor
+    removed = recommend_repo.remove_not_interested(
+        ctx.session, actor.platform, actor.user_id, film.id
+    )
+    text = (
+        f"Done: {film_label(film)} can be recommended to you again."
+        if removed
+        else f"{film_label(film)} wasn't hidden from your recommendations; nothing to undo."
     )
     return Reply(blocks=(Notice(text),), ephemeral=True)
 
@@ -162,18 +180,41 @@ def recommend(ctx: Context, args: dict[str, ArgValue]) -> Reply:
             blocks=(Notice(f"No films in the catalogue are {' · '.join(labels)}."),),
             ephemeral=True,
         )
-    ranked = rec.rank(
-        taste.seeds, taste.prefs, limit=MAX_RESULTS, exclude=taste.exclude, candidates=candidates
-    )
     scope = f": {' · '.join(labels)}" if labels else ""
-    prompt = (
-        f"Popular with the community{scope} (rate films with `rate <title> <score>` to "
-        "make these yours)"
-        if taste.is_new
-        else f"Recommended for you{scope}"
-    )
+    if taste.is_new:
+        ranked, favourites = rec.community_picks(
+            limit=MAX_RESULTS, exclude=taste.exclude, candidates=candidates
+        )
+        prompt = _newcomer_prompt(scope, favourites, len(ranked.rows))
+    else:
+        ranked = rec.rank(
+            taste.seeds,
+            taste.prefs,
+            limit=MAX_RESULTS,
+            exclude=taste.exclude,
+            candidates=candidates,
+        )
+        prompt = f"Recommended for you{scope}"
     keep = {k: v for k, v in args.items() if k != "page"}
     return _listing(ctx, args, rec, ranked, taste.seeds, taste.prefs, prompt, keep, taste.stars)
+
+
+_RATE_HINT = "rate films with `rate <title> <score>` to make these yours"
+
+
+def _newcomer_prompt(scope: str, favourites: int, total: int) -> str:
+    """Say only what is true of the list: "popular" only for the films that are."""
+    if favourites and (favourites == total or not scope):
+        return f"Popular with the community{scope} ({_RATE_HINT})"
+    what = scope.removeprefix(": ")
+    if favourites:
+        return (
+            f"{what[:1].upper() + what[1:]}: the community's favourites first, then the rest "
+            f"({_RATE_HINT})"
+        )
+    if scope:
+        return f"Films{scope} (too few ratings yet to say which are popular; {_RATE_HINT})"
+    return f"Rated well here so far (too few ratings yet to say what is popular; {_RATE_HINT})"
 
 
 def known_words(rec: Recommender) -> str:
@@ -265,16 +306,18 @@ def recommend_showing(ctx: Context, args: dict[str, ArgValue]) -> Reply:
     cinema_ids: list[int] | None = None
     where = ""
     if city:
-        cinemas = repo.cinemas_in_city(ctx.session, normalize(city)) or repo.cinemas_matching(
-            ctx.session, normalize(city)
-        )
-        if not cinemas:
-            known = sorted({c.city for c in repo.all_cinemas(ctx.session)})
-            raise UserError(
-                f"No cinemas in “{city}”. Cities with cinemas: {', '.join(known) or 'none yet'}."
-            )
-        cinema_ids = [c.id for c in cinemas]
-        where = f" in {cinemas[0].city}"
+        place = resolve_place(ctx.session, city, kinds=("city", "cinema"))
+        if place.choices:
+            keep = {"days": days} if args.get("days") is not None or days != DEFAULT_DAYS else None
+            options = choice_options(place.choices, ctx.spec.name, "city", keep)
+            prompt = f"“{city}” could be several places. Which one?"
+            raise NeedsChoice(Reply(blocks=(Choices(prompt, options),), ephemeral=True))
+        if not place.found:
+            near = f" Did you mean {listing(place.suggestions)}?" if place.suggestions else ""
+            known = ", ".join(known_cities(ctx.session)) or "none yet"
+            raise UserError(f"No cinemas in “{city}”.{near} Cities with cinemas: {known}.")
+        cinema_ids = [c.id for c in place.cinemas]
+        where = f" {'in' if place.kind == 'city' else 'at'} {place.name}"
     showings = recommend_repo.next_showings(
         ctx.session, ctx.now, ctx.now + timedelta(days=days), cinema_ids
     )
@@ -284,13 +327,21 @@ def recommend_showing(ctx: Context, args: dict[str, ArgValue]) -> Reply:
     rec = recommender_for(ctx.session)
     taste = _taste(ctx, rec)
     rows = rec.rows_of(list(showings))
-    ranked = rec.rank(
-        taste.seeds,
-        taste.prefs,
-        limit=len(rows),
-        exclude=np.concatenate([taste.exclude, taste.seeds]),
-        candidates=np.fromiter(rows.values(), dtype=np.int64, count=len(rows)),
-    )
+    showing_rows = np.fromiter(rows.values(), dtype=np.int64, count=len(rows))
+    if taste.is_new:
+        # Nothing to personalise: the community's best rated first (a damped mean, so one
+        # half-star rating sinks a film below the unrated ones, and one 5 doesn't top the list).
+        ranked, _ = rec.community_picks(
+            limit=len(rows), exclude=taste.exclude, candidates=showing_rows, everything=True
+        )
+    else:
+        ranked = rec.rank(
+            taste.seeds,
+            taste.prefs,
+            limit=len(rows),
+            exclude=np.concatenate([taste.exclude, taste.seeds]),
+            candidates=showing_rows,
+        )
     # A film on the member's watchlist that is showing is the best news of all: first.
     on_list = np.array([int(rec.film_ids[r]) in taste.watchlist for r in ranked.rows], dtype=bool)
     order = np.concatenate([np.flatnonzero(on_list), np.flatnonzero(~on_list)])
@@ -298,7 +349,7 @@ def recommend_showing(ctx: Context, args: dict[str, ArgValue]) -> Reply:
         *(a[order] for a in (ranked.rows, ranked.scores, ranked.collaborative, ranked.content))
     )
     prompt = f"Showing{where} in {span}, " + (
-        "most popular first" if taste.is_new else "best for you first"
+        "best rated here first" if taste.is_new else "best for you first"
     )
     keep = {k: v for k, v in args.items() if k != "page"}
     return _listing(
@@ -409,13 +460,18 @@ def _reason_text(
         text = _describe(film, seed)
         if text:
             return text
-    mean = rec.critic_mean[rec.rows_of([film.id]).get(film.id, 0)]
-    if not np.isnan(mean):
-        return f"rated {_number(round(float(mean) * 2) / 2)} by the community's critics"
-    count = int(rec.rating_count[rec.rows_of([film.id]).get(film.id, 0)])
-    if count == 0:  # nobody here has rated it: say what it is instead
+    return community_reason(rec, film)
+
+
+def community_reason(rec: Recommender, film: Film) -> str:
+    """What the community thinks of it, from the same counts the ranking used: "rated 4.3★ by
+    12 members" (each member once; critics' reviews count as their ratings)."""
+    row = rec.rows_of([film.id]).get(film.id)
+    raters = int(rec.community.raters[row]) if row is not None else 0
+    if raters == 0:  # nobody here has rated it: say what it is instead
         return _describe(film, None) or "not rated here yet"
-    return f"popular with the community ({count} rating{'s' if count != 1 else ''})"
+    mean = float(rec.community.mean[row])  # type: ignore[index]
+    return f"rated {_number(round(mean, 1))}★ by {raters} member{'s' if raters != 1 else ''}"
 
 
 def _describe(film: Film, seed: Film | None) -> str:

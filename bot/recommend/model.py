@@ -39,6 +39,15 @@ MAX_SEEDS = 200
 MAX_CF_CANDIDATES = 2000
 
 
+# What makes a film a community favourite, the picks a newcomer (who has rated nothing) gets:
+# enough members rated it, their mean is good, and they are ranked by a damped mean — the mean
+# pulled toward the catalogue's average by DAMPING imaginary average ratings — so three 5-star
+# ratings don't outrank a hundred 4.5s, and one half-star rating is never "popular".
+FAVOURITE_MIN_RATERS = 3
+FAVOURITE_MIN_MEAN = 3.5
+DAMPING = 5.0
+
+
 def preference(stars: np.ndarray) -> np.ndarray:
     """How much a rating says "more like this": 3 stars and up pull, 2 and below push away."""
     return np.asarray(stars, dtype=np.float64) - 2.5
@@ -80,6 +89,37 @@ class Ranked:
 
 
 @dataclass(frozen=True)
+class Community:
+    """Per film row: how many members rated it and their mean, each member counted once (their
+    `rate` score over their review's stars, as in their own taste)."""
+
+    raters: np.ndarray  # int64
+    mean: np.ndarray  # float64 stars, nan when nobody rated it
+    score: np.ndarray  # the damped mean used for ranking
+    favourites: np.ndarray  # rows that qualify, best first
+
+    @classmethod
+    def of(cls, ratings: Ratings, n: int) -> Community:
+        users = np.asarray(ratings.users, dtype=np.int64)
+        rows = np.asarray(ratings.rows, dtype=np.int64)
+        stars = np.asarray(ratings.stars, dtype=np.float64)
+        if len(rows):
+            key = users * max(n, 1) + rows
+            order = np.lexsort((np.asarray(ratings.critic, dtype=bool), key))  # rate first
+            first = np.concatenate(([True], key[order][1:] != key[order][:-1]))
+            rows, stars = rows[order][first], stars[order][first]
+        raters = np.bincount(rows, minlength=n).astype(np.int64)
+        sums = np.bincount(rows, weights=stars, minlength=n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(raters > 0, sums / np.maximum(raters, 1), np.nan)
+        prior = float(stars.mean()) if len(stars) else 0.0
+        score = (DAMPING * prior + sums) / (DAMPING + raters)
+        good = np.flatnonzero((raters >= FAVOURITE_MIN_RATERS) & (mean >= FAVOURITE_MIN_MEAN))
+        favourites = good[np.lexsort((good, -raters[good], -score[good]))]
+        return cls(raters, mean, score, favourites)
+
+
+@dataclass(frozen=True)
 class Reason:
     """Why a film was recommended; the handler turns it into one line with names."""
 
@@ -100,8 +140,12 @@ class Recommender:
         critic_count: np.ndarray,
         critic_mean: np.ndarray,
         weights: BlendWeights = BLEND,
+        community: Community | None = None,
     ) -> None:
         self.film_ids = film_ids
+        self.community = community or Community.of(
+            Ratings(*(np.zeros(0, dtype=np.int64),) * 3, np.zeros(0, dtype=bool)), len(film_ids)
+        )
         self.content = content
         self.neighbours = neighbours
         self.rating_count = rating_count
@@ -130,7 +174,17 @@ class Recommender:
         critic_mean = np.where(critic_count > 0, critic_sum / np.maximum(critic_count, 1), np.nan)
         content = builder.build(priority=rating_count)
         neighbours = item_neighbours(ratings.users, ratings.rows, n, k=neighbours_per_film)
-        return cls(film_ids, content, neighbours, rating_count, critic_count, critic_mean, weights)
+        community = Community.of(ratings, n)
+        return cls(
+            film_ids,
+            content,
+            neighbours,
+            rating_count,
+            critic_count,
+            critic_mean,
+            weights,
+            community,
+        )
 
     # -- lookups ---------------------------------------------------------------------------
 
@@ -207,6 +261,42 @@ class Recommender:
         return Ranked(
             comp.rows[order], scores[order], comp.collaborative[order], comp.content[order]
         )
+
+    def community_picks(
+        self,
+        *,
+        limit: int,
+        exclude: np.ndarray | None = None,
+        candidates: np.ndarray | None = None,
+        everything: bool = False,
+    ) -> tuple[Ranked, int]:
+        """For someone the index knows nothing about: the community's favourites, best first,
+        and how many of the result are favourites.
+
+        Without `everything`, films that are not favourites follow only when there are none
+        (then the well-rated ones, however few rated them) or when `candidates` narrows the
+        list (a filter); a film the community rates below FAVOURITE_MIN_MEAN never follows.
+        With `everything` (what is showing) all candidates come back, by damped mean.
+        """
+        com = self.community
+        pool = np.arange(self.size) if candidates is None else np.unique(candidates)
+        if exclude is not None and len(exclude):
+            pool = pool[~np.isin(pool, exclude)]
+        fav = com.favourites[np.isin(com.favourites, pool)]
+        if everything:
+            rest = pool[~np.isin(pool, fav)]
+        elif candidates is not None or len(fav) == 0:
+            rest = pool[~np.isin(pool, fav)]
+            unrated = com.raters[rest] == 0
+            rest = rest[
+                (com.mean[rest] >= FAVOURITE_MIN_MEAN) | (unrated & (candidates is not None))
+            ]
+        else:
+            rest = np.zeros(0, dtype=np.int64)
+        rest = rest[np.lexsort((rest, -com.raters[rest], -com.score[rest]))]
+        rows = np.concatenate([fav, rest]).astype(np.int64)[:limit]
+        zeros = np.zeros(len(rows))
+        return Ranked(rows, com.score[rows], zeros, zeros), min(len(fav), len(rows))
 
     def filtered_rows(self, groups: list[list[int]], limit: int) -> np.ndarray:
         """The `limit` most popular films having at least one feature of every group."""
@@ -326,6 +416,7 @@ def seed_arrays(rows: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
 __all__ = [
     "BLEND",
     "BlendWeights",
+    "Community",
     "Components",
     "Profile",
     "Ranked",
