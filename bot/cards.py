@@ -36,7 +36,8 @@ def film_card(session: Session, film: Film, next_showtime: ShowtimeItem | None) 
     )
 
 
-def review_card(review: Review, film: Film, *, reveal: bool) -> ReviewCard:
+def review_card(review: Review, film: Film, *, reveal: bool, moderator: bool = False) -> ReviewCard:
+    """`moderator`: the reader may edit it, so the card shows the version an edit names."""
     return ReviewCard(
         review_id=review.id,
         film_id=film.id,
@@ -50,6 +51,7 @@ def review_card(review: Review, film: Film, *, reveal: bool) -> ReviewCard:
         published_at=review.published_at,
         version=review.version,
         spoiler_revealed=reveal,
+        version_shown=moderator,
     )
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from bot.types import Role
+from storage import limits
 
 
 class ParamKind(Enum):
@@ -64,31 +65,40 @@ class CommandSpec:
         return self.params[0] if self.params else None
 
 
-TITLE_MAX = 200
-HEADLINE_MAX = 150
-# Slack's section text is limited to 3,000 characters and Discord's embed description to 4,096:
-# a review body that fits both renders whole everywhere.
-BODY_MAX = 3000
+# Stored values' limits come from storage/limits.py, which also sizes the columns.
+TITLE_MAX = limits.TITLE_MAX
+HEADLINE_MAX = limits.HEADLINE_MAX
+BODY_MAX = limits.BODY_MAX
+# What a member types to find something (never stored as typed).
 QUERY_MAX = 200
+# The longest date or range anyone types ("2025-07-24 18:30..2025-08-13 23:00" is 33).
+WHEN_MAX = 60
+# A comma-separated list's whole text; each name in it is checked against its own limit.
+NAMES_MAX = 1000
+LIST_MAX = 300
 
 _page = Param("page", ParamKind.INT, "Page number")
 
 # The facts `film add` and `film edit` both take, after the title.
 _FILM_DETAILS = (
     Param("year", ParamKind.INT, "Release year"),
-    Param("directors", ParamKind.TEXT, "Directors, comma-separated", max_length=500),
-    Param("cast", ParamKind.TEXT, "Cast, comma-separated", max_length=1000),
-    Param("genres", ParamKind.TEXT, "Genres, comma-separated", max_length=300),
-    Param("countries", ParamKind.TEXT, "Countries, comma-separated", max_length=300),
-    Param("languages", ParamKind.TEXT, "Languages, comma-separated", max_length=300),
+    Param("directors", ParamKind.TEXT, "Directors, comma-separated", max_length=NAMES_MAX),
+    Param("cast", ParamKind.TEXT, "Cast, comma-separated", max_length=NAMES_MAX),
+    Param("genres", ParamKind.TEXT, "Genres, comma-separated", max_length=LIST_MAX),
+    Param("countries", ParamKind.TEXT, "Countries, comma-separated", max_length=LIST_MAX),
+    Param("languages", ParamKind.TEXT, "Languages, comma-separated", max_length=LIST_MAX),
     Param("runtime", ParamKind.INT, "Runtime in minutes"),
     Param("original_title", ParamKind.TEXT, "Original title", max_length=TITLE_MAX),
-    Param("alt_titles", ParamKind.TEXT, "Other titles, separated by |", max_length=1000),
+    Param("alt_titles", ParamKind.TEXT, "Other titles, separated by |", max_length=NAMES_MAX),
     Param("synopsis", ParamKind.TEXT, "Synopsis", max_length=BODY_MAX, long=True),
 )
 
 COMMANDS: tuple[CommandSpec, ...] = (
-    CommandSpec("help", "What Marquee can do", (Param("command", ParamKind.TEXT, "A command"),)),
+    CommandSpec(
+        "help",
+        "What Marquee can do",
+        (Param("command", ParamKind.TEXT, "A command", max_length=QUERY_MAX),),
+    ),
     CommandSpec(
         "review",
         "The community's reviews of a film",
@@ -108,7 +118,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Upcoming screenings, by film, cinema or city, in the cinema's local time",
         (
             Param("query", ParamKind.TEXT, "Film, cinema or city", max_length=QUERY_MAX),
-            Param("when", ParamKind.WHEN, "today, tomorrow, this week, 2025-07-25 or a..b"),
+            Param(
+                "when",
+                ParamKind.WHEN,
+                "today, tomorrow, this week, 2025-07-25 or a..b",
+                max_length=WHEN_MAX,
+            ),
             _page,
         ),
     ),
@@ -136,7 +151,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 "body", ParamKind.TEXT, "Review text", required=True, max_length=BODY_MAX, long=True
             ),
             Param("spoiler", ParamKind.BOOL, "The text reveals the plot"),
-            Param("author", ParamKind.TEXT, "Byline, if not yours", max_length=80),
+            Param(
+                "author", ParamKind.TEXT, "Byline, if not yours", max_length=limits.AUTHOR_NAME_MAX
+            ),
         ),
         min_role=Role.MODERATOR,
     ),
@@ -165,6 +182,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         (
             Param("title", ParamKind.TEXT, "Title", required=True, max_length=TITLE_MAX),
             *_FILM_DETAILS,
+            Param("again", ParamKind.BOOL, "Add it even though a film with this title exists"),
         ),
         min_role=Role.MODERATOR,
     ),
@@ -179,15 +197,42 @@ COMMANDS: tuple[CommandSpec, ...] = (
         min_role=Role.MODERATOR,
     ),
     CommandSpec(
+        "film remove",
+        "Remove a film with its reviews and screenings (moderators)",
+        (
+            Param("film", ParamKind.TITLE, "Film to remove", required=True, max_length=TITLE_MAX),
+            Param("confirm", ParamKind.BOOL, "Yes, remove its reviews and screenings too"),
+        ),
+        min_role=Role.MODERATOR,
+    ),
+    CommandSpec(
         "showtime add",
         "Add a screening (moderators)",
         (
             Param("film", ParamKind.TITLE, "Film title", required=True, max_length=TITLE_MAX),
-            Param("cinema", ParamKind.TEXT, "Cinema name", required=True, max_length=200),
-            Param("starts", ParamKind.WHEN, "Local start, 2025-07-25 18:30", required=True),
-            Param("event", ParamKind.TEXT, "Festival or event", max_length=200),
-            Param("format", ParamKind.TEXT, "Format or notes (35mm, subtitled)", max_length=200),
-            Param("ticket", ParamKind.TEXT, "Ticket link", max_length=500),
+            Param(
+                "cinema",
+                ParamKind.TEXT,
+                "Cinema name",
+                required=True,
+                max_length=limits.CINEMA_NAME_MAX,
+            ),
+            Param(
+                "starts",
+                ParamKind.WHEN,
+                "Local start, 2025-07-25 18:30",
+                required=True,
+                max_length=WHEN_MAX,
+            ),
+            Param("event", ParamKind.TEXT, "Festival or event", max_length=limits.EVENT_NAME_MAX),
+            Param(
+                "format",
+                ParamKind.TEXT,
+                "Format or notes (35mm, subtitled)",
+                max_length=limits.FORMAT_MAX,
+            ),
+            Param("ticket", ParamKind.TEXT, "Ticket link", max_length=limits.TICKET_URL_MAX),
+            Param("past", ParamKind.BOOL, "Yes, it starts in the past (a record, no alerts)"),
         ),
         min_role=Role.MODERATOR,
     ),
@@ -200,7 +245,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "audit",
         "Recent moderator actions (moderators)",
-        (_page,),
+        (Param("entry", ParamKind.INT, "One entry in full, every value before and after"), _page),
         min_role=Role.MODERATOR,
     ),
     CommandSpec(
@@ -208,8 +253,23 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Import screenings from an attached .ics or CSV file (moderators)",
         (
             Param("file", ParamKind.FILE, "An iCalendar (.ics) or CSV listing", required=True),
-            Param("event", ParamKind.TEXT, "Put every screening in this festival", max_length=200),
-            Param("remove_missing", ParamKind.BOOL, "Cancel earlier imports' screenings not in it"),
+            Param(
+                "event",
+                ParamKind.TEXT,
+                "Put every screening in this festival",
+                max_length=limits.EVENT_NAME_MAX,
+            ),
+            Param(
+                "remove_missing",
+                ParamKind.BOOL,
+                "Cancel this source's upcoming screenings the file no longer lists",
+            ),
+            Param(
+                "source",
+                ParamKind.TEXT,
+                "Name of this listing (default: the calendar's or the file's name)",
+                max_length=100,
+            ),
         ),
         min_role=Role.MODERATOR,
     ),
@@ -222,7 +282,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 ParamKind.TEXT,
                 "Film, cinema, event or city to follow (film:…, city:…), or all",
                 required=True,
-                max_length=QUERY_MAX,
+                max_length=limits.ALERT_TARGET_INPUT_MAX,
             ),
             Param(
                 "kinds",
@@ -240,7 +300,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 "zone",
                 ParamKind.TEXT,
                 "Time zone for the digest, e.g. Europe/Copenhagen",
-                max_length=64,
+                max_length=limits.ZONE_MAX,
             ),
         ),
         min_role=Role.MODERATOR,
@@ -258,7 +318,10 @@ COMMANDS: tuple[CommandSpec, ...] = (
         (
             Param("title", ParamKind.TITLE, "Film title", required=True, max_length=TITLE_MAX),
             Param(
-                "cities", ParamKind.TEXT, "Only in these cities, comma-separated", max_length=300
+                "cities",
+                ParamKind.TEXT,
+                "Only in these cities, comma-separated",
+                max_length=LIST_MAX,
             ),
         ),
     ),
@@ -308,7 +371,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "recommend showing",
         "What's on in the coming days, best for you first",
         (
-            Param("city", ParamKind.TEXT, "City or cinema", max_length=200),
+            Param("city", ParamKind.TEXT, "City or cinema", max_length=QUERY_MAX),
             Param("days", ParamKind.INT, "How many days ahead (default 7)"),
             _page,
         ),
@@ -316,6 +379,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "not interested",
         "Never recommend this film to me again",
+        (Param("title", ParamKind.TITLE, "Film title", required=True, max_length=TITLE_MAX),),
+    ),
+    CommandSpec(
+        "interested",
+        "Recommend this film to me again (undoes not interested)",
         (Param("title", ParamKind.TITLE, "Film title", required=True, max_length=TITLE_MAX),),
     ),
 )

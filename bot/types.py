@@ -133,6 +133,9 @@ class ReviewCard:
     # True when the reader asked to see spoilers; adapters still hide the body behind their
     # platform's spoiler markup or a button when this is False and `spoiler` is True.
     spoiler_revealed: bool = False
+    # True for moderators: show `version`, which `review edit … version=` names so that an
+    # edit made meanwhile by someone else is refused instead of overwritten.
+    version_shown: bool = False
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import and_, bindparam, case, delete, false, func, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from storage.models import (
+    AlertOutbox,
     AuditEntry,
     Cinema,
     Credit,
@@ -18,9 +20,13 @@ from storage.models import (
     FilmGenre,
     FilmTitle,
     MemberRating,
+    NotInterested,
     Person,
     Review,
     Showtime,
+    Subscription,
+    SubscriptionLead,
+    WatchlistItem,
 )
 
 _FILM_LOAD = (
@@ -113,13 +119,53 @@ def get_or_create_person(session: Session, name: str, norm: str) -> Person:
     return person
 
 
-def films_by_person(session: Session, norm: str, limit: int) -> list[tuple[int, str, str]]:
-    """(film_id, person name, role) for people whose normalised name contains `norm`."""
+def iter_person_rows(
+    session: Session, after_person_id: int = 0, batch: int = 50_000
+) -> Iterator[tuple[int, str]]:
+    """(person_id, norm) for every person newer than `after_person_id`, in id order."""
+    last = after_person_id
+    while True:
+        rows = session.execute(
+            select(Person.id, Person.norm).where(Person.id > last).order_by(Person.id).limit(batch)
+        ).all()
+        if not rows:
+            return
+        for row in rows:
+            yield row[0], row[1]
+        last = rows[-1][0]
+
+
+def max_person_id(session: Session) -> int:
+    return session.scalar(select(func.max(Person.id))) or 0
+
+
+def people_with_prefix(session: Session, prefix: str, limit: int) -> list[tuple[int, str]]:
+    """(person_id, norm) of people whose normalised name starts with `prefix` (B-tree range)."""
+    if not prefix:
+        return []
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    rows = session.execute(
+        select(Person.id, Person.norm)
+        .where(Person.norm >= prefix, Person.norm < upper)
+        .order_by(Person.norm)
+        .limit(limit)
+    ).all()
+    return [(r[0], r[1]) for r in rows]
+
+
+def films_of_people(
+    session: Session, person_ids: Sequence[int], limit: int
+) -> list[tuple[int, str, str]]:
+    """(film_id, person name, role) of these people's credits: the people in the order given,
+    then directing before acting, then billing order."""
+    if not person_ids:
+        return []
+    rank = case({pid: i for i, pid in enumerate(person_ids)}, value=Credit.person_id)
     rows = session.execute(
         select(Credit.film_id, Person.name, Credit.role)
         .join(Person, Person.id == Credit.person_id)
-        .where(Person.norm.like(f"%{_escape_like(norm)}%", escape="\\"))
-        .order_by(Credit.role.desc(), Credit.position, Credit.film_id)
+        .where(Credit.person_id.in_(person_ids))
+        .order_by(rank, Credit.role.desc(), Credit.position, Credit.film_id)
         .limit(limit)
     ).all()
     return [(r[0], r[1], r[2]) for r in rows]
@@ -215,6 +261,13 @@ def all_cinemas(session: Session) -> list[Cinema]:
     return list(session.scalars(select(Cinema).order_by(Cinema.city, Cinema.name)))
 
 
+def all_events(session: Session) -> list[Event]:
+    """Every event with its cinemas (a community has dozens, not millions)."""
+    return list(
+        session.scalars(select(Event).options(selectinload(Event.cinemas)).order_by(Event.id))
+    )
+
+
 def events_matching(session: Session, norm: str) -> list[Event]:
     exact = list(session.scalars(select(Event).where(Event.norm == norm)))
     if exact:
@@ -226,44 +279,125 @@ def events_matching(session: Session, norm: str) -> list[Event]:
     )
 
 
-def upcoming_showtimes(
+# The UTC bounds [start, end) of the local days asked for, per cinema time zone; an end of
+# None means no end. Built by the core (bot/when.py `LocalDays`), applied here in SQL.
+ZoneWindows = Mapping[str, tuple[datetime, datetime | None]]
+# A subscription-like target: ("film", id), ("cinema", id), ("event", id), ("city", norm), or
+# ("all", None). A list of them is an OR: a screening any of them covers.
+ShowtimeTarget = tuple[str, int | str | None]
+
+
+def showtime_zones(
     session: Session,
     *,
-    start: datetime,
-    end: datetime,
     film_ids: Sequence[int] | None = None,
     cinema_ids: Sequence[int] | None = None,
     event_ids: Sequence[int] | None = None,
+) -> list[str]:
+    """The distinct time zones of the cinemas that could hold such screenings (a handful, so
+    a local-days filter is a short OR per zone). Without a film or event filter it reads the
+    cinemas only, never the showtimes."""
+    query = select(Cinema.timezone).distinct()
+    if cinema_ids is not None:
+        query = query.where(Cinema.id.in_(cinema_ids))
+    if film_ids is not None or event_ids is not None:
+        held = select(Showtime.cinema_id).where(Showtime.cancelled.is_(False))
+        if film_ids is not None:
+            held = held.where(Showtime.film_id.in_(film_ids))
+        if event_ids is not None:
+            held = held.where(Showtime.event_id.in_(event_ids))
+        query = query.where(Cinema.id.in_(held))
+    return sorted(session.scalars(query))
+
+
+def upcoming_showtimes(
+    session: Session,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    zone_windows: ZoneWindows | None = None,
+    film_ids: Sequence[int] | None = None,
+    cinema_ids: Sequence[int] | None = None,
+    event_ids: Sequence[int] | None = None,
+    targets: Sequence[ShowtimeTarget] | None = None,
+    include_cancelled: bool = False,
     offset: int = 0,
-    limit: int = 10,
+    limit: int | None = 10,
 ) -> tuple[list[Showtime], int]:
-    where: list[Any] = [
-        Showtime.starts_at >= start,
-        Showtime.starts_at < end,
-        Showtime.cancelled.is_(False),
-    ]
+    """Screenings in time order with their total count, paged in SQL.
+
+    `start`/`end` bound the UTC instant; `zone_windows` keeps, for each cinema time zone, the
+    screenings inside that zone's window, so "Friday" is Friday where each screening happens
+    (a cinema in a zone without a window is left out). The id filters AND together; `targets`
+    is an OR of what subscriptions follow.
+    """
+    where: list[Any] = []
+    if start is not None:
+        where.append(Showtime.starts_at >= start)
+    if end is not None:
+        where.append(Showtime.starts_at < end)
+    if not include_cancelled:
+        where.append(Showtime.cancelled.is_(False))
+    if zone_windows is not None:
+        where.append(_in_zone_windows(zone_windows))
     if film_ids is not None:
         where.append(Showtime.film_id.in_(film_ids))
     if cinema_ids is not None:
         where.append(Showtime.cinema_id.in_(cinema_ids))
     if event_ids is not None:
         where.append(Showtime.event_id.in_(event_ids))
-    total = session.scalar(select(func.count()).select_from(Showtime).where(*where)) or 0
-    rows = list(
-        session.scalars(
-            select(Showtime)
-            .where(*where)
-            .options(
-                selectinload(Showtime.film),
-                selectinload(Showtime.cinema),
-                selectinload(Showtime.event),
-            )
-            .order_by(Showtime.starts_at, Showtime.id)
-            .offset(offset)
-            .limit(limit)
+    if targets is not None:
+        where.append(_covered_by(targets))
+    on_cinema = Cinema.id == Showtime.cinema_id
+    total = (
+        session.scalar(
+            select(func.count()).select_from(Showtime).join(Cinema, on_cinema).where(*where)
         )
+        or 0
     )
-    return rows, total
+    query = (
+        select(Showtime)
+        .join(Cinema, on_cinema)
+        .where(*where)
+        .options(
+            selectinload(Showtime.film),
+            selectinload(Showtime.cinema),
+            selectinload(Showtime.event),
+        )
+        .order_by(Showtime.starts_at, Showtime.id)
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query)), total
+
+
+def _in_zone_windows(windows: ZoneWindows) -> Any:
+    branches = []
+    for tz, (low, high) in windows.items():
+        terms = [Cinema.timezone == tz, Showtime.starts_at >= low]
+        if high is not None:
+            terms.append(Showtime.starts_at < high)
+        branches.append(and_(*terms))
+    return or_(*branches) if branches else false()
+
+
+def _covered_by(targets: Sequence[ShowtimeTarget]) -> Any:
+    terms: list[Any] = []
+    for kind, value in targets:
+        if kind == "all":
+            return true()
+        if kind == "film":
+            terms.append(Showtime.film_id == value)
+        elif kind == "cinema":
+            terms.append(Showtime.cinema_id == value)
+        elif kind == "event":
+            terms.append(Showtime.event_id == value)
+        elif kind == "city":
+            terms.append(Cinema.city_norm == value)
+        else:
+            raise ValueError(f"unknown showtime target kind {kind!r}")
+    return or_(*terms) if terms else false()
 
 
 def get_showtime(session: Session, showtime_id: int) -> Showtime | None:
@@ -296,3 +430,104 @@ def recent_audit(session: Session, offset: int, limit: int) -> tuple[list[AuditE
 
 def count(session: Session, model: type[Any]) -> int:
     return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def get_audit_entry(session: Session, entry_id: int) -> AuditEntry | None:
+    return session.get(AuditEntry, entry_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Duplicates and film removal (moderator commands)
+# ---------------------------------------------------------------------------------------------
+
+
+def scheduled_showtime_at(
+    session: Session, film_id: int, cinema_id: int, starts_at: datetime
+) -> Showtime | None:
+    """A screening of this film at this cinema at this moment that is not cancelled."""
+    return session.scalars(
+        select(Showtime)
+        .where(
+            Showtime.film_id == film_id,
+            Showtime.cinema_id == cinema_id,
+            Showtime.starts_at == starts_at,
+            Showtime.cancelled.is_(False),
+        )
+        .order_by(Showtime.id)
+    ).first()
+
+
+@dataclass
+class FilmRows:
+    """Everything that names a film and goes when it is removed."""
+
+    reviews: list[Review]
+    showtimes: list[Showtime]
+    member_ratings: int
+    watchlist_entries: int
+    not_interested: int
+    subscription_ids: list[int]  # channels' alert subscriptions to the film itself
+
+
+def film_rows(session: Session, film_id: int) -> FilmRows:
+    def how_many(model: Any) -> int:
+        return session.scalar(select(func.count()).where(model.film_id == film_id)) or 0
+
+    return FilmRows(
+        reviews=list(
+            session.scalars(select(Review).where(Review.film_id == film_id).order_by(Review.id))
+        ),
+        showtimes=list(
+            session.scalars(
+                select(Showtime)
+                .where(Showtime.film_id == film_id)
+                .options(selectinload(Showtime.cinema), selectinload(Showtime.film))
+                .order_by(Showtime.starts_at, Showtime.id)
+            )
+        ),
+        member_ratings=how_many(MemberRating),
+        watchlist_entries=how_many(WatchlistItem),
+        not_interested=how_many(NotInterested),
+        subscription_ids=list(
+            session.scalars(
+                select(Subscription.id).where(
+                    Subscription.target_kind == "film", Subscription.target_id == film_id
+                )
+            )
+        ),
+    )
+
+
+def delete_film(session: Session, film: Film, rows: FilmRows) -> None:
+    """Delete a film and every row that names it.
+
+    Explicit deletes rather than trusting ON DELETE CASCADE alone: the alert outbox and
+    subscriptions name films and screenings by plain id (no foreign key), and stating each
+    table here keeps the two backends identical.
+    """
+    showtime_ids = [s.id for s in rows.showtimes]
+    quiet = {"synchronize_session": False}
+    if showtime_ids:
+        session.execute(
+            delete(AlertOutbox).where(AlertOutbox.showtime_id.in_(showtime_ids)),
+            execution_options=quiet,
+        )
+    if rows.subscription_ids:
+        session.execute(
+            delete(AlertOutbox).where(AlertOutbox.subscription_id.in_(rows.subscription_ids)),
+            execution_options=quiet,
+        )
+        session.execute(
+            delete(SubscriptionLead).where(
+                SubscriptionLead.subscription_id.in_(rows.subscription_ids)
+            ),
+            execution_options=quiet,
+        )
+        session.execute(
+            delete(Subscription).where(Subscription.id.in_(rows.subscription_ids)),
+            execution_options=quiet,
+        )
+    for model in (MemberRating, WatchlistItem, NotInterested, Review, Showtime):
+        session.execute(delete(model).where(model.film_id == film.id), execution_options=quiet)
+    session.delete(film)
+    session.flush()

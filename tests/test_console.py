@@ -39,10 +39,36 @@ def test_the_seed_case(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert "A hospital drama about the doctor, not the patient" in out.stdout
     assert "Ingrid (Marquee demo critic)" in out.stdout
-    # The spoiler review is listed, its text hidden behind the command that shows it.
+    # The spoiler review is listed, its text hidden behind the command that shows it: the
+    # film named by its label, since "#1" beside "review #2" read as the review's number.
     assert "Where the blame lands" in out.stdout
     assert "does not survive" not in out.stdout
-    assert "/review #1 spoilers=yes" in out.stdout
+    hint = "/review Second Victims (2025) spoilers=yes"
+    assert f"To read it: {hint}]" in out.stdout
+    shown = marquee(tmp_path, "shell", stdin=hint + "\n")
+    assert "does not survive" in shown.stdout
+
+
+def test_printed_hints_run_when_typed_back(tmp_path: Path) -> None:
+    """The paging hint of a quoted `when` and the choices after `rate` parse back as printed."""
+    out = marquee(tmp_path, "shell", stdin='/showtimes when="this week"\n/rate solaris 4\n')
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    nxt = next(line for line in lines if "next: " in line).split("next: ", 1)[1]
+    assert nxt == '/showtimes when="this week" page=2'
+    rate = [line.split("   ")[-1] for line in lines if line.strip().startswith(("1.", "2."))]
+    assert rate == ["/rate #37 score=4", "/rate #36 score=4"]
+    again = marquee(tmp_path, "shell", stdin=f"{nxt}\n{rate[1]}\n")
+    assert "Page 2 of" in again.stdout
+    assert "You rated Solaris (1972) 4★" in again.stdout
+    assert "✖" not in again.stdout
+
+
+def test_options_the_command_lacks_are_refused(tmp_path: Path) -> None:
+    out = marquee(tmp_path, "shell", stdin="/showtimes Perth day=fri\n/film Persona year=1966\n")
+    assert "`showtimes` has no option day. Its options: query, when" in out.stdout
+    assert "`film` has no option year. Its options: title." in out.stdout
+    assert "Perfect Days" not in out.stdout
 
 
 def test_member_is_refused_and_moderator_succeeds_and_is_audited(tmp_path: Path) -> None:

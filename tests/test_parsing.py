@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 from bot.args import ArgError, coerce_args, parse_rating
 from bot.normalize import normalize
-from bot.registry import find_command
-from bot.textargs import ArgSyntaxError, parse_args, parse_line
+from bot.registry import COMMANDS, CommandSpec, ParamKind, find_command
+from bot.textargs import ArgSyntaxError, command_line, command_readings, parse_args, parse_line
+from bot.types import Role
 from bot.when import WhenError, parse_local_datetime, parse_range
 
 TODAY = date(2026, 11, 24)  # a Tuesday
@@ -114,3 +115,131 @@ def test_normalisation() -> None:
     assert normalize("Straße") == "strasse"
     assert normalize("Quisling: The Final Days") == "quisling the final days"
     assert normalize("  ") == ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Options never become titles; quoting keeps "x=y" in text
+# ---------------------------------------------------------------------------------------------
+
+
+def test_typographic_quotes_work_like_straight_ones() -> None:
+    _, args = parse_line("/review add Arrival rating=4 headline=“a=b” body=Text.")  # type: ignore[misc]
+    assert args["headline"] == "a=b"
+
+
+@pytest.mark.parametrize(
+    ("line", "unknown", "known"),
+    [
+        ("/film Persona year=1966", "year", "title"),
+        ("/showtimes Perth day=fri", "day", "query, when"),
+        ("/review Second Victims spoiler=yes", "spoiler", "title, spoilers"),
+        ("/review add Arrival rating=4 headline=h body=b stars=5", "stars", "film, rating"),
+    ],
+)
+def test_an_option_the_command_lacks_is_refused_with_the_ones_it_has(
+    line: str, unknown: str, known: str
+) -> None:
+    with pytest.raises(ArgSyntaxError) as caught:
+        parse_line(line)
+    message = str(caught.value)
+    assert f"has no option {unknown}." in message
+    assert f"Its options: {known}" in message
+    assert "quotes" in message  # how to keep "x=y" as text
+
+
+def test_quoted_text_keeps_its_equals_signs_and_named_options() -> None:
+    spec, args = parse_line(  # type: ignore[misc]
+        '/review add Arrival rating=4 headline="a=b, c=d" body="rating=5 is a joke" spoiler=no'
+    )
+    assert args == {
+        "film": "Arrival",
+        "rating": "4",
+        "headline": "a=b, c=d",
+        "body": "rating=5 is a joke",
+        "spoiler": "no",
+    }
+    assert parse_line('/film "E=mc2"') == (find_command("film"), {"title": "E=mc2"})
+
+
+def test_an_equals_sign_inside_a_word_is_text() -> None:
+    _, args = parse_line("/review add Arrival rating=4 headline=h body=a=b ticket?x=1")  # type: ignore[misc]
+    assert args["body"] == "a=b ticket?x=1"
+
+
+def test_apostrophes_do_not_open_quotes() -> None:
+    _, args = parse_line(  # type: ignore[misc]
+        "/review add Schindler's List rating=4 headline=It's 'Round Midnight body=Don't"
+    )
+    assert args == {
+        "film": "Schindler's List",
+        "rating": "4",
+        "headline": "It's 'Round Midnight",
+        "body": "Don't",
+    }
+
+
+def test_a_command_without_options_refuses_text_after_it() -> None:
+    with pytest.raises(ArgSyntaxError, match="takes nothing"):
+        parse_line("/watchlist Arrival")
+    assert parse_line("/watchlist") == (find_command("watchlist"), {})
+
+
+# ---------------------------------------------------------------------------------------------
+# Printed commands parse back to what they stand for
+# ---------------------------------------------------------------------------------------------
+
+
+def test_the_first_parameter_is_written_bare_whatever_the_dict_order() -> None:
+    # The hint after `rate` once read "rate 4.0 title=#37": the title given twice.
+    assert command_line("rate", {"score": 4.0, "title": "#37"}) == "rate #37 score=4"
+    assert command_line("showtimes", {"when": "this week", "page": 2}) == (
+        'showtimes when="this week" page=2'
+    )
+    # A title whose first word would make a longer command is quoted.
+    assert command_line("film", {"title": "add Arrival"}) == 'film "add Arrival"'
+
+
+_TYPED = [s for s in COMMANDS if all(p.kind is not ParamKind.FILE for p in s.params)]
+_VALUE = (
+    st.text(
+        st.characters(
+            whitelist_categories=("L", "N"), whitelist_characters=" '=#:.,-é", max_codepoint=0x24F
+        ),
+        min_size=1,
+        max_size=30,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
+
+
+@given(st.sampled_from(_TYPED), st.data())
+def test_command_lines_parse_back_to_their_arguments(
+    spec: CommandSpec, data: st.DataObject
+) -> None:
+    names = [p.name for p in spec.params]
+    chosen = data.draw(st.lists(st.sampled_from(names), unique=True)) if names else []
+    args = {name: data.draw(_VALUE) for name in chosen}
+    line = command_line(spec.name, args)
+    assert parse_line(line) == (spec, args), line
+
+
+# ---------------------------------------------------------------------------------------------
+# Titles that start with a command's name
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_title_that_starts_with_a_command_reads_as_that_command() -> None:
+    def read(text: str, role: Role = Role.MEMBER) -> list[tuple[str, str, bool]]:
+        found = command_readings(text, role=role)
+        return [(r.spec.name, r.rest, r.full_name) for r in found]
+
+    assert read("review Arrival") == [("review", "Arrival", True)]
+    assert read("recommend like Arrival") == [("recommend like", "Arrival", True)]
+    assert read("help") == [("help", "", True)]
+    # A sub-command's word on the wrong parent, for those who may run it.
+    assert read("like Arrival") == [("recommend like", "Arrival", False)]
+    assert ("review add", "Arrival", False) in read("add Arrival", Role.MODERATOR)
+    assert all(name != "review add" for name, _, _ in read("add Arrival"))
+    assert read("review review Arrival") == [("review", "review Arrival", True)]
+    assert read("#12") == [] and read("Arrival") == [] and read("Solaris (1972)") == []

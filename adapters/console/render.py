@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import textwrap
 
+from bot import textargs
+from bot.registry import CommandSpec, ParamKind, find_command
 from bot.types import (
     ArgValue,
     Block,
@@ -12,8 +14,10 @@ from bot.types import (
     ErrorNotice,
     FilmCard,
     Notice,
+    PageInfo,
     Reply,
     ReviewCard,
+    Role,
     ShowtimeList,
     Table,
     Text,
@@ -23,23 +27,50 @@ WIDTH = 88
 
 
 def command_line(command: str, args: dict[str, ArgValue]) -> str:
-    """The console command that performs `command` with `args` (used for choices and paging)."""
-    parts = [f"/{command}"]
-    for i, (name, value) in enumerate(args.items()):
-        text = "yes" if value is True else "no" if value is False else str(value)
-        if i == 0 and name not in ("page",):
-            parts.append(text)
-        else:
-            parts.append(f'{name}="{text}"' if " " in text else f"{name}={text}")
-    return " ".join(parts)
+    """The console command that performs `command` with `args` (choices, paging, hints); it is
+    written by the same module that parses typed lines, so it always parses back."""
+    return "/" + textargs.command_line(command, args)
+
+
+def _typed(spec: CommandSpec, rest: str) -> str:
+    return f"/{spec.name} {rest}".rstrip()
+
+
+def core_text(text: str) -> str:
+    """The core's text with each backticked command as typed here: `/rate Solaris 4`."""
+    return textargs.rewrite_mentions(text, _typed)
+
+
+def usage_line(name: str, params: tuple[tuple[str, bool], ...]) -> str:
+    """How help shows a command: the first parameter bare, the others as name=<…>."""
+    if needs_attachment(name):
+        return f"marquee {name} FILE (a file can't be typed here: run it in a terminal)"
+    shown = []
+    for i, (param, required) in enumerate(params):
+        value = f"<{param}>" if i == 0 else f"{param}=<{param}>"
+        shown.append(value if required else f"[{value}]")
+    return f"/{name} {' '.join(shown)}".rstrip()
 
 
 def stars(rating: float) -> str:
     return "★" * int(rating) + ("½" if rating % 1 else "")
 
 
+def needs_attachment(name: str) -> bool:
+    """Whether a command takes an attached file, which typed text cannot carry."""
+    spec = find_command(name)
+    return spec is not None and any(p.kind is ParamKind.FILE and p.required for p in spec.params)
+
+
+def review_page(reply: Reply) -> int | None:
+    """The page of the film's reviews a reply's review cards are on, if it lists them."""
+    page: PageInfo | None = reply.page
+    return page.page if page is not None and page.command == "review" else None
+
+
 def render_reply(reply: Reply) -> str:
-    out = [render_block(b) for b in reply.blocks]
+    page = review_page(reply)
+    out = [_review(b, page) if isinstance(b, ReviewCard) else render_block(b) for b in reply.blocks]
     if reply.page:
         p = reply.page
         nav = f"Page {p.page} of {p.page_count}"
@@ -51,17 +82,17 @@ def render_reply(reply: Reply) -> str:
 
 def render_block(block: Block) -> str:
     if isinstance(block, Text):
-        return block.text
+        return core_text(block.text)
     if isinstance(block, Notice):
-        return f"✔ {block.text}"
+        return f"✔ {core_text(block.text)}"
     if isinstance(block, ErrorNotice):
-        return f"✖ {block.text}"
+        return f"✖ {core_text(block.text)}"
     if isinstance(block, FilmCard):
         return _film(block)
     if isinstance(block, ReviewCard):
         return _review(block)
     if isinstance(block, ShowtimeList):
-        lines = [block.heading]
+        lines = [core_text(block.heading)]
         for item in block.items:
             line = f"  #{item.showtime_id}  {item.local_time}  {item.film_title}"
             line += f" — {item.cinema}, {item.city}"
@@ -75,7 +106,7 @@ def render_block(block: Block) -> str:
             lines.append(line)
         return "\n".join(lines)
     if isinstance(block, Choices):
-        lines = [block.prompt]
+        lines = [core_text(block.prompt)]
         for i, choice in enumerate(block.options, 1):
             desc = f" — {choice.description}" if choice.description else ""
             lines.append(
@@ -87,18 +118,15 @@ def render_block(block: Block) -> str:
             max(len(str(c)) for c in col) for col in zip(block.columns, *block.rows, strict=False)
         ]
         fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-        lines = [block.heading, fmt.format(*block.columns)]
+        lines = [core_text(block.heading), fmt.format(*block.columns)]
         lines += [fmt.format(*row) for row in block.rows]
         return "\n".join(line.rstrip() for line in lines)
     if isinstance(block, CommandList):
-        lines = [block.heading, ""]
+        lines = [core_text(block.heading), ""]
         for usage in block.commands:
-            params = " ".join(
-                f"<{name}>" if required else f"[{name}=…]" for name, required in usage.params
-            )
-            lines.append(f"/{usage.name} {params}".rstrip() + f" — {usage.description}")
+            lines.append(f"{usage_line(usage.name, usage.params)} — {usage.description}")
         if block.footer:
-            lines += ["", block.footer]
+            lines += ["", core_text(block.footer)]
         return "\n".join(lines)
     # Fail loudly: a block this adapter cannot show is a bug, not something to drop.
     raise TypeError(f"the console cannot render {type(block).__name__}")
@@ -135,18 +163,30 @@ def _film(card: FilmCard) -> str:
     return "\n".join(lines)
 
 
-def _review(card: ReviewCard) -> str:
+def spoiler_hint(card: ReviewCard, page: int | None) -> str:
+    """The command that shows this review's hidden text: the film by its label (its number
+    "#1" read like the review's own number) and the page the review is on."""
+    label = f"{card.film_title} ({card.film_year})" if card.film_year else card.film_title
+    readings = textargs.command_readings(label, role=Role.ADMIN)
+    if any(r.full_name for r in readings):
+        label = f"#{card.film_id}"  # a title that starts with a command's name would be asked
+    args: dict[str, ArgValue] = {"title": label, "spoilers": True}
+    if page and page > 1:
+        args["page"] = page
+    return command_line("review", args)
+
+
+def _review(card: ReviewCard, page: int | None = None) -> str:
     year = f" ({card.film_year})" if card.film_year else ""
     head = f"{stars(card.rating)} {card.rating:g}/5  {card.headline}"
     byline = (
         f"{card.film_title}{year} — review #{card.review_id} by {card.author}, "
         f"{card.published_at:%d %b %Y}"
     )
+    if card.version_shown:
+        byline += f" · version {card.version} (an edit gives version={card.version})"
     if card.spoiler and not card.spoiler_revealed:
-        body = (
-            "[Contains spoilers — hidden. To read it: "
-            f"{command_line('review', {'title': f'#{card.film_id}', 'spoilers': True})}]"
-        )
+        body = f"[Contains spoilers — hidden. To read it: {spoiler_hint(card, page)}]"
     else:
         body = "\n".join(textwrap.fill(p, WIDTH) for p in card.body.splitlines() if p.strip())
         if card.spoiler:

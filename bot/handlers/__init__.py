@@ -24,6 +24,7 @@ HANDLERS: dict[str, Handler] = {
     "review remove": moderation.review_remove,
     "film add": moderation.film_add,
     "film edit": moderation.film_edit,
+    "film remove": moderation.film_remove,
     "showtime add": moderation.showtime_add,
     "showtime remove": moderation.showtime_remove,
     "audit": moderation.audit_log,
@@ -39,4 +40,5 @@ HANDLERS: dict[str, Handler] = {
     "recommend like": recommend.recommend_like,
     "recommend showing": recommend.recommend_showing,
     "not interested": recommend.not_interested,
+    "interested": recommend.interested,
 }

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from math import ceil
 
+from bot.args import ArgError, coerce_args
 from bot.cards import film_label
 from bot.context import Context, UserError
 from bot.normalize import normalize
+from bot.people import films_by_person
+from bot.resolve import split_year
+from bot.textargs import ArgSyntaxError, CommandReading, command_line, command_readings, parse_args
 from bot.types import ArgValue, Choice, Choices, ErrorNotice, PageInfo, Reply, Role
 from storage import repo
 from storage.models import Film
@@ -30,6 +34,9 @@ def resolve_film(
     review through a button would not fit the platforms' limits.
     """
     res = ctx.resolver.resolve(ctx.session, text)
+    readings = command_readings(text, role=ctx.actor.role)
+    if readings:
+        _ask_command_or_film(ctx, text, readings, arg=arg, keep=keep)
     if res.film_id is not None:
         film = repo.get_film(ctx.session, res.film_id)
         if film is not None:
@@ -59,7 +66,7 @@ def resolve_film(
     if res.year:
         message = f"No film found for “{res.query}” from {res.year}."
     # A name rather than a title ("ostlund"): offer that person's films.
-    people = repo.films_by_person(ctx.session, normalize(res.query or text), 10)
+    people = films_by_person(ctx.session, ctx.resolver.people, normalize(res.query or text), 10)
     if people and not writes:
         films = repo.get_films(ctx.session, list(dict.fromkeys(f for f, _, _ in people)))
         options = tuple(
@@ -104,6 +111,69 @@ def resolve_film(
             )
         )
     raise UserError(message + " Try `search` with a word of the title or a name.")
+
+
+def _ask_command_or_film(
+    ctx: Context,
+    text: str,
+    readings: list[CommandReading],
+    *,
+    arg: str,
+    keep: dict[str, ArgValue] | None,
+) -> None:
+    """Raise the question when a title starts with a command's words ("film review Arrival").
+
+    A command's whole name is always asked about, even when a film has that title too; a word
+    of a sub-command ("showtimes add Arrival") only when no film has exactly that title, so
+    "Like Someone in Love" stays a film.
+    """
+    title, year = split_year(text)
+    exact = repo.films_with_norm(ctx.session, normalize(title), year)
+    if not any(r.full_name for r in readings) and exact:
+        return
+    films = repo.get_films(ctx.session, exact)
+    titled = [films[f] for f in exact if f in films]
+    commands = [_command_choice(ctx, r, keep) for r in readings]
+    if ctx.spec.min_role > Role.MEMBER:
+        lines = " or ".join(f"`{command_line(c.command, c.args)}`" for c in commands)
+        also = "".join(f" The film {film_label(f)} is {arg}=#{f.id}." for f in titled)
+        raise UserError(
+            f"“{text}” starts with a command's name, so it is not taken for a title. "
+            f"For the command: {lines}.{also} Nothing was changed."
+        )
+    options = [
+        Choice(
+            label=film_label(f),
+            command=ctx.spec.name,
+            args={**(keep or {}), arg: f"#{f.id}"},
+            description=f"the film, for {ctx.spec.name}",
+        )
+        for f in titled
+    ]
+    options += commands
+    prompt = f"“{text}” starts with a command's name. Which did you mean?"
+    raise NeedsChoice(Reply(blocks=(Choices(prompt, tuple(options)),), ephemeral=True))
+
+
+def _command_choice(
+    ctx: Context, reading: CommandReading, keep: dict[str, ArgValue] | None
+) -> Choice:
+    """The command a reading names, ready to run, or its help when the text does not fit it."""
+    spec = reading.spec
+    label = f"the command {spec.name}"
+    if spec.name == "help" and not reading.rest:
+        # "review help": help about the command the person was typing.
+        args: dict[str, ArgValue] = {"command": ctx.spec.name}
+        return Choice(label=f"help for {ctx.spec.name}", command="help", args=args)
+    try:
+        args = parse_args(spec, reading.rest)
+        for name, value in (keep or {}).items():
+            if spec.param(name) is not None:
+                args.setdefault(name, value)
+        coerce_args(spec, args)
+    except (ArgSyntaxError, ArgError):
+        return Choice(label=label, command="help", args={"command": spec.name})
+    return Choice(label=label, command=spec.name, args=args, description=reading.rest or None)
 
 
 def _people(film: Film) -> str | None:

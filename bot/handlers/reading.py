@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
+from typing import Any
 
 from bot.cards import film_card, film_label, review_card, showtime_item
 from bot.context import Context, UserError
-from bot.handlers.common import page_info, page_window, resolve_film
+from bot.handlers.common import NeedsChoice, page_info, page_window, resolve_film
 from bot.normalize import normalize
+from bot.people import films_by_person
+from bot.places import Place, choice_options, listing, resolve_place
 from bot.registry import COMMANDS, find_command
-from bot.timefmt import zone
+from bot.resolve import FOUND_AT, split_year
 from bot.types import (
     ArgValue,
     Choice,
@@ -18,10 +21,11 @@ from bot.types import (
     CommandUsage,
     Notice,
     Reply,
+    Role,
     ShowtimeList,
     Text,
 )
-from bot.when import WhenError, parse_range
+from bot.when import LocalDays, WhenError
 from storage import repo
 
 REVIEWS_PER_PAGE = 3
@@ -42,7 +46,8 @@ def review(ctx: Context, args: dict[str, ArgValue]) -> Reply:
         )
     page, offset, pages = page_window(args, total, REVIEWS_PER_PAGE)
     reviews, _ = repo.reviews_for_film(ctx.session, film.id, offset, REVIEWS_PER_PAGE)
-    cards = tuple(review_card(r, film, reveal=reveal) for r in reviews)
+    moderator = ctx.actor.role >= Role.MODERATOR  # they see the version `review edit` names
+    cards = tuple(review_card(r, film, reveal=reveal, moderator=moderator) for r in reviews)
     return Reply(
         blocks=cards,
         page=page_info(
@@ -62,84 +67,93 @@ def film(ctx: Context, args: dict[str, ArgValue]) -> Reply:
 
 def showtimes(ctx: Context, args: dict[str, ArgValue]) -> Reply:
     query = str(args.get("query") or "").strip()
-    filters: dict[str, list[int]] = {}
-    heading = "Upcoming screenings"
-    tz_name = "UTC"
-    if query:
-        norm = normalize(query)
-        cinemas = repo.cinemas_in_city(ctx.session, norm)
-        if cinemas:
-            filters["cinema_ids"] = [c.id for c in cinemas]
-            heading = f"Screenings in {cinemas[0].city}"
-            tz_name = cinemas[0].timezone
-        elif not query.startswith("#") and (found := repo.cinemas_matching(ctx.session, norm)):
-            filters["cinema_ids"] = [c.id for c in found]
-            heading = f"Screenings at {found[0].name}" if len(found) == 1 else heading
-            tz_name = found[0].timezone
-        elif not query.startswith("#") and (events := repo.events_matching(ctx.session, norm)):
-            filters["event_ids"] = [e.id for e in events]
-            heading = f"Screenings in {events[0].name}"
-            tz_name = events[0].cinemas[0].timezone if events[0].cinemas else tz_name
-        else:
-            keep = {"when": args["when"]} if args.get("when") else None
-            chosen = resolve_film(ctx, query, arg="query", keep=keep)
-            filters["film_ids"] = [chosen.id]
-            heading = f"Screenings of {film_label(chosen)}"
-    start, end, span = _window(ctx, args, tz_name)
-    if span:
-        heading += f", {span}"
+    filters, heading, tz_name = _showtimes_scope(ctx, args, query)
     film_ids, cinema_ids, event_ids = (
         filters.get(k) for k in ("film_ids", "cinema_ids", "event_ids")
     )
-    total = repo.upcoming_showtimes(
-        ctx.session,
-        start=start,
-        end=end,
-        limit=0,
-        film_ids=film_ids,
-        cinema_ids=cinema_ids,
-        event_ids=event_ids,
-    )[1]
+    scope = {"film_ids": film_ids, "cinema_ids": cinema_ids, "event_ids": event_ids}
+    window, span = _window(ctx, args, tz_name, scope)
+    if span:
+        heading += f", {span}"
+    total = repo.upcoming_showtimes(ctx.session, limit=0, **window, **scope)[1]
     if total == 0:
         return Reply(blocks=(Notice(f"{heading}: nothing scheduled."),), ephemeral=True)
     page, offset, pages = page_window(args, total, SHOWTIMES_PER_PAGE)
     rows, _ = repo.upcoming_showtimes(
-        ctx.session,
-        start=start,
-        end=end,
-        offset=offset,
-        limit=SHOWTIMES_PER_PAGE,
-        film_ids=film_ids,
-        cinema_ids=cinema_ids,
-        event_ids=event_ids,
+        ctx.session, offset=offset, limit=SHOWTIMES_PER_PAGE, **window, **scope
     )
     items = tuple(showtime_item(s) for s in rows)
     return Reply(blocks=(ShowtimeList(heading, items),), page=page_info(ctx, args, page, pages))
 
 
+def _showtimes_scope(
+    ctx: Context, args: dict[str, ArgValue], query: str
+) -> tuple[dict[str, list[int]], str, str]:
+    """What `showtimes <query>` lists: (filters, heading, time zone). A place (city, cinema or
+    chain, event) by `resolve_place`, else a film; a misspelt place wins over a film only when
+    it is at least as close as the nearest title."""
+    if not query:
+        return {}, "Upcoming screenings", "UTC"
+    keep = {"when": args["when"]} if args.get("when") else None
+    place = Place(query) if query.startswith("#") else resolve_place(ctx.session, query)
+    if (place.found or place.choices) and not place.exact:
+        if _title_score(ctx, query) > place.score:
+            place = Place(query)
+    if place.choices:
+        raise NeedsChoice(
+            Reply(
+                blocks=(
+                    Choices(
+                        f"“{query}” could be several places. Which one?",
+                        choice_options(place.choices, "showtimes", "query", keep),
+                    ),
+                ),
+                ephemeral=True,
+            )
+        )
+    if place.kind == "event" and place.event is not None:
+        return {"event_ids": [place.event.id]}, f"Screenings in {place.name}", place.timezone
+    if place.found:
+        where = "in" if place.kind == "city" else "at"
+        cinema_ids = [c.id for c in place.cinemas]
+        return {"cinema_ids": cinema_ids}, f"Screenings {where} {place.name}", place.timezone
+    try:
+        chosen = resolve_film(ctx, query, arg="query", keep=keep)
+    except UserError as exc:
+        if not place.suggestions:
+            raise
+        # Neither a film nor a place: name the places it is nearest to as well.
+        raise UserError(f"{exc} Places with a similar name: {listing(place.suggestions)}.") from exc
+    return {"film_ids": [chosen.id]}, f"Screenings of {film_label(chosen)}", "UTC"
+
+
+def _title_score(ctx: Context, query: str) -> float:
+    """How close the nearest film title is to `query` (100 for an exact title)."""
+    title, year = split_year(query)
+    norm = normalize(title)
+    if repo.films_with_norm(ctx.session, norm, year):
+        return 100.0
+    ranked = ctx.resolver.ranked(ctx.session, norm, year, limit=1)
+    return ranked[0][1] if ranked else 0.0
+
+
 def _window(
-    ctx: Context, args: dict[str, ArgValue], tz_name: str
-) -> tuple[datetime, datetime, str]:
-    """The UTC window to list: from now by default, or the local days the user named."""
+    ctx: Context, args: dict[str, ArgValue], tz_name: str, scope: dict[str, list[int] | None]
+) -> tuple[dict[str, Any], str]:
+    """What to list: from now by default, or the days the user named, each read as the local
+    day of the cinema where a screening happens (one UTC window per cinema zone, applied in
+    SQL so paging and counts stay right). Returns the query's window and a label for it."""
     when = args.get("when")
     if not when:
-        return ctx.now, ctx.now + timedelta(days=366), ""
-    tz = zone(tz_name)
-    today = ctx.now.astimezone(tz).date()
+        return {"start": ctx.now, "end": ctx.now + timedelta(days=366)}, ""
     try:
-        days = parse_range(str(when), today)
+        days = LocalDays.parse(str(when), ctx.now)
+        zones = repo.showtime_zones(ctx.session, **scope)
+        windows = days.windows(zones)
+        label = days.label(zones or [tz_name])
     except WhenError as exc:
         raise UserError(str(exc)) from exc
-    start = datetime.combine(days.first, time(0), tzinfo=tz)
-    end = datetime.combine(days.last + timedelta(days=1), time(0), tzinfo=tz)
-    # Past days are allowed (festival archives), but "today" starts now, not at midnight.
-    start = max(start, ctx.now) if days.first == today else start
-    label = (
-        f"{days.first:%a %d %b %Y}"
-        if days.first == days.last
-        else (f"{days.first:%d %b} to {days.last:%d %b %Y}")
-    )
-    return start, end, label
+    return {"zone_windows": windows}, label
 
 
 def search(ctx: Context, args: dict[str, ArgValue]) -> Reply:
@@ -152,10 +166,11 @@ def search(ctx: Context, args: dict[str, ArgValue]) -> Reply:
         if normalize(genre) == norm:
             for film_id in repo.films_by_genre(ctx.session, genre, 200):
                 found.setdefault(film_id, genre)
-    for film_id, person, role in repo.films_by_person(ctx.session, norm, 100):
+    # People by the same forgiving match as titles ("tarkovski", "vinterburg", "östlund").
+    for film_id, person, role in films_by_person(ctx.session, ctx.resolver.people, norm, 100):
         found.setdefault(film_id, f"{'dir.' if role == 'director' else 'with'} {person}")
     for film_id, score in ctx.resolver.ranked(ctx.session, norm, None, limit=50):
-        if score >= 55:
+        if score >= FOUND_AT:
             found.setdefault(film_id, None)
     if not found:
         raise UserError(f"Nothing matches “{text}” in titles, people or genres.")
@@ -167,7 +182,8 @@ def search(ctx: Context, args: dict[str, ArgValue]) -> Reply:
         for f, why in window
         if f in films
     )
-    prompt = f"{len(found)} film{'s' if len(found) != 1 else ''} match “{text}”"
+    one = len(found) == 1
+    prompt = f"{len(found)} film{'' if one else 's'} match{'es' if one else ''} “{text}”"
     return Reply(blocks=(Choices(prompt, options),), page=page_info(ctx, args, page, pages))
 
 
