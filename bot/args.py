@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.excerpt import excerpt
 from bot.registry import CommandSpec, ParamKind
 from bot.types import ArgValue, AttachedFile
 
@@ -21,9 +22,13 @@ def parse_rating(value: ArgValue) -> float:
     try:
         rating = float(text) if text.count("★") == 0 else float(text.count("★"))
     except ValueError as exc:
-        raise ArgError(f"A rating is a number of stars from 0.5 to 5, not {value!r}.") from exc
+        raise ArgError(
+            f"A rating is a number of stars from 0.5 to 5, not “{excerpt(value)}”."
+        ) from exc
     if not RATING_MIN <= rating <= RATING_MAX or (rating * 2) % 1:
-        raise ArgError(f"A rating is 0.5 to 5 stars in half steps; {text} is outside that.")
+        raise ArgError(
+            f"A rating is 0.5 to 5 stars in half steps; {excerpt(text)} is outside that."
+        )
     return rating
 
 
@@ -34,7 +39,7 @@ def parse_bool(name: str, value: ArgValue) -> bool:
         return True
     if str(value).strip().lower() in _FALSE:
         return False
-    raise ArgError(f"{name} is yes or no, not {value!r}.")
+    raise ArgError(f"{name} is yes or no, not “{excerpt(value)}”.")
 
 
 def unknown_options_message(spec: CommandSpec, unknown: list[str]) -> str:
@@ -76,7 +81,9 @@ def coerce_args(spec: CommandSpec, raw: dict[str, ArgValue]) -> dict[str, ArgVal
             try:
                 number = int(str(value).lstrip("#"))
             except ValueError as exc:
-                raise ArgError(f"{param.name} must be a whole number, not {value!r}.") from exc
+                raise ArgError(
+                    f"{param.name} must be a whole number, not “{excerpt(value)}”."
+                ) from exc
             if not -(2**31) < number < 2**31:
                 raise ArgError(f"{param.name} {number} is out of range.")
             out[param.name] = number

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
+from bot.excerpt import excerpt
 from bot.timefmt import zone
 
 _WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -116,7 +117,7 @@ def parse_date(text: str, today: date) -> date:
     if m and m[1] in _MONTHS:
         return _with_year(int(m[2]), _MONTHS.index(m[1]) + 1, m[3], today, text)
     raise WhenError(
-        f"I can't read {text!r} as a date. Try today, tomorrow, fri, 2025-07-25 or 25 Jul."
+        f"I can't read “{excerpt(text)}” as a date. Try today, tomorrow, fri, 2025-07-25 or 25 Jul."
     )
 
 
@@ -136,7 +137,7 @@ def parse_range(text: str, today: date) -> DateRange:
             a, b = t.split(sep, 1)
             first, last = parse_date(a, today), parse_date(b, today)
             if last < first:
-                raise WhenError(f"The range {text!r} ends before it starts.")
+                raise WhenError(f"The range “{excerpt(text)}” ends before it starts.")
             if (last - first).days > 366:
                 raise WhenError("A range can span at most a year.")
             return DateRange(first, last)
@@ -151,7 +152,7 @@ def parse_local_datetime(text: str, today: date) -> datetime:
     m = re.fullmatch(r"(.+?) (\d{1,2})(?::(\d{2}))?\s*(am|pm)?", t)
     if not m:
         raise WhenError(
-            f"I can't read {text!r} as a start time. Write the local date and time, "
+            f"I can't read “{excerpt(text)}” as a start time. Write the local date and time, "
             "e.g. 2025-07-25 18:30."
         )
     day = parse_date(m[1], today)
@@ -169,7 +170,7 @@ def _make(y: int, mo: int, d: int, text: str) -> date:
     try:
         return date(y, mo, d)
     except ValueError as exc:
-        raise WhenError(f"{text!r} is not a real date ({exc}).") from exc
+        raise WhenError(f"“{excerpt(text)}” is not a real date ({exc}).") from exc
 
 
 def _with_year(d: int, mo: int, year: str | None, today: date, text: str) -> date:

@@ -264,6 +264,36 @@ def test_a_long_folded_line_is_never_built(core: Marquee, tmp_path: Path) -> Non
         import_showtimes(job(core), write(tmp_path, "summary.ics", wanted))
 
 
+def test_a_long_folded_calendar_name_is_never_built(tmp_path: Path) -> None:
+    from bot.importers.origin import KEY_MAX, calendar_name
+
+    folded = "\r\n ".join(["n" * 70] * 60_000)  # a 4 MB X-WR-CALNAME once unfolded
+    path = write(
+        tmp_path, "name.ics", f"BEGIN:VCALENDAR\r\nX-WR-CALNAME:{folded}\r\nEND:VCALENDAR\r\n"
+    )
+    tracemalloc.start()
+    try:
+        name = calendar_name(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # Continuation lines count toward the header's line budget, and the name stops growing.
+    assert name is None or len(name) <= 4 * KEY_MAX + 70
+    assert peak < 2**20
+
+
+def test_an_imported_ticket_link_that_carries_markup_is_refused(
+    core: Marquee, tmp_path: Path
+) -> None:
+    crafted = "https://tickets.example/a> **bold** <https://evil.example|x>"
+    rows = ["film,cinema,start,ticket link", f"Persona,Grand Teatret,2027-01-01 18:00,{crafted}"]
+    path = write(tmp_path, "tickets.csv", "\n".join(rows) + "\n")
+    before = fingerprint(core.db)
+    with pytest.raises(ImportProblem, match="ticket link"):
+        import_showtimes(job(core), path)
+    assert fingerprint(core.db) == before
+
+
 def test_a_csv_record_left_open_by_a_quote_is_cut_off(core: Marquee, tmp_path: Path) -> None:
     lines = ["film,cinema,start", '"Persona,Grand Teatret,2027-01-01 18:00']
     lines += ["x" * 100] * (MAX_RECORD_CHARS // 100 + 10)

@@ -23,6 +23,7 @@ from bot.importers.source import read_lines
 
 KEY_MAX = 255  # Showtime.source
 HEADER_LINES_MAX = 500  # a calendar's own properties come before its first component
+NAME_LINE_MAX = 4 * KEY_MAX  # an unfolded X-WR-CALNAME is cut here; the key is cut to KEY_MAX
 _COPY_MARK = re.compile(r"\s*\(\d{1,3}\)$")
 
 
@@ -60,16 +61,18 @@ def calendar_name(path: Path) -> str | None:
     """The calendar's X-WR-CALNAME, read from the lines before its first component."""
     logical: str | None = None
     for number, raw in read_lines(path):
+        if number > HEADER_LINES_MAX:
+            # Continuation lines count too: a folded name can't grow past the header's lines.
+            return None
         if raw[:1] in (" ", "\t") and logical is not None:
-            logical += raw[1:]
+            if len(logical) <= NAME_LINE_MAX:
+                logical += raw[1:]
             continue
         found = _calname(logical)
         if found is not None:
             return found
         upper = raw.upper()
-        if (upper.startswith("BEGIN:") and upper != "BEGIN:VCALENDAR") or (
-            number > HEADER_LINES_MAX
-        ):
+        if upper.startswith("BEGIN:") and upper != "BEGIN:VCALENDAR":
             return None
         logical = raw
     return _calname(logical)

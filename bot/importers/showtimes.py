@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -44,6 +43,7 @@ from bot.importers.origin import Origin, origin_of
 from bot.importers.source import read_records
 from bot.importers.summary import ImportSummary
 from bot.importers.tracker import KeyTracker
+from bot.links import is_web_url
 from bot.normalize import normalize
 from bot.resolve import split_year
 from bot.timefmt import is_known_zone, local_text, zone
@@ -401,9 +401,7 @@ class _Planner:
         event_name = row.event or self.default_event
         event_id = self._event(event_name) if event_name else None
         ticket = row.ticket
-        if ticket and (
-            urlparse(ticket).scheme not in ("http", "https") or not urlparse(ticket).netloc
-        ):
+        if ticket and not is_web_url(ticket):
             raise RowError(f"ticket link “{excerpt(ticket)}” is not an http(s) address")
         if ticket and len(ticket) > limits.TICKET_URL_MAX:
             raise RowError(f"ticket link longer than {limits.TICKET_URL_MAX} characters")
