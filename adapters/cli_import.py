@@ -86,7 +86,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     from storage.busy import BUSY_MESSAGE, is_busy
     from storage.db import Database
 
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, read_only=settings.read_only)
     db.migrate()
     path: Path = args.path
     name = args.user or getpass.getuser()
@@ -174,7 +174,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from bot.when import LocalDays
     from storage.db import Database
 
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, read_only=settings.read_only)
     db.migrate()
     try:
         with db.session() as session:

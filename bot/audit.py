@@ -86,7 +86,9 @@ def record_import(
 def id_ranges(ids: Sequence[int]) -> str:
     """[3, 1, 2, 7] → "1-3, 7": rows written in one batch get consecutive ids."""
     runs: list[str] = []
-    ordered = sorted(set(ids))
+    # Ids written in order (the usual case) need neither a set nor a sorted copy.
+    increasing = all(a < b for a, b in zip(ids, ids[1:], strict=False))
+    ordered = ids if increasing else sorted(set(ids))
     start = 0
     for i, n in enumerate(ordered):
         if i + 1 == len(ordered) or ordered[i + 1] != n + 1:

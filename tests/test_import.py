@@ -20,6 +20,7 @@ from bot.importers import (
     import_showtimes,
 )
 from bot.importers.source import MAX_LINE_BYTES
+from bot.importers.summary import expand_ids
 from bot.importers.tracker import KeyTracker
 from bot.types import Invocation, Notice, Text
 from storage import repo
@@ -459,3 +460,22 @@ def test_key_tracker_finds_repeats_across_many_batches() -> None:
     assert repeats == {0: 8, 2: 5002, 3: 4000}
     assert tracker.contains(["uid-0", "uid-4000", "new"]) == [True, False, True]
     assert len(tracker) == 4001
+
+
+def test_film_and_review_imports_audit_the_ids_they_wrote(core: Marquee) -> None:
+    """The audit names what an import created and changed, not only how many."""
+    import_films(job(core), EXAMPLES / "films.tsv")
+    import_reviews(job(core), EXAMPLES / "reviews")
+    with core.db.session() as s:
+        tsv = {f.id for f in s.scalars(select(Film).where(Film.external_id.like("tt99%")))}
+        reviews = {
+            r.id for r in s.scalars(select(Review).where(Review.author_platform == "import"))
+        }
+        entries = {
+            e.action: e.after
+            for e in s.scalars(select(AuditEntry).where(AuditEntry.action.like("import %")))
+        }
+    assert len(tsv) == 3 and len(reviews) == 3
+    assert set(expand_ids(entries["import films"]["created"])) == tsv
+    assert set(expand_ids(entries["import reviews"]["created"])) == reviews
+    assert entries["import reviews"]["updated"] == ""

@@ -101,7 +101,7 @@ class RowError(ValueError):
 
 
 def import_films(job: ImportJob, path: Path) -> ImportSummary:
-    summary = ImportSummary("films", str(path))
+    summary = ImportSummary("films", str(path), ids_recorded=True)
     problems = job.problem_log()
     rows = _rows(path, job, summary)
     with job.db.session() as session:
@@ -456,8 +456,9 @@ class _FilmWriter:
         self._insert([_new_film(r) for r in fresh if r.given <= SIMPLE])
         for row in fresh:
             if not row.given <= SIMPLE:
-                create_film(self.session, row.fields, self.job.now)
+                film = create_film(self.session, row.fields, self.job.now)
                 self.summary.created += 1
+                self.summary.created_ids.append(film.id)
 
     def _flush_imdb(self) -> None:
         """The same steps as `flush` for IMDb rows, which always have an external id and only
@@ -578,6 +579,7 @@ class _FilmWriter:
         self.job.resolver.forget_film(film.id)
         apply_fields(self.session, film, wanted, self.job.now)
         self.summary.updated += 1
+        self.summary.updated_ids.append(film.id)
 
     def _insert(self, rows: Sequence[NewFilm]) -> None:
         """New films, their titles and genres, as three executemany statements."""
@@ -601,6 +603,7 @@ class _FilmWriter:
         _execute_many(conn, FilmTitle.__table__, ("film_id", "title", "norm", "kind"), titles)  # type: ignore[arg-type]
         _execute_many(conn, FilmGenre.__table__, ("film_id", "genre"), genres)  # type: ignore[arg-type]
         self.summary.created += len(rows)
+        self.summary.created_ids.extend(ids)
 
 
 _FILM_COLUMNS = (

@@ -66,7 +66,7 @@ class ReviewFile:
 
 
 def import_reviews(job: ImportJob, path: Path) -> ImportSummary:
-    summary = ImportSummary("reviews", str(path))
+    summary = ImportSummary("reviews", str(path), ids_recorded=True)
     files = _markdown_files(path)
     folder = path if path.is_dir() else None
     problems = job.problem_log()
@@ -244,16 +244,17 @@ def _write(session: Session, job: ImportJob, summary: ImportSummary, r: ReviewFi
         "published_at": r.published_at,
     }
     if current is None:
-        session.add(
-            Review(
-                film_id=res.film_id,
-                author_platform=PLATFORM,
-                author_user_id=user_id,
-                updated_at=job.now,
-                **values,
-            )
+        review = Review(
+            film_id=res.film_id,
+            author_platform=PLATFORM,
+            author_user_id=user_id,
+            updated_at=job.now,
+            **values,
         )
+        session.add(review)
+        session.flush()
         summary.created += 1
+        summary.created_ids.append(review.id)
     elif all(getattr(current, k) == v for k, v in values.items()):
         summary.unchanged += 1
     else:
@@ -261,5 +262,6 @@ def _write(session: Session, job: ImportJob, summary: ImportSummary, r: ReviewFi
             setattr(current, k, v)
         current.updated_at = job.now
         summary.updated += 1
+        summary.updated_ids.append(current.id)
     session.flush()
     return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import MutableSequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,8 +31,9 @@ class ImportSummary:
     # Ids of the rows written, for the audit entry (kept whole: the audit stores them as ranges).
     # Only importers that set `ids_recorded` list them; the others' audit has the counts.
     ids_recorded: bool = False
-    created_ids: list[int] = field(default_factory=list)
-    updated_ids: list[int] = field(default_factory=list)
+    # Machine integers, not a list of int objects: a million-film import keeps 8 MB of ids.
+    created_ids: MutableSequence[int] = field(default_factory=lambda: array("q"))
+    updated_ids: MutableSequence[int] = field(default_factory=lambda: array("q"))
     removed_ids: list[int] = field(default_factory=list)  # cancelled screenings
     missing_ids: list[int] = field(default_factory=list)  # reported, not cancelled
     # Why screenings missing from the file were not cancelled although the person asked.
