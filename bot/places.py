@@ -94,6 +94,8 @@ def place_score(query: str, name: str) -> float:
     """How well the normalised `query` names the normalised `name`, 0..100."""
     score = fuzz.ratio(query, name)
     words, name_words = query.split(), name.split()
+    if not name_words:  # a name of punctuation only (an imported "!!!") answers to nothing
+        return 0.0
     if len(query) >= 3 and set(words) <= set(name_words):
         return max(score, WORD_MATCH)
     if len(query) >= MIN_WORD and query in name:

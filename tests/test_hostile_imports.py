@@ -362,3 +362,17 @@ def test_excerpt_escapes_like_repr_and_stays_short() -> None:
     assert excerpt("a\\b\nc\u200bd`") == "a\\\\b\\x0ac\\u200bd\\x60"
     assert len(excerpt("\x00" * 500)) <= 60
     assert excerpt("x" * 61).endswith("…") and len(excerpt("x" * 61)) == 60
+
+
+def test_an_event_or_city_without_letters_is_refused(core: Marquee, tmp_path: Path) -> None:
+    rows = [
+        "film,cinema,city,time zone,start,event",
+        "Persona,Grand Teatret,,,2027-01-01 18:00,!!!",
+        "Persona,New Place,???,Europe/Oslo,2027-01-02 18:00,",
+    ]
+    before = fingerprint(core.db)
+    with pytest.raises(ImportProblem) as info:
+        import_showtimes(job(core), write(tmp_path, "punct.csv", "\n".join(rows) + "\n"))
+    assert "line 2: event “!!!” has no letters or digits" in str(info.value)
+    assert "line 3: city “???” has no letters or digits" in str(info.value)
+    assert fingerprint(core.db) == before

@@ -226,3 +226,11 @@ def test_recommend_showing_forgives_cities_and_offers_choices(core: Marquee) -> 
         assert f"at {option.label.split(' (')[0]}" in picked.blocks[0].prompt  # type: ignore[union-attr]
     unknown = ask(core, "recommend showing", city="Atlantis")
     assert unknown.is_error and "Perth" in unknown.blocks[0].text  # type: ignore[union-attr]
+
+
+def test_a_place_named_only_in_punctuation_neither_matches_nor_crashes() -> None:
+    # Found by the fuzz tests: a name with no words made the per-word score take max() of nothing.
+    from bot.places import place_score
+
+    assert place_score("luna leederville", "") == 0.0
+    assert place_score("perth", "perth") == 100.0

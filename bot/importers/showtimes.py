@@ -451,6 +451,8 @@ class _Planner:
         where = f"“{excerpt(row.cinema)}”" + (f" in {excerpt(row.city)}" if row.city else "")
         if not norm:
             return "missing cinema"
+        if row.city and not city_norm:
+            return f"city “{excerpt(row.city)}” has no letters or digits"
         found = repo.cinemas_matching(self.session, norm)
         if city_norm:
             found = [c for c in found if c.city_norm == city_norm]
@@ -476,6 +478,9 @@ class _Planner:
 
     def _event(self, name: str) -> int:
         norm = normalize(name)
+        if not norm:
+            # An event nobody could name again (nor find by `showtimes`) is refused.
+            raise RowError(f"event “{excerpt(name)}” has no letters or digits")
         if norm in self.events:
             return self.events[norm]
         exact = [e for e in repo.events_matching(self.session, norm) if e.norm == norm]
