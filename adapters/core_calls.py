@@ -8,18 +8,26 @@ worker thread instead, in one of two lanes shared by every adapter in the proces
 - bulk: invocations carrying a file (imports). They may run for a long time, so they get
   their own small pool and can never occupy the workers ordinary commands need; a second
   import waits for the first (they would queue on the database's write lock anyway).
+
+Being the one door both chat adapters use, it is also where each command is measured: one
+log line (name, space, outcome, duration; never its arguments, which may hold a review's
+text) and an event for the observers the composition root installs (the metrics endpoint).
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import ParamSpec, TypeVar
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import ParamSpec, Protocol, TypeVar
 
-from bot.types import AttachedFile, Invocation
+from bot.types import AttachedFile, Invocation, Reply
 
 COMMAND_WORKERS = 8
 BULK_WORKERS = 1
@@ -29,6 +37,53 @@ T = TypeVar("T")
 
 _lock = threading.Lock()
 _pools: dict[str, ThreadPoolExecutor] = {}
+
+log = logging.getLogger("marquee.commands")
+
+OUTCOMES = ("ok", "refused", "error", "busy")
+
+
+@dataclass(frozen=True)
+class CommandEvent:
+    """One answered command, as logs and metrics see it: no arguments, no reply text."""
+
+    command: str
+    platform: str
+    workspace_id: str
+    outcome: str  # one of OUTCOMES
+    seconds: float  # from the adapter's call to the reply, waiting for a worker included
+    import_kind: str | None = None
+    import_rows: Mapping[str, int] = field(default_factory=dict)
+
+
+class CommandObserver(Protocol):
+    def command_done(self, event: CommandEvent) -> None: ...
+
+
+# Installed by the composition root for the life of `marquee run` (see `observing`); empty
+# otherwise, so importing an adapter or running a test measures nothing.
+_observers: list[CommandObserver] = []
+
+
+@contextmanager
+def observing(observer: CommandObserver) -> Iterator[CommandObserver]:
+    """Tell `observer` of every command answered through this module while the block runs."""
+    with _lock:
+        _observers.append(observer)
+    try:
+        yield observer
+    finally:
+        with _lock:
+            _observers.remove(observer)
+
+
+def outcome_of(reply: Reply) -> str:
+    """ok, refused (the asker must change something), error or busy (our side failed: the
+    core marks those in `meta["outcome"]`)."""
+    marked = reply.meta.get("outcome")
+    if marked in OUTCOMES:
+        return str(marked)
+    return "refused" if reply.is_error else "ok"
 
 
 def _pool(lane: str) -> ThreadPoolExecutor:
@@ -53,7 +108,52 @@ async def call_core(fn: Callable[P, T], *args: P.args, bulk: bool = False, **kwa
     return await loop.run_in_executor(_pool(lane), functools.partial(fn, *args, **kwargs))
 
 
-async def handle_off_loop(handle: Callable[[Invocation], T], inv: Invocation) -> T:
+async def handle_off_loop(handle: Callable[[Invocation], Reply], inv: Invocation) -> Reply:
     """An invocation through `handle` (the adapter's guarded call of `core.handle`), in the
-    lane its kind belongs to."""
-    return await call_core(handle, inv, bulk=is_bulk(inv))
+    lane its kind belongs to; logged and reported to the observers."""
+    start = time.perf_counter()
+    reply: Reply | None = None
+    try:
+        reply = await call_core(handle, inv, bulk=is_bulk(inv))
+        return reply
+    finally:
+        # A cancelled or raising call is reported as an error: it answered nobody.
+        _report(inv, reply, time.perf_counter() - start)
+
+
+def _report(inv: Invocation, reply: Reply | None, seconds: float) -> None:
+    outcome = outcome_of(reply) if reply is not None else "error"
+    meta = reply.meta if reply is not None else {}
+    rows = meta.get("import_rows")
+    event = CommandEvent(
+        command=inv.command,
+        platform=inv.channel.platform,
+        workspace_id=inv.channel.workspace_id,
+        outcome=outcome,
+        seconds=seconds,
+        import_kind=meta.get("import_kind"),
+        import_rows=dict(rows) if isinstance(rows, Mapping) else {},
+    )
+    log.info(
+        "%s in %s:%s: %s in %.1f ms",
+        event.command,
+        event.platform,
+        event.workspace_id,
+        event.outcome,
+        event.seconds * 1000,
+        extra={
+            "event": "command",
+            "command": event.command,
+            "platform": event.platform,
+            "workspace": event.workspace_id,
+            "outcome": event.outcome,
+            "duration_ms": round(event.seconds * 1000, 2),
+        },
+    )
+    with _lock:
+        observers = list(_observers)
+    for observer in observers:
+        try:
+            observer.command_done(event)
+        except Exception:  # noqa: BLE001 - a broken observer must not break the command
+            log.exception("a command observer failed")

@@ -17,7 +17,7 @@ from bot.handlers.common import NeedsChoice
 from bot.normalize import normalize
 from bot.registry import COMMANDS, find_command
 from bot.resolve import TitleResolver, split_year
-from bot.types import Invocation, Reply
+from bot.types import ErrorNotice, Invocation, Reply
 from storage import repo
 from storage.busy import BUSY_MESSAGE, is_busy
 from storage.db import READ_ONLY_MESSAGE, Database, ReadOnlyError
@@ -86,13 +86,13 @@ class Marquee:
         except OperationalError as exc:
             if not is_busy(exc):
                 log.exception("command %r failed", spec.name)
-                return Reply.error("Something went wrong on our side; nothing was changed.")
+                return _our_failure("Something went wrong on our side; nothing was changed.")
             # Another writer held the lock past busy_timeout: a moment later it will work.
             log.warning("command %r: database busy (%s)", spec.name, exc.orig)
-            return Reply.error(BUSY_MESSAGE)
+            return _our_failure(BUSY_MESSAGE, outcome="busy")
         except Exception:
             log.exception("command %r failed", spec.name)
-            return Reply.error("Something went wrong on our side; nothing was changed.")
+            return _our_failure("Something went wrong on our side; nothing was changed.")
         for hook in ctx.after_commit:
             hook()
         return reply
@@ -113,3 +113,9 @@ class Marquee:
                     label = f"{film.title} ({film.year})" if film.year else film.title
                     out.append((label[:100], f"#{film.id}"))
             return out
+
+
+def _our_failure(text: str, outcome: str = "error") -> Reply:
+    """An error that is ours, not the asker's: `meta["outcome"]` says so ("error", or "busy"
+    when the database was locked), so logs and metrics count it apart from refusals."""
+    return Reply(blocks=(ErrorNotice(text),), ephemeral=True, meta={"outcome": outcome})

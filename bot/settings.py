@@ -7,6 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+LOG_FORMATS = ("text", "json")
+
+
+class SettingsError(ValueError):
+    """A setting that can't be used; the message names it and says what it takes."""
+
 
 def _ids(value: str | None) -> frozenset[str]:
     return frozenset(v.strip() for v in (value or "").replace(";", ",").split(",") if v.strip())
@@ -34,6 +40,10 @@ class Settings:
     slack_api_url: str | None = None  # Web API base ending in /api/; None means Slack's own
     slack_mod_user_ids: frozenset[str] = field(default_factory=frozenset)
     slack_mod_usergroup_ids: frozenset[str] = field(default_factory=frozenset)
+    # Operations: the health and metrics endpoint (None: off) and the log format.
+    health_host: str = "127.0.0.1"
+    health_port: int | None = None
+    log_format: str = "text"
 
     @property
     def discord_enabled(self) -> bool:
@@ -70,6 +80,9 @@ class Settings:
             slack_api_url=get("SLACK_API_URL") or None,
             slack_mod_user_ids=_ids(get("SLACK_MOD_USER_IDS")),
             slack_mod_usergroup_ids=_ids(get("SLACK_MOD_USERGROUP_IDS")),
+            health_host=get("MARQUEE_HEALTH_HOST") or "127.0.0.1",
+            health_port=_port("MARQUEE_HEALTH_PORT", get("MARQUEE_HEALTH_PORT")),
+            log_format=_log_format(get("MARQUEE_LOG_FORMAT")),
         )
 
 
@@ -81,6 +94,23 @@ def _flag(value: str | None) -> bool | None:
     if text in ("0", "false", "no", "off"):
         return False
     return None
+
+
+def _port(name: str, value: str | None) -> int | None:
+    """A TCP port; unset, empty or 0 means off."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or int(text) > 65535:
+        raise SettingsError(f"{name} must be a port number from 1 to 65535 (0: off), not {text!r}")
+    return int(text) or None
+
+
+def _log_format(value: str | None) -> str:
+    text = (value or "").strip().lower() or "text"
+    if text not in LOG_FORMATS:
+        raise SettingsError(f"MARQUEE_LOG_FORMAT must be text or json, not {value!r}")
+    return text
 
 
 def default_database_url() -> str:

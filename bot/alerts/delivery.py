@@ -46,6 +46,33 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class AlertObserver:
+    """Who watches the alert loop (metrics, health checks) without the core knowing what they
+    are. Every hook does nothing here; an observer overrides the ones it wants. Hooks are
+    called on the loop or on a worker thread and must be quick and never raise."""
+
+    def enqueued(self, count: int) -> None:
+        """A scheduler tick wrote `count` new outbox rows."""
+
+    def delivered(self, platform: str, count: int) -> None:
+        """`count` alerts were posted and marked sent."""
+
+    def retried(self, platform: str, count: int) -> None:
+        """`count` alerts went back to the outbox to be tried again later."""
+
+    def dropped(self, platform: str, count: int) -> None:
+        """`count` alerts will never be sent (stale, or their channel is gone)."""
+
+    def rate_limit_wait(self, platform: str, seconds: float, *, by_platform: bool) -> None:
+        """Delivery waited (or gave alerts back) for a rate limit: ours, or the platform's."""
+
+    def loop_ticked(self) -> None:
+        """One pass of the alert loop (tick and delivery) finished without an error."""
+
+
+NO_OBSERVER = AlertObserver()
+
+
 class Pacer:
     """Sliding-window rate limits per channel and per platform, on a monotonic clock."""
 
@@ -127,8 +154,10 @@ class AlertDelivery:
         pacer: Pacer | None = None,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         worker: str | None = None,
+        observer: AlertObserver = NO_OBSERVER,
     ) -> None:
         self.db = db
+        self.observer = observer
         self.notifiers = dict(notifiers)
         self.clock = clock
         self.lease = lease
@@ -181,6 +210,7 @@ class AlertDelivery:
                 alerts_repo.finish(
                     session, [alert.id], token, status="dropped", at=now, note=reason
                 )
+                self.observer.dropped(alert.platform, 1)
                 dropped += 1
             else:
                 keep.append(alert)
@@ -246,6 +276,7 @@ class AlertDelivery:
         for index, message in enumerate(messages):
             wait = self.pacer.wait_time(message.channel)
             while 0 < wait <= MAX_INLINE_WAIT:
+                self.observer.rate_limit_wait(message.channel.platform, wait, by_platform=False)
                 await self.sleep(wait)
                 wait = self.pacer.wait_time(message.channel)
             if wait > 0:
@@ -256,6 +287,9 @@ class AlertDelivery:
             try:
                 message_id = await notifier.post(message.channel, message.reply)
             except RateLimited as exc:
+                self.observer.rate_limit_wait(
+                    message.channel.platform, exc.retry_after, by_platform=True
+                )
                 self.pacer.hold(message.channel, exc.retry_after)
                 await self._give_back(
                     token, messages[index:], exc.retry_after, report, posted=False
@@ -292,6 +326,7 @@ class AlertDelivery:
             )
         report.messages += 1
         report.alerts_sent += marked
+        self.observer.delivered(message.channel.platform, marked)
 
     async def _give_back(
         self,
@@ -317,6 +352,8 @@ class AlertDelivery:
 
         await asyncio.to_thread(release)
         report.released += len(ids)
+        if messages:
+            self.observer.retried(messages[0].channel.platform, len(ids))
 
     def _channel_gone(
         self, token: str, message: Outgoing, reason: str, report: DeliveryReport
@@ -347,6 +384,7 @@ class AlertDelivery:
         )
         report.gone.append(channel)
         report.dropped += dropped + len(message.ids)
+        self.observer.dropped(channel.platform, dropped + len(message.ids))
 
 
 async def run_forever(
@@ -358,9 +396,11 @@ async def run_forever(
     housekeeping: Callable[[], object] | None = None,
     housekeeping_every: float = 3600.0,
     monotonic: Callable[[], float] = time.monotonic,
+    observer: AlertObserver = NO_OBSERVER,
 ) -> None:
     """The loop a bot process runs beside its platforms: tick, deliver, wait, repeat; and
-    now and then `housekeeping` (pruning the outbox), outside the ticks."""
+    now and then `housekeeping` (pruning the outbox), outside the ticks. `observer` hears of
+    each pass that finished (a health check's heartbeat)."""
     stop = stop or asyncio.Event()
     next_housekeeping = monotonic()
     while not stop.is_set():
@@ -370,6 +410,7 @@ async def run_forever(
             if housekeeping is not None and monotonic() >= next_housekeeping:
                 next_housekeeping = monotonic() + housekeeping_every
                 await asyncio.to_thread(housekeeping)
+            observer.loop_ticked()
         except Exception:
             log.exception("alerts: tick failed; trying again next interval")
         try:

@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.alerts.delivery import NO_OBSERVER, AlertObserver
 from bot.alerts.rules import DIGEST_GRACE, MAX_LEAD_MINUTES, next_local_time
 from bot.normalize import normalize
 from bot.timefmt import zone
@@ -98,15 +99,24 @@ class _Targets:
 
 
 class AlertScheduler:
-    def __init__(self, db: Database, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Callable[[], datetime] = utc_now,
+        observer: AlertObserver = NO_OBSERVER,
+    ) -> None:
         self.db = db
         self.clock = clock
+        self.observer = observer
 
     def tick(self) -> TickReport:
         """One unit of work: find what became due, record it in the outbox, move the cursor."""
         now = self.clock()
         with self.db.session() as session:
-            return self.run(session, now)
+            report = self.run(session, now)
+        # After the commit: rows a rolled-back tick wrote were never enqueued.
+        self.observer.enqueued(report.enqueued)
+        return report
 
     def prune(self, batch: int = 5000) -> int:
         """Delete finished alerts no tick can find again, a batch per unit of work, so the

@@ -105,7 +105,16 @@ def _summary_reply(summary: ImportSummary) -> Reply:
         elif not summary.removed:
             lines.append("Import again with remove_missing=yes to cancel them.")
     head = Notice(summary.line())
-    return Reply(blocks=(head, Text(_fit("\n".join(lines)))) if lines else (head,))
+    # The counts, for whoever measures imports (the metrics endpoint); never rendered.
+    rows = {
+        "created": summary.created,
+        "updated": summary.updated,
+        "unchanged": summary.unchanged,
+        "rejected": summary.rejected,
+        "removed": summary.removed,
+    }
+    blocks = (head, Text(_fit("\n".join(lines)))) if lines else (head,)
+    return Reply(blocks=blocks, meta={"import_kind": summary.kind, "import_rows": rows})
 
 
 def _fit(text: str) -> str:
