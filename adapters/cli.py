@@ -9,9 +9,12 @@ libraries and the importers are imported by the commands that use them.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
+import signal
 import sys
+from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 
 from storage.limits import USER_ID_MAX
@@ -70,13 +73,11 @@ def build_core(settings: Settings, *, demo: bool | None = None) -> Marquee:
 
 async def run_platforms(core: Marquee, settings: Settings) -> None:
     """Serve each configured platform, and deliver showtime alerts through their notifiers."""
-    import asyncio
-
     from adapters.ops.serve import serving_ops
 
     notifiers: dict[str, Notifier] = {}
     adapters: dict[str, Any] = {}
-    tasks = []
+    tasks: list[Coroutine[Any, Any, None]] = []
     if settings.discord_enabled:
         from adapters.discord.client import MarqueeDiscord
 
@@ -96,9 +97,76 @@ async def run_platforms(core: Marquee, settings: Settings) -> None:
     period = ALERT_INTERVAL if alerts else None
     # /healthz and /metrics (MARQUEE_HEALTH_PORT) for as long as the platforms run.
     async with serving_ops(core, settings, adapters, alert_period=period) as metrics:
-        if alerts:
-            tasks.append(run_alerts(core, notifiers, observer=metrics))
-        await asyncio.gather(*tasks)
+
+        def alert_loop(stop: asyncio.Event) -> Coroutine[Any, Any, None]:
+            return run_alerts(core, notifiers, observer=metrics, stop=stop)
+
+        await serve_until_stopped(tasks, alert_loop if alerts else None)
+
+
+# SIGTERM's budget (an orchestrator kills at 10 s): the alert loop may finish the batch it is
+# posting, then the platforms close; each step is bounded, so a platform that hangs cannot
+# hold the process past it.
+DRAIN_TIMEOUT = 5.0
+CANCEL_TIMEOUT = 1.0
+CLOSE_TIMEOUT = 3.0
+
+
+async def serve_until_stopped(
+    platforms: Sequence[Coroutine[Any, Any, None]],
+    alert_loop: Callable[[asyncio.Event], Coroutine[Any, Any, None]] | None,
+) -> None:
+    """Run the platforms and the alert loop until SIGTERM or SIGINT (or one of them fails),
+    then shut down in order: the alert loop first, while the platforms' clients can still post
+    the batch in flight, then the platforms. A failure is raised once everything is closed."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    signals = (signal.SIGTERM, signal.SIGINT)
+    for signum in signals:
+        loop.add_signal_handler(signum, stop.set)
+    running = [asyncio.ensure_future(p) for p in platforms]
+    alerting = asyncio.ensure_future(alert_loop(stop)) if alert_loop else None
+    everything = running + ([alerting] if alerting else [])
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        # A part that ends cleanly (a Discord client closed) leaves the others running, as
+        # before; a part that fails, or a signal, shuts everything down.
+        pending = {*everything, stopping}
+        while not stop.is_set() and pending - {stopping}:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            if any(not t.cancelled() and t.exception() is not None for t in done):
+                break
+        if stop.is_set():
+            log.info("stopping: finishing the alerts in flight, then closing the platforms")
+        stop.set()
+        if alerting is not None:
+            await _bounded(alerting, DRAIN_TIMEOUT, "the alert loop")
+        for task in running:
+            task.cancel()
+        if running:
+            await asyncio.wait(running, timeout=CLOSE_TIMEOUT)
+        if any(not t.done() for t in running):
+            log.warning("a platform did not close within %.0f s; exiting anyway", CLOSE_TIMEOUT)
+    finally:
+        # Cancelled from outside (tests, an embedding program): take everything down with us.
+        stopping.cancel()
+        for task in everything:
+            task.cancel()
+        for signum in signals:
+            loop.remove_signal_handler(signum)
+    for task in everything:
+        failure = task.exception() if task.done() and not task.cancelled() else None
+        if failure is not None:
+            raise failure
+
+
+async def _bounded(task: asyncio.Future[None], timeout: float, what: str) -> None:
+    """Wait for `task` up to `timeout`, then cancel it and give it a moment to clean up."""
+    await asyncio.wait([task], timeout=timeout)
+    if not task.done():
+        log.warning("%s did not stop within %.0f s; cancelling it", what, timeout)
+        task.cancel()
+        await asyncio.wait([task], timeout=CANCEL_TIMEOUT)
 
 
 async def _serve_discord(bot: Any) -> None:
@@ -129,10 +197,11 @@ async def run_alerts(
     *,
     interval: float = ALERT_INTERVAL,
     observer: AlertObserver | None = None,
+    stop: asyncio.Event | None = None,
 ) -> None:
     """The alert loop: a scheduler tick, then delivery, every `interval` seconds. Every process
     may run it: outbox keys and leased claims keep alerts single across processes. `observer`
-    (the metrics, when served) hears what each pass did."""
+    (the metrics, when served) hears what each pass did; setting `stop` ends it gracefully."""
     from bot.alerts.delivery import NO_OBSERVER, AlertDelivery, run_forever
     from bot.alerts.scheduler import AlertScheduler
 
@@ -145,6 +214,7 @@ async def run_alerts(
         interval=interval,
         housekeeping=scheduler.prune,
         observer=observer,
+        stop=stop,
     )
 
 
@@ -175,6 +245,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if not (settings.discord_enabled or settings.slack_enabled):
         log.info("no Discord or Slack credentials found: starting the console")
         return cmd_shell(args, settings, core)
+    # SIGTERM and Ctrl-C shut down gracefully (serve_until_stopped); exit status 0 either way.
     try:
         asyncio.run(run_platforms(core, settings))
     except KeyboardInterrupt:

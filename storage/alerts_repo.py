@@ -655,11 +655,11 @@ def release(
     session: Session,
     ids: Sequence[int],
     token: str,
-    not_before: datetime,
+    not_before: datetime | None,
     forget_batch: Sequence[int] = (),
 ) -> None:
-    """Give alerts back: claimable by anyone from `not_before`; `forget_batch` were never
-    posted, so they lose their batch key and are batched afresh."""
+    """Give alerts back: claimable by anyone from `not_before` (None: at once); `forget_batch`
+    were never posted, so they lose their batch key and are batched afresh."""
     session.execute(
         update(AlertOutbox)
         .where(AlertOutbox.id.in_(list(ids)), AlertOutbox.claim_token == token)
@@ -673,6 +673,19 @@ def release(
             .values(batch_key=None)
             .execution_options(synchronize_session=False)
         )
+
+
+def release_held(session: Session, token: str) -> int:
+    """Give back every unsent alert `token` still holds, claimable by anyone at once (a worker
+    shutting down, so its successor need not wait out the lease). Batch keys stay: whether the
+    platform took an interrupted post is unknown, and a re-send under the same key is safe."""
+    result = session.execute(
+        update(AlertOutbox)
+        .where(AlertOutbox.claim_token == token, AlertOutbox.status == "pending")
+        .values(claim_token=None, lease_until=None)
+        .execution_options(synchronize_session=False, preserve_rowcount=True)
+    )
+    return result.rowcount or 0
 
 
 def prune_outbox(

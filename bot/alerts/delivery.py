@@ -258,27 +258,59 @@ class AlertDelivery:
 
     # -- sending ------------------------------------------------------------------------------
 
-    async def run_once(self) -> DeliveryReport:
-        """Claim what is due now, post it (channels in parallel, in order within each)."""
+    async def run_once(self, stop: asyncio.Event | None = None) -> DeliveryReport:
+        """Claim what is due now, post it (channels in parallel, in order within each).
+
+        Once `stop` is set, each channel finishes the message it is posting and gives the rest
+        back, claimable at once. Cancelled (a platform that hangs), it gives back everything it
+        still holds, the interrupted batch with its key, then lets the cancellation through."""
+        stop = stop or asyncio.Event()
+        if stop.is_set():
+            return DeliveryReport()  # claiming only to give it all back would be churn
         token, outgoing, dropped = await asyncio.to_thread(self.prepare)
         report = DeliveryReport(dropped=dropped)
         by_channel: dict[ChannelRef, list[Outgoing]] = defaultdict(list)
         for message in outgoing:
             by_channel[message.channel].append(message)
-        await asyncio.gather(
-            *(self._send_channel(token, msgs, report) for msgs in by_channel.values())
-        )
+        try:
+            await asyncio.gather(
+                *(self._send_channel(token, msgs, report, stop) for msgs in by_channel.values())
+            )
+        except asyncio.CancelledError:
+            # Shielded: the release must commit even though we are being cancelled.
+            await asyncio.shield(asyncio.to_thread(self._release_held, token, report))
+            raise
         return report
 
+    def _release_held(self, token: str, report: DeliveryReport) -> None:
+        with self.db.session() as session:
+            released = alerts_repo.release_held(session, token)
+        report.released += released
+        log.info("alerts: gave back %d alert(s) on shutdown", released)
+
+    async def _pause(self, seconds: float, stop: asyncio.Event) -> None:
+        """Sleep for a rate limit, but wake when told to stop."""
+        sleeping = asyncio.ensure_future(self.sleep(seconds))
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait({sleeping, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeping.cancel()
+            stopping.cancel()
+
     async def _send_channel(
-        self, token: str, messages: list[Outgoing], report: DeliveryReport
+        self, token: str, messages: list[Outgoing], report: DeliveryReport, stop: asyncio.Event
     ) -> None:
         for index, message in enumerate(messages):
             wait = self.pacer.wait_time(message.channel)
-            while 0 < wait <= MAX_INLINE_WAIT:
+            while 0 < wait <= MAX_INLINE_WAIT and not stop.is_set():
                 self.observer.rate_limit_wait(message.channel.platform, wait, by_platform=False)
-                await self.sleep(wait)
+                await self._pause(wait, stop)
                 wait = self.pacer.wait_time(message.channel)
+            if stop.is_set():
+                # Shutting down: nothing of this is posted, so it goes back without its keys.
+                await self._give_back(token, messages[index:], None, report, posted=False)
+                return
             if wait > 0:
                 await self._give_back(token, messages[index:], wait, report, posted=False)
                 return
@@ -332,19 +364,19 @@ class AlertDelivery:
         self,
         token: str,
         messages: Sequence[Outgoing],
-        seconds: float,
+        seconds: float | None,
         report: DeliveryReport,
         *,
         posted: bool | None,
     ) -> None:
-        """Return unsent alerts to the outbox, due again after `seconds`.
+        """Return unsent alerts to the outbox, due again after `seconds` (None: at once).
 
         Messages certainly not posted (`posted=False`) lose their batch key so they are batched
         afresh; after an unknown failure the first one keeps it, in case the platform took it.
         """
         ids = [i for m in messages for i in m.ids]
         unposted = [i for m in messages[(0 if posted is False else 1) :] for i in m.ids]
-        not_before = self.clock() + timedelta(seconds=seconds)
+        not_before = None if seconds is None else self.clock() + timedelta(seconds=seconds)
 
         def release() -> None:
             with self.db.session() as session:
@@ -400,13 +432,14 @@ async def run_forever(
 ) -> None:
     """The loop a bot process runs beside its platforms: tick, deliver, wait, repeat; and
     now and then `housekeeping` (pruning the outbox), outside the ticks. `observer` hears of
-    each pass that finished (a health check's heartbeat)."""
+    each pass that finished (a health check's heartbeat). Setting `stop` ends it after the
+    message each channel is posting; the rest of the pass goes back to the outbox."""
     stop = stop or asyncio.Event()
     next_housekeeping = monotonic()
     while not stop.is_set():
         try:
             await asyncio.to_thread(scheduler_tick)
-            await delivery.run_once()
+            await delivery.run_once(stop)
             if housekeeping is not None and monotonic() >= next_housekeeping:
                 next_housekeeping = monotonic() + housekeeping_every
                 await asyncio.to_thread(housekeeping)
