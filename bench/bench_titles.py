@@ -1,14 +1,18 @@
 """Title resolution at a million titles: Marquee's resolver against brute-force rapidfuzz.
 
-    .venv/bin/python bench/bench_titles.py [--films 1000000] [--queries 1000]
+    .venv/bin/python bench/bench_titles.py [--films 1000000] [--queries 1000] [--no-postgres]
 
 Builds (once, cached in bench/.cache/) a synthetic catalogue, makes misspelt queries from real
-catalogue titles (one or two edits, sometimes typed without accents), and measures in two fresh
-processes, so each one's peak memory is its own:
+catalogue titles (one or two edits, sometimes typed without accents), and measures each side in
+its own fresh process, so each one's peak memory is its own:
 - marquee: `TitleResolver.resolve` as a command runs it (a unit of work per query: the exact
   B-tree lookup, the trigram index, the existence check), after loading the index;
 - baseline: rapidfuzz `process.extractOne` with `fuzz.ratio` over all pre-normalised titles
-  held in memory (the strongest brute force; `WRatio` is slower and misranks short titles).
+  held in memory (the strongest brute force; `WRatio` is slower and misranks short titles);
+- pg_trgm: the same normalised titles COPYed into a throwaway PostgreSQL server (tests/pg.py)
+  with a GIN `gin_trgm_ops` index, each query answered by `norm % q ORDER BY similarity DESC
+  LIMIT 10` at similarity thresholds 0.5 and 0.3 (`--no-postgres` skips it). Its memory lives
+  in the server, so instead of a peak RSS the table gives the GIN index's size on disk.
 Top-1 accuracy: the first film offered has the title the query was made from.
 """
 
@@ -113,6 +117,57 @@ def phase_baseline(url: str, queries: list[dict[str, str]]) -> dict[str, object]
     return {**timing(times), "accuracy": correct / len(queries), "peak_mb": peak_mb()}
 
 
+PG_THRESHOLDS = (0.5, 0.3)
+
+
+def phase_postgres(url: str, queries: list[dict[str, str]]) -> dict[str, object]:
+    import psycopg
+    from sqlalchemy import create_engine, text
+
+    from tests.pg import PostgresServer
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        norms = [r[0] for r in conn.execute(text("SELECT norm FROM film_title"))]
+    engine.dispose()
+    server = PostgresServer.start()
+    try:
+        server.create_database("titles")
+        dsn = f"host=127.0.0.1 port={server.port} user=postgres dbname=titles"
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            started = time.perf_counter()
+            conn.execute("CREATE EXTENSION pg_trgm")
+            conn.execute("CREATE TABLE title (id serial PRIMARY KEY, norm text NOT NULL)")
+            with conn.cursor().copy("COPY title (norm) FROM STDIN") as copy:
+                for norm in norms:
+                    copy.write_row((norm,))
+            del norms
+            # The default 64 MB makes the GIN build spill to disk many times over.
+            conn.execute("SET maintenance_work_mem = '512MB'")
+            conn.execute("CREATE INDEX title_norm_trgm ON title USING gin (norm gin_trgm_ops)")
+            conn.execute("ANALYZE title")
+            load_s = time.perf_counter() - started
+            index_mb = conn.execute("SELECT pg_relation_size('title_norm_trgm')").fetchone()[0]
+            results: dict[str, object] = {"load_s": load_s, "index_mb": index_mb / 2**20}
+            sql = (
+                "SELECT norm FROM title WHERE norm %% %s"
+                " ORDER BY similarity(norm, %s) DESC LIMIT 10"
+            )
+            for threshold in PG_THRESHOLDS:
+                conn.execute(f"SET pg_trgm.similarity_threshold = {threshold}")
+                times, correct = [], 0
+                for q in queries:
+                    norm = normalize(q["query"])
+                    t0 = time.perf_counter()
+                    rows = conn.execute(sql, (norm, norm), prepare=True).fetchall()
+                    times.append((time.perf_counter() - t0) * 1000)
+                    correct += bool(rows) and rows[0][0] == q["expected"]
+                results[str(threshold)] = {**timing(times), "accuracy": correct / len(queries)}
+    finally:
+        server.stop()
+    return results
+
+
 def run_phase(name: str, url: str, queries_file: Path) -> dict[str, object]:
     out = subprocess.run(
         [
@@ -143,14 +198,18 @@ def main() -> None:
         help="queries for the brute-force baseline (default: the same set)",
     )
     p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--phase", choices=["marquee", "baseline"], help=argparse.SUPPRESS)
+    p.add_argument(
+        "--no-postgres", action="store_true", help="skip the PostgreSQL pg_trgm baseline"
+    )
+    p.add_argument("--phase", choices=["marquee", "baseline", "postgres"], help=argparse.SUPPRESS)
     p.add_argument("--url", help=argparse.SUPPRESS)
     p.add_argument("--queries-file", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args()
 
     if args.phase:
         queries = json.loads(args.queries_file.read_text())
-        result = (phase_marquee if args.phase == "marquee" else phase_baseline)(args.url, queries)
+        phases = {"marquee": phase_marquee, "baseline": phase_baseline, "postgres": phase_postgres}
+        result = phases[args.phase](args.url, queries)
         print(json.dumps(result))
         return
 
@@ -167,6 +226,7 @@ def main() -> None:
         print(f"   {q['query']!r}  (from {q['expected']!r})")
     mq = run_phase("marquee", url, qfile)
     base = run_phase("baseline", url, bfile)
+    pg = None if args.no_postgres else run_phase("postgres", url, qfile)
     print()
     print(f"{'':34}{'median':>10}{'p99':>10}{'top-1':>9}{'peak RSS':>11}")
     print(
@@ -177,6 +237,18 @@ def main() -> None:
         f"{'brute force rapidfuzz ratio':34}{base['median_ms']:>8.2f}ms{base['p99_ms']:>8.2f}ms"
         f"{base['accuracy']:>9.1%}{base['peak_mb']:>8.0f} MB"
     )
+    if pg is not None:
+        for threshold in PG_THRESHOLDS:
+            row = pg[str(threshold)]
+            label = f"PostgreSQL pg_trgm GIN, sim >= {threshold}"
+            print(
+                f"{label:34}{row['median_ms']:>8.2f}ms{row['p99_ms']:>8.2f}ms"
+                f"{row['accuracy']:>9.1%}{'(server)':>11}"
+            )
+        print(
+            f"pg_trgm: COPY + GIN index built in {pg['load_s']:.1f} s; "
+            f"index {pg['index_mb']:.0f} MB on disk"
+        )
     print(
         f"\nspeed-up at the median: {base['median_ms'] / mq['median_ms']:.0f}x; "
         f"index of {mq['titles']:,} titles loaded in {mq['index_load_s']:.1f} s"

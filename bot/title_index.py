@@ -18,6 +18,10 @@ Layout: normalised titles use only the 37 symbols [ 0-9a-z], so a trigram is a n
 37³. For each title length there is one immutable table — sorted trigram numbers, offsets, and
 an int32 array of entry numbers — built with numpy in a few vectorised passes. Titles added
 one at a time go to a small dictionary; when it grows large the tables are rebuilt.
+
+The titles themselves are kept by length too, back to back with no separator (fixed width): a
+table's titles are one numpy `S<length>` array, those added since sit in a bytearray. A Python
+bytes object per title would cost about 40 bytes of overhead each, twice the text itself.
 """
 
 from __future__ import annotations
@@ -26,7 +30,6 @@ import threading
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
-from operator import itemgetter
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -44,6 +47,7 @@ _FALLBACK_BUDGET = 20_000  # posting entries that second round may read
 _ALPHABET = b" 0123456789abcdefghijklmnopqrstuvwxyz"
 _CODE = np.zeros(256, dtype=np.int64)
 _CODE[np.frombuffer(_ALPHABET, dtype=np.uint8)] = np.arange(len(_ALPHABET))
+_CODE32 = _CODE.astype(np.int32)
 _A = len(_ALPHABET)
 
 
@@ -95,14 +99,20 @@ class _LengthTable:
     entries: np.ndarray  # int32 entry numbers, ascending within a trigram
 
     @classmethod
-    def build(cls, norms: list[bytes], entries: np.ndarray, length: int) -> _LengthTable:
-        """`norms` all have `length` characters; `entries` are their entry numbers."""
-        text = b" " + b"  ".join(norms) + b" "
-        codes = _CODE[np.frombuffer(text, dtype=np.uint8)].reshape(len(norms), length + 2)
+    def build(cls, names: np.ndarray, entries: np.ndarray, length: int) -> _LengthTable:
+        """`names` is an `S<length>` array of titles; `entries` are their entry numbers."""
+        count = names.size
+        padded = np.full((count, length + 2), ord(" "), dtype=np.uint8)
+        padded[:, 1:-1] = names.view(np.uint8).reshape(count, length)
+        # int32 until the packing (trigrams are below 37³): these arrays set the build's peak.
+        codes = _CODE32[padded]
         grams = codes[:, :-2] * (_A * _A) + codes[:, 1:-1] * _A + codes[:, 2:]
-        owner = np.repeat(np.arange(len(norms), dtype=np.int64), length)
+        del codes, padded
+        owner = np.repeat(np.arange(count, dtype=np.int64), length)
         # One sort groups by trigram and drops a title's repeated trigrams.
-        packed = _sorted_distinct((grams.ravel() << 24) | owner)
+        packed = (grams.ravel().astype(np.int64) << 24) | owner
+        del grams, owner
+        packed = _sorted_distinct(packed)
         keys = packed >> 24
         first = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
         return cls(
@@ -122,8 +132,12 @@ class _LengthTable:
 class TitleIndex:
     def __init__(self) -> None:
         self._lock = threading.RLock()
-        # ASCII bytes rather than str: 16 bytes less per title, and rapidfuzz takes either.
-        self._norms: list[bytes] = []
+        # Titles as ASCII bytes (rapidfuzz takes bytes or str), stored by length (module doc).
+        self._lengths = array("B")  # entry → its title's length
+        self._slots = array("i")  # entry → its place among the titles of that length
+        self._names: dict[int, np.ndarray] = {}  # length → the tables' titles, S<length>
+        self._pending: dict[int, bytearray] = {}  # length → titles added since, back to back
+        self._counts = [0] * (_MAX_LEN + 1)  # titles of each length, tables and pending
         self._film_ids = array("i")  # -1 marks a removed entry
         self._years = array("h")  # 0 = unknown
         self._tables: dict[int, _LengthTable] = {}
@@ -133,25 +147,64 @@ class TitleIndex:
         self.max_title_id = 0
 
     def __len__(self) -> int:
-        return len(self._norms) - self._dead
+        return len(self._film_ids) - self._dead
+
+    def _pending_norm(self, length: int, slot: int) -> bytes:
+        names = self._names.get(length)
+        start = (slot - (0 if names is None else names.size)) * length
+        return bytes(self._pending[length][start : start + length])
+
+    def _norm(self, entry: int) -> bytes:
+        length, slot = self._lengths[entry], self._slots[entry]
+        names = self._names.get(length)
+        if names is not None and slot < names.size:
+            return bytes(names[slot])
+        return self._pending_norm(length, slot)
+
+    def _choices(self, entries: np.ndarray) -> tuple[np.ndarray, list[bytes]]:
+        """The entries regrouped by title length, and their titles in that order."""
+        lengths = np.frombuffer(self._lengths, dtype=np.uint8)[entries]
+        order = np.argsort(lengths, kind="stable")
+        entries, lengths = entries[order], lengths[order]
+        slots = np.frombuffer(self._slots, dtype=np.int32)[entries]
+        starts = [0, *(np.flatnonzero(lengths[1:] != lengths[:-1]) + 1).tolist(), entries.size]
+        choices: list[bytes] = []
+        for begin, end in zip(starts[:-1], starts[1:], strict=True):
+            length = int(lengths[begin])
+            group = slots[begin:end]
+            names = self._names.get(length)
+            if names is not None and int(group.max()) < names.size:
+                choices += names[group].tolist()
+            else:
+                choices += [self._norm(e) for e in entries[begin:end].tolist()]
+        return entries, choices
 
     def add_many(self, rows: Iterable[tuple[int, int, str, int | None]]) -> None:
         """Add (title_id, film_id, norm, year) rows. A large batch rebuilds the tables."""
         with self._lock:
-            first = len(self._norms)
+            first = len(self._film_ids)
+            pending, counts = self._pending, self._counts
             for title_id, film_id, norm, year in rows:
                 if not norm:
                     continue
-                self._norms.append(norm[:_MAX_LEN].encode("ascii", "replace"))
+                raw = norm[:_MAX_LEN].encode("ascii", "replace")
+                length = len(raw)
+                block = pending.get(length)
+                if block is None:
+                    pending[length] = block = bytearray()
+                block += raw
+                self._lengths.append(length)
+                self._slots.append(counts[length])
+                counts[length] += 1
                 self._film_ids.append(film_id)
                 self._years.append(year or 0)
                 self.max_title_id = max(self.max_title_id, title_id)
-            added = len(self._norms) - first
+            added = len(self._film_ids) - first
             if self._recent_count + added >= _REBUILD_AT:
                 self._rebuild()
                 return
-            for entry in range(first, len(self._norms)):
-                norm = self._norms[entry].decode("ascii")
+            for entry in range(first, len(self._film_ids)):
+                norm = self._norm(entry).decode("ascii")
                 for code in gram_codes(norm).tolist():
                     key = (len(norm), code)
                     plist = self._recent.get(key)
@@ -161,15 +214,24 @@ class TitleIndex:
             self._recent_count += added
 
     def _rebuild(self) -> None:
-        lengths = np.fromiter((len(n) for n in self._norms), dtype=np.int64)
+        lengths = np.frombuffer(self._lengths, dtype=np.uint8).astype(np.int64)
+        # Stable: within a length, entry order is slot order (slots are handed out in turn).
         order = np.argsort(lengths, kind="stable")
         bounds = np.searchsorted(lengths[order], np.arange(_MAX_LEN + 2))
+        del lengths
         tables: dict[int, _LengthTable] = {}
         for length in range(1, _MAX_LEN + 1):
             entries = order[bounds[length] : bounds[length + 1]]
-            if entries.size:
-                norms = [self._norms[e] for e in entries.tolist()]
-                tables[length] = _LengthTable.build(norms, entries, length)
+            if not entries.size:
+                continue
+            parts = [self._names[length]] if length in self._names else []
+            block = self._pending.pop(length, None)
+            if block:
+                parts.append(np.frombuffer(bytes(block), dtype=f"S{length}"))
+            del block
+            names = np.concatenate(parts) if len(parts) > 1 else parts[0]
+            self._names[length] = names
+            tables[length] = _LengthTable.build(names, entries, length)
         self._tables = tables
         self._recent = {}
         self._recent_count = 0
@@ -307,12 +369,7 @@ class TitleIndex:
             entries = entries[np.frombuffer(self._film_ids, dtype=np.int32)[entries] >= 0]
         if entries.size == 0:
             return
-        entry_list = entries.tolist()
-        choices = (
-            [self._norms[entry_list[0]]]
-            if len(entry_list) == 1
-            else list(itemgetter(*entry_list)(self._norms))
-        )
+        entries, choices = self._choices(entries)
         query = norm.encode("ascii", "replace")
         scores = cdist([query], choices, scorer=fuzz.ratio, dtype=np.float32, workers=1)[0]
         scored.append((entries, scores))
@@ -337,7 +394,7 @@ class TitleIndex:
             hits.append(
                 Hit(
                     film_id=film_id,
-                    norm=self._norms[entry].decode("ascii"),
+                    norm=self._norm(entry).decode("ascii"),
                     year=self._years[entry] or None,
                     score=value,
                 )

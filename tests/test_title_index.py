@@ -73,3 +73,26 @@ def test_removed_films_disappear_and_year_filters() -> None:
     index.remove_film(10)
     assert [h.film_id for h in index.search("solaris", limit=5) if h.score == 100] == [11]
     assert len(index) == 2
+
+
+def test_titles_added_in_batches_across_rebuilds_score_as_brute_force(monkeypatch) -> None:
+    # Small rebuild threshold: titles end up split between tables and the pending blocks,
+    # often for the same length, which is where a title's stored place could go wrong.
+    monkeypatch.setattr("bot.title_index._REBUILD_AT", 100)
+    rng = random.Random(11)
+    titles = [f"{t} {i}" for i, t in enumerate(catalogue(rng, 2000))]  # all distinct
+    index = TitleIndex()
+    for start in range(0, len(titles), 37):
+        batch = titles[start : start + 37]
+        index.add_many((start + i + 1, start + i + 1, t, 2000) for i, t in enumerate(batch))
+    assert index._tables and index._pending  # both kinds of storage are in use
+    # Half the queries come from the newest titles, the ones not yet in a table.
+    for n in range(300):
+        title = titles[-1 - n % 60] if n % 2 else rng.choice(titles)
+        query = typo(rng, title) if n % 3 else title
+        best = process.extractOne(query, titles, scorer=fuzz.ratio)
+        hits = index.search(query, limit=3)
+        assert hits, query
+        assert hits[0].norm == titles[hits[0].film_id - 1]
+        if best[1] >= 60:
+            assert abs(hits[0].score - best[1]) < 1e-3, (query, hits[0], best)
