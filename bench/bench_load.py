@@ -1,0 +1,378 @@
+"""Sustained load: a realistic mix of commands at a target rate through `Marquee.handle`.
+
+    .venv/bin/python bench/bench_load.py [--rate 200] [--seconds 60] [--films 1000000]
+    .venv/bin/python bench/bench_load.py --postgres [--pg-films 100000]   (also on PostgreSQL)
+
+The data is bench/bench_recommend.py's (the synthetic catalogue with genres, people, cinemas,
+screenings and member ratings), on a scratch copy so the writes leave the cache alone. On
+PostgreSQL it is a smaller copy (`--pg-films`, 100,000 by default) loaded table by table into a
+throwaway server (tests/pg.py), since loading a million films there takes longer than the run.
+
+The mix: reviews, film cards, showtimes with `when=`, title autocomplete
+(`Marquee.complete_titles`), `recommend`, `recommend like`, search, and a few writes (`review
+add` by a moderator, `rate` by members). Commands run on 8 worker threads, as the adapters'
+commands lane does (adapters/core_calls.py).
+
+The schedule is open-loop: command i is issued at start + i/rate whether or not the earlier
+ones have finished, and its latency runs from that scheduled time, so time spent queueing for a
+worker counts. Errors: an exception, or a reply the core marks as our failure (`error` or
+`busy`, adapters.core_calls.outcome_of); refusals (the asker must change something, such as an
+ambiguous title) are expected and counted apart.
+
+Per backend it prints: a baseline (the same mix, one command at a time, no concurrency), the
+target run, then the largest rate it sustains: the rate doubles from `--rate` over shorter
+windows (`--step-seconds`) until p99 exceeds 100 ms or an error appears; if `--rate` itself
+fails, it halves instead until a rate holds (at most `--max-steps` steps either way).
+The issue's target: p99 <= 100 ms and no errors at 200 commands/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import create_engine, insert, select, text  # noqa: E402
+
+from adapters.core_calls import COMMAND_WORKERS, outcome_of  # noqa: E402
+from bench.bench_recommend import BENCH_NOW, CITIES, USERS, build_recommend_db  # noqa: E402
+from bench.stats import p99, peak_mb  # noqa: E402
+from bot.core import Marquee  # noqa: E402
+from bot.types import Actor, ChannelRef, Invocation, Role  # noqa: E402
+from storage.db import Database  # noqa: E402
+from storage.models import Base  # noqa: E402
+
+TARGET_P99_MS = 100.0
+# After the last command is issued, how long the run waits for the backlog before it gives up
+# on what is left (counted as errors): keeps an overloaded step bounded in time.
+DRAIN_S = 30.0
+BASELINE_COMMANDS = 400
+CHANNEL = ChannelRef("bench", "w", "c")
+MODERATOR = Actor("bench", "mod", "Bench Moderator", Role.MODERATOR)
+WHENS = ["today", "tomorrow", "this week"]
+GENRES = ["drama", "comedy", "thriller", "horror", "documentary", "science-fiction"]
+# Commands per 100 issued: reads dominate, as in a chat; writes are a few percent.
+MIX = {
+    "review": 14,
+    "film": 14,
+    "showtimes": 14,
+    "complete": 20,
+    "recommend": 8,
+    "recommend like": 8,
+    "search": 14,
+    "review add": 2,
+    "rate": 6,
+}
+
+
+@dataclass(frozen=True)
+class Op:
+    kind: str
+    run: Callable[[Marquee], str]  # returns the outcome: ok, refused, error or busy
+
+
+def _command(kind: str, args: dict[str, object], actor: Actor) -> Op:
+    inv = Invocation(kind, args, actor, CHANNEL)  # type: ignore[arg-type]
+    return Op(kind, lambda core: outcome_of(core.handle(inv)))
+
+
+def _complete(prefix: str) -> Op:
+    def run(core: Marquee) -> str:
+        core.complete_titles(prefix)
+        return "ok"
+
+    return Op("complete", run)
+
+
+def make_ops(url: str, count: int, seed: int) -> list[Op]:
+    """`count` commands in the mix's proportions, on films, members and cities of the data."""
+    rng = random.Random(seed)
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        top = conn.execute(text("SELECT max(id) FROM film")).scalar_one()
+        ids = rng.sample(range(1, top + 1), min(top, 2000))
+        films = conn.execute(
+            text(f"SELECT id, title FROM film WHERE id IN ({','.join(map(str, ids))})")
+        ).all()
+        shown = conn.execute(text("SELECT DISTINCT film_id FROM showtime LIMIT 500")).scalars()
+        shown_ids = list(shown)
+    engine.dispose()
+    kinds = rng.choices(list(MIX), weights=list(MIX.values()), k=count)
+    ops: list[Op] = []
+    for i, kind in enumerate(kinds):
+        film_id, title = films[rng.randrange(len(films))]
+        # Most people type a title (fuzzy lookup, sometimes a choice); some pick an
+        # autocomplete suggestion, which arrives as "#id".
+        typed = title if rng.random() < 0.7 else f"#{film_id}"
+        member = Actor("bench", f"m{rng.randrange(USERS)}", "Bench Member", Role.MEMBER)
+        if kind == "review":
+            ops.append(_command(kind, {"title": typed}, member))
+        elif kind == "film":
+            ops.append(_command(kind, {"title": typed}, member))
+        elif kind == "showtimes":
+            query = rng.choice(CITIES) if rng.random() < 0.6 else f"#{rng.choice(shown_ids)}"
+            ops.append(_command(kind, {"query": query, "when": rng.choice(WHENS)}, member))
+        elif kind == "complete":
+            ops.append(_complete(title[: rng.randint(2, max(2, min(12, len(title))))]))
+        elif kind == "recommend":
+            args: dict[str, object] = {"genre": rng.choice(GENRES)} if rng.random() < 0.5 else {}
+            ops.append(_command(kind, args, member))
+        elif kind == "recommend like":
+            ops.append(_command(kind, {"title": f"#{film_id}"}, member))
+        elif kind == "search":
+            words = title.split()
+            ops.append(_command(kind, {"text": rng.choice(words) if words else title}, member))
+        elif kind == "review add":
+            review = {
+                "film": f"#{film_id}",
+                "rating": str(rng.randint(1, 10) / 2),
+                "headline": f"Load test review {i}",
+                "body": "Written by the load benchmark: a short review of a synthetic film.",
+            }
+            ops.append(_command(kind, review, MODERATOR))
+        else:
+            ops.append(_command("rate", {"title": f"#{film_id}", "score": "4"}, member))
+    return ops
+
+
+@dataclass
+class Run:
+    rate: float  # the schedule's rate; 0 for the one-at-a-time baseline
+    latencies_ms: list[float]
+    outcomes: Counter[str]
+    by_kind: dict[str, list[float]]
+    seconds: float  # from the first scheduled start to the last reply
+    unfinished: int
+
+    @property
+    def errors(self) -> int:
+        return (
+            self.outcomes["error"]
+            + self.outcomes["busy"]
+            + self.outcomes["exception"]
+            + self.unfinished
+        )
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies_ms) / self.seconds if self.seconds > 0 else 0.0
+
+    def passes(self) -> bool:
+        return self.errors == 0 and bool(self.latencies_ms) and p99(self.latencies_ms) <= 100
+
+
+def _attempt(core: Marquee, op: Op) -> str:
+    try:
+        return op.run(core)
+    except Exception:  # noqa: BLE001 - an exception is a counted error, not the end of the run
+        logging.getLogger("bench.load").exception("%s raised", op.kind)
+        return "exception"
+
+
+def run_serial(core: Marquee, ops: list[Op]) -> Run:
+    """The baseline: each command after the previous one's reply, on this one thread."""
+    latencies, outcomes, by_kind = [], Counter[str](), {}
+    started = time.perf_counter()
+    for op in ops:
+        t = time.perf_counter()
+        outcomes[_attempt(core, op)] += 1
+        ms = (time.perf_counter() - t) * 1000
+        latencies.append(ms)
+        by_kind.setdefault(op.kind, []).append(ms)
+    return Run(0, latencies, outcomes, by_kind, time.perf_counter() - started, 0)
+
+
+def run_open_loop(core: Marquee, ops: list[Op], rate: float, seconds: float) -> Run:
+    """Issue command i at start + i/rate on a pool of the adapters' size; latency from then."""
+    n = max(1, int(rate * seconds))
+    lock = threading.Lock()
+    latencies: list[float] = []
+    outcomes: Counter[str] = Counter()
+    by_kind: dict[str, list[float]] = {}
+    last_done = [0.0]
+
+    def task(op: Op, due: float) -> None:
+        outcome = _attempt(core, op)
+        done = time.perf_counter()
+        ms = (done - due) * 1000
+        with lock:
+            latencies.append(ms)
+            outcomes[outcome] += 1
+            by_kind.setdefault(op.kind, []).append(ms)
+            last_done[0] = max(last_done[0], done)
+
+    pool = ThreadPoolExecutor(COMMAND_WORKERS, thread_name_prefix="load")
+    start = time.perf_counter() + 0.05
+    futures = []
+    for i in range(n):
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        futures.append(pool.submit(task, ops[i % len(ops)], due))
+    _, pending = wait(futures, timeout=DRAIN_S)
+    unfinished = sum(1 for f in pending if f.cancel())
+    pool.shutdown(wait=True)  # what had started when the drain ended finishes and is counted
+    with lock:
+        run = Run(rate, list(latencies), Counter(outcomes), dict(by_kind), 0.0, unfinished)
+        run.seconds = max(last_done[0] - start, 1e-9)
+    return run
+
+
+def _summary(label: str, run: Run) -> str:
+    if not run.latencies_ms:
+        return f"{label:34} no command finished"
+    lat = run.latencies_ms
+    refused = run.outcomes["refused"]
+    return (
+        f"{label:34}{run.throughput:>9.1f}/s{statistics.median(lat):>9.2f}{p99(lat):>9.2f}"
+        f"{max(lat):>10.2f}{run.errors:>7}{refused:>8}"
+    )
+
+
+HEADER = f"{'':34}{'done':>11}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>10}{'errors':>7}{'refused':>8}"
+
+
+def bench_backend(name: str, db: Database, args: argparse.Namespace, url: str) -> None:
+    core = Marquee(db, clock=lambda: BENCH_NOW)
+    started = time.perf_counter()
+    core.warm_up()
+    ops = make_ops(url, 5000, seed=7)
+    for op in ops[:50]:  # the recommendation index and every code path, before timing
+        _attempt(core, op)
+    # The recommender builds its index on first use; wait for it so no run pays for it.
+    core.handle(Invocation("recommend", {}, Actor("bench", "m1", "Bench"), CHANNEL))
+    print(f"\n== {name} ==  (warm-up {time.perf_counter() - started:.1f} s)")
+    print(HEADER)
+    base = run_serial(core, ops[:BASELINE_COMMANDS])
+    print(_summary(f"baseline: one at a time ({len(base.latencies_ms)})", base))
+    target = run_open_loop(core, ops, args.rate, args.seconds)
+    print(_summary(f"open loop {args.rate:g}/s for {args.seconds:g} s", target))
+    verdict = "meets" if target.passes() else "MISSES"
+    print(f"  {verdict} the target (p99 <= {TARGET_P99_MS:g} ms, 0 errors at {args.rate:g}/s)")
+    print(
+        f"  per command (ms):{'':13}{'alone p50':>10}{'p99':>9}"
+        f"{f'at {args.rate:g}/s p50':>16}{'p99':>9}{'max':>10}"
+    )
+    for kind in MIX:
+        alone, loaded = base.by_kind.get(kind), target.by_kind.get(kind)
+        if alone and loaded:
+            print(
+                f"  {kind + f' ({len(loaded)})':28}{statistics.median(alone):>10.2f}"
+                f"{p99(alone):>9.2f}{statistics.median(loaded):>16.2f}{p99(loaded):>9.2f}"
+                f"{max(loaded):>10.2f}"
+            )
+    if target.errors:
+        print(f"  outcomes: {dict(target.outcomes)}, unfinished {target.unfinished}")
+    # Double from --rate while it holds; if --rate itself fails, halve until one holds.
+    sustained, failed_at = 0.0, 0.0
+    rate = args.rate
+    for _ in range(args.max_steps):
+        step = run_open_loop(core, ops, rate, args.step_seconds)
+        print(_summary(f"step {rate:g}/s for {args.step_seconds:g} s", step))
+        if step.passes():
+            sustained = rate
+            if failed_at:
+                break
+            rate *= 2
+        else:
+            failed_at = rate
+            if sustained:
+                break
+            rate /= 2
+    if sustained and failed_at:
+        print(
+            f"  largest rate sustained (p99 <= 100 ms, 0 errors): {sustained:g} commands/s "
+            f"({failed_at:g}/s was not)"
+        )
+    elif sustained:
+        print(f"  sustained every step up to {sustained:g}/s (stopped after {args.max_steps})")
+    else:
+        print(f"  no step met the target, down to {failed_at:g}/s")
+    print(f"  peak memory of this process so far: {peak_mb():.0f} MB")
+
+
+def copy_to(source_url: str, target: Database) -> None:
+    """Every table of the models from one database into another (empty, migrated) one."""
+    source = create_engine(source_url)
+    with source.connect() as src, target.engine.begin() as dst:
+        for table in Base.metadata.sorted_tables:
+            result = src.execution_options(stream_results=True).execute(select(table))
+            while batch := result.mappings().fetchmany(20_000):
+                dst.execute(insert(table), [dict(row) for row in batch])
+        for table in Base.metadata.sorted_tables:
+            if "id" in table.c and table.c.id.autoincrement in (True, "auto"):
+                dst.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                        f"COALESCE((SELECT max(id) FROM {table.name}), 0) + 1, false)"
+                    )
+                )
+    source.dispose()
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--rate", type=float, default=200.0, help="commands per second")
+    p.add_argument("--seconds", type=float, default=60.0, help="length of the target run")
+    p.add_argument("--films", type=int, default=1_000_000, help="SQLite catalogue size")
+    p.add_argument("--postgres", action="store_true", help="also on a throwaway PostgreSQL")
+    p.add_argument("--pg-films", type=int, default=100_000, help="PostgreSQL catalogue size")
+    p.add_argument("--no-sqlite", action="store_true", help="skip SQLite (with --postgres)")
+    p.add_argument("--step-seconds", type=float, default=10.0, help="window of each step")
+    p.add_argument("--max-steps", type=int, default=6)
+    args = p.parse_args()
+    if args.rate <= 0 or args.seconds <= 0 or args.step_seconds <= 0 or args.max_steps < 1:
+        p.error("--rate, --seconds and --step-seconds must be positive, --max-steps at least 1")
+    logging.basicConfig(level=logging.WARNING)
+    print(
+        f"{COMMAND_WORKERS} worker threads; mix per 100 commands: "
+        + ", ".join(f"{k} {v}" for k, v in MIX.items())
+    )
+    if not args.no_sqlite:
+        cached = build_recommend_db(args.films, args.films)
+        with tempfile.TemporaryDirectory() as tmp:
+            scratch = Path(tmp) / "load.db"
+            shutil.copyfile(cached.removeprefix("sqlite:///"), scratch)
+            url = f"sqlite:///{scratch}"
+            db = Database(url)
+            db.migrate()  # the cache may predate a later migration
+            bench_backend(f"SQLite, {args.films:,} films, {args.films:,} ratings", db, args, url)
+            db.dispose()
+    if args.postgres:
+        from tests.pg import PostgresServer
+
+        source = build_recommend_db(args.pg_films, args.pg_films)
+        Database(source).migrate()
+        server = PostgresServer.start()
+        try:
+            url = server.create_database("bench_load")
+            db = Database(url)
+            db.migrate()
+            started = time.perf_counter()
+            copy_to(source, db)
+            print(f"\nloaded {args.pg_films:,} films into PostgreSQL in ", end="")
+            print(f"{time.perf_counter() - started:.0f} s (a smaller catalogue than SQLite's)")
+            label = f"PostgreSQL ({server.source}), {args.pg_films:,} films and ratings"
+            bench_backend(label, db, args, url)
+            db.dispose()
+        finally:
+            server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
