@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 # The importers, SQLAlchemy and the title index are imported by the commands that use them:
 # `marquee --help` builds this parser and must not pay for them.
 if TYPE_CHECKING:
-    from bot.importers import ImportSummary
     from bot.importers.source import Progress
+    from bot.importers.summary import ImportSummary
     from bot.settings import Settings
 
 
@@ -74,13 +74,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     from sqlalchemy.exc import OperationalError
 
-    from bot.importers import (
-        ImportJob,
-        ImportProblem,
-        import_films,
-        import_reviews,
-        import_showtimes,
-    )
+    from bot.importers.errors import ImportProblem
+    from bot.importers.films import import_films
+    from bot.importers.job import ImportJob
+    from bot.importers.reviews import import_reviews
+    from bot.importers.showtimes import import_showtimes
     from bot.resolve import TitleResolver
     from bot.types import Actor, Role
     from storage.busy import BUSY_MESSAGE, is_busy
@@ -169,7 +167,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     cinema's local days); a name that matches nothing is an error, not an empty calendar."""
     from bot.context import UserError
     from bot.handlers.export import export_scope, screenings_to_export
-    from bot.importers import calendar_for
+    from bot.importers.export import calendar_for
     from bot.resolve import TitleResolver
     from bot.when import LocalDays
     from storage.db import Database

@@ -79,10 +79,9 @@ def observing(observer: CommandObserver) -> Iterator[CommandObserver]:
 
 def outcome_of(reply: Reply) -> str:
     """ok, refused (the asker must change something), error or busy (our side failed: the
-    core marks those in `meta["outcome"]`)."""
-    marked = reply.meta.get("outcome")
-    if marked in OUTCOMES:
-        return str(marked)
+    core marks those in `Reply.failure`)."""
+    if reply.failure is not None:
+        return reply.failure
     return "refused" if reply.is_error else "ok"
 
 
@@ -123,16 +122,15 @@ async def handle_off_loop(handle: Callable[[Invocation], Reply], inv: Invocation
 
 def _report(inv: Invocation, reply: Reply | None, seconds: float) -> None:
     outcome = outcome_of(reply) if reply is not None else "error"
-    meta = reply.meta if reply is not None else {}
-    rows = meta.get("import_rows")
+    imported = reply.imported if reply is not None else None
     event = CommandEvent(
         command=inv.command,
         platform=inv.channel.platform,
         workspace_id=inv.channel.workspace_id,
         outcome=outcome,
         seconds=seconds,
-        import_kind=meta.get("import_kind"),
-        import_rows=dict(rows) if isinstance(rows, Mapping) else {},
+        import_kind=imported.kind if imported else None,
+        import_rows=dict(imported.rows) if imported else {},
     )
     log.info(
         "%s in %s:%s: %s in %.1f ms",

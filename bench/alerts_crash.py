@@ -111,7 +111,8 @@ class LogPlatform:
         self.fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
 
     async def post(self, channel: ChannelRef, reply: Reply) -> str:
-        key = str(reply.meta["idempotency_key"])
+        assert reply.delivery is not None
+        key = reply.delivery.key
         await asyncio.sleep(0.001)  # a platform's round trip, so kills land mid fan-out
         if self.dedupe and key in self.seen:
             print("refused-duplicate", flush=True)
@@ -119,7 +120,7 @@ class LogPlatform:
         entry = {
             "key": key,
             "channel": channel.channel_id,
-            "ids": reply.meta["alert_ids"],
+            "ids": list(reply.delivery.alert_ids),
             "pid": os.getpid(),
         }
         os.write(self.fd, (json.dumps(entry) + "\n").encode())

@@ -121,7 +121,9 @@ def phase(name: str, file: Path, db: Path) -> dict[str, float]:
             rows = sum(1 for line in f if line.startswith("BEGIN:VEVENT"))
     else:
         from bot.demo import load_demo
-        from bot.importers import ImportJob, import_films, import_showtimes
+        from bot.importers.films import import_films
+        from bot.importers.job import ImportJob
+        from bot.importers.showtimes import import_showtimes
         from bot.resolve import TitleResolver
         from bot.types import Actor, Role
         from storage.db import Database

@@ -32,8 +32,8 @@ def main() -> None:
 
     from bot.core import Marquee
     from bot.demo import load_demo
-    from bot.importers import ImportJob, import_showtimes
-    from bot.importers.job import PLANNED, WRITING
+    from bot.importers.job import PLANNED, WRITING, ImportJob
+    from bot.importers.showtimes import import_showtimes
     from bot.types import Actor, ChannelRef, Invocation, Role
     from storage.db import Database
 

@@ -202,7 +202,7 @@ def _sql_time(at: datetime) -> str:
 def measure(url: str, queries: int) -> dict[str, object]:
     """Runs in a fresh process: build the index, then time the commands and the model."""
     from bot.core import Marquee
-    from bot.recommend.handlers import _taste  # noqa: F401 (imported to warm the module)
+    from bot.handlers.recommend import _taste  # noqa: F401 (imported to warm the module)
     from bot.recommend.service import recommender_for
     from bot.types import Actor, ChannelRef, Invocation, Role
     from storage.db import Database

@@ -12,12 +12,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from bot.args import ArgError, coerce_args
 from bot.context import Context, UserError
-from bot.handlers import HANDLERS
-from bot.handlers.common import NeedsChoice
+from bot.dispatch import HANDLERS
+from bot.film_lookup import NeedsChoice
 from bot.normalize import normalize
 from bot.registry import COMMANDS, find_command
 from bot.resolve import TitleResolver, split_year
-from bot.types import ErrorNotice, Invocation, Reply
+from bot.types import ErrorNotice, Failure, Invocation, Reply
 from storage import repo
 from storage.busy import BUSY_MESSAGE, is_busy
 from storage.db import READ_ONLY_MESSAGE, Database, ReadOnlyError
@@ -115,7 +115,7 @@ class Marquee:
             return out
 
 
-def _our_failure(text: str, outcome: str = "error") -> Reply:
-    """An error that is ours, not the asker's: `meta["outcome"]` says so ("error", or "busy"
-    when the database was locked), so logs and metrics count it apart from refusals."""
-    return Reply(blocks=(ErrorNotice(text),), ephemeral=True, meta={"outcome": outcome})
+def _our_failure(text: str, outcome: Failure = "error") -> Reply:
+    """An error that is ours, not the asker's: `Reply.failure` says so, so logs and metrics
+    count it apart from refusals."""
+    return Reply(blocks=(ErrorNotice(text),), ephemeral=True, failure=outcome)

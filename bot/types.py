@@ -7,10 +7,10 @@ dataclass so adapters can dispatch on type and fail loudly on one they do not kn
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
-from typing import Any
+from typing import Literal
 
 
 class Role(IntEnum):
@@ -231,12 +231,47 @@ class PageInfo:
 
 
 @dataclass(frozen=True)
+class Created:
+    """What a write command made, by kind and number, for callers that go on to use it."""
+
+    kind: Literal["film", "review", "showtime", "subscription"]
+    id: int
+
+
+@dataclass(frozen=True)
+class Imported:
+    """Rows an import wrote, by what they were (e.g. {"showtimes added": 40}), for metrics."""
+
+    kind: str  # "showtimes", "films", "reviews"
+    rows: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """How a batch of alerts must be posted."""
+
+    key: str  # the batch's idempotency key: a re-sent batch carries the same one
+    alert_ids: tuple[int, ...]
+    direct: bool = False  # the channel id is then a member's id: post to their DMs
+
+
+# "error" and "busy" (the database was locked) mark a failure on our side, so logs and metrics
+# count it apart from a refusal the asker must fix.
+Failure = Literal["error", "busy"]
+
+
+@dataclass(frozen=True)
 class Reply:
     blocks: tuple[Block, ...]
     ephemeral: bool = False
     page: PageInfo | None = None
-    # Extra facts an adapter may use (e.g. the id of a film created); never needed to render.
-    meta: dict[str, Any] = field(default_factory=dict)
+    # Facts about the reply that callers use but nobody reads: what it created, which
+    # showtimes it exported, what an import wrote, how to deliver it, whose failure it is.
+    created: Created | None = None
+    exported: tuple[int, ...] = ()
+    imported: Imported | None = None
+    delivery: Delivery | None = None
+    failure: Failure | None = None
 
     @property
     def is_error(self) -> bool:

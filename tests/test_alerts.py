@@ -112,7 +112,7 @@ def lists(posts: list[tuple[ChannelRef, Reply]], heading: str) -> list[int]:
 
 def added_id(reply: Reply) -> int:
     assert isinstance(reply.blocks[0], Notice), reply
-    return int(reply.meta["showtime_id"])
+    return int(reply.created.id)
 
 
 @pytest.fixture
@@ -345,7 +345,7 @@ def test_bad_subscriptions_are_refused_and_store_nothing(alerts: Alerts) -> None
 def test_subscriptions_are_listed_audited_and_removed(alerts: Alerts) -> None:
     a = alerts
     reply = a.ask("alerts subscribe", target="city:perth", kinds="reminder", leads="15, 2h")
-    sub = int(reply.meta["subscription_id"])
+    sub = int(reply.created.id)
     listed = a.ask("alerts list", actor=MEMBER)
     table = listed.blocks[0]
     assert isinstance(table, Table)
@@ -476,7 +476,7 @@ def test_a_crashed_claim_is_resent_as_the_same_batch_after_its_lease(alerts: Ale
     assert a.at(datetime(2025, 7, 20, 2, 3, tzinfo=UTC)) == []  # lease still held
     posts = a.at(datetime(2025, 7, 20, 2, 5, tzinfo=UTC))  # lease (2 min) expired
     assert len(posts) == 1 and a.last_delivery.resent_batches == 1
-    assert posts[0][1].meta["idempotency_key"] == crashed[0].batch_key
+    assert posts[0][1].delivery.key == crashed[0].batch_key
     assert a.at(datetime(2025, 7, 20, 2, 9, tzinfo=UTC)) == []
 
 
@@ -539,7 +539,7 @@ def test_reminders_reach_every_kind_of_target_once_at_their_lead(db_url: str) ->
     ]:
         a.channel = ChannelRef("test", "workspace", name)
         reply = a.ask("alerts subscribe", target=target, kinds="reminder", leads=leads)
-        subs[name] = int(reply.meta["subscription_id"])
+        subs[name] = int(reply.created.id)
     first = _add_showtime(a, film, luna, t)
     second = _add_showtime(a, other, luna, t + timedelta(minutes=20))
     cancelled = _add_showtime(a, film, luna, t)

@@ -101,7 +101,7 @@ def test_moderator_review_lifecycle_is_audited(any_core: Marquee) -> None:
         body="A second look.",
     )
     assert isinstance(added.blocks[0], Notice), added.blocks
-    review_id = added.meta["review_id"]
+    review_id = added.created.id
     listed = ask(any_core, "review", title="Second Victims")
     assert review_id in [b.review_id for b in listed.blocks if isinstance(b, ReviewCard)]
 
@@ -292,7 +292,7 @@ def test_film_add_and_edit_update_resolution(any_core: Marquee) -> None:
         directors="Mascha Schilinski",
         genres="drama",
     )
-    film_id = added.meta["film_id"]
+    film_id = added.created.id
     assert ask(any_core, "film", title="sound of faling").blocks[0].film_id == film_id  # type: ignore[union-attr]
     ask(
         any_core,

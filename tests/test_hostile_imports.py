@@ -17,16 +17,12 @@ import pytest
 from icalendar.timezone import tzp
 
 from bot.core import Marquee
-from bot.importers import (
-    ImportJob,
-    ImportProblem,
-    ics,
-    import_films,
-    import_reviews,
-    import_showtimes,
-    recur,
-)
-from bot.importers.errors import excerpt
+from bot.importers import ics, recur
+from bot.importers.errors import ImportProblem, excerpt
+from bot.importers.films import import_films
+from bot.importers.job import ImportJob
+from bot.importers.reviews import import_reviews
+from bot.importers.showtimes import import_showtimes
 from bot.importers.source import MAX_RECORD_CHARS
 from storage.models import Review, Showtime
 from tests.conftest import FIXED_NOW, MODERATOR

@@ -11,14 +11,11 @@ from sqlalchemy import func, select
 
 from adapters import cli
 from bot.core import Marquee
-from bot.importers import (
-    ImportJob,
-    ImportProblem,
-    InvalidRows,
-    import_films,
-    import_reviews,
-    import_showtimes,
-)
+from bot.importers.errors import ImportProblem, InvalidRows
+from bot.importers.films import import_films
+from bot.importers.job import ImportJob
+from bot.importers.reviews import import_reviews
+from bot.importers.showtimes import import_showtimes
 from bot.importers.source import MAX_LINE_BYTES
 from bot.importers.summary import expand_ids
 from bot.importers.tracker import KeyTracker

@@ -14,8 +14,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.core import Marquee
-from bot.importers import ImportJob, ImportProblem, import_films, import_reviews, import_showtimes
-from bot.importers.films import IMDB_HEADER
+from bot.importers.errors import ImportProblem
+from bot.importers.films import IMDB_HEADER, import_films
+from bot.importers.job import ImportJob
+from bot.importers.reviews import import_reviews
+from bot.importers.showtimes import import_showtimes
 from bot.importers.summary import ImportSummary
 from tests.conftest import FIXED_NOW, MODERATOR, make_core
 from tests.fuzz_support import counted, fingerprint

@@ -18,9 +18,10 @@ from sqlalchemy.exc import OperationalError
 from adapters import cli
 from bot.audit import id_ranges
 from bot.core import Marquee
-from bot.importers import ImportJob, ImportProblem, import_showtimes
-from bot.importers.job import PLANNED, PLANNED_BATCH, WRITING, WRITTEN
+from bot.importers.errors import ImportProblem
+from bot.importers.job import PLANNED, PLANNED_BATCH, WRITING, WRITTEN, ImportJob
 from bot.importers.origin import origin_of
+from bot.importers.showtimes import import_showtimes
 from bot.importers.summary import expand_ids
 from bot.types import AttachedFile, ErrorNotice, Invocation, Notice, Reply, Text
 from storage.busy import BUSY_MESSAGE, is_busy

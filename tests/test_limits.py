@@ -18,7 +18,11 @@ from anyascii import anyascii
 from sqlalchemy import select
 
 from bot.core import Marquee
-from bot.importers import ImportJob, ImportProblem, import_films, import_reviews, import_showtimes
+from bot.importers.errors import ImportProblem
+from bot.importers.films import import_films
+from bot.importers.job import ImportJob
+from bot.importers.reviews import import_reviews
+from bot.importers.showtimes import import_showtimes
 from bot.normalize import normalize
 from bot.registry import COMMANDS, CommandSpec, Param, ParamKind
 from bot.types import Actor, AttachedFile, Invocation, Reply, Role
@@ -66,7 +70,7 @@ def ask(core: Marquee, name: str, actor: Actor = ADMIN, /, **args: Any) -> Reply
 def new_film(core: Marquee, title: str, **args: Any) -> int:
     reply = ask(core, "film add", title=title, **args)
     assert not reply.is_error, text_of(reply)
-    return int(reply.meta["film_id"])
+    return int(reply.created.id)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -248,7 +248,7 @@ def test_cli_export_days_are_local_days(
     upcoming = {v for k, v in ids.items() if not k.endswith("_past")}
     assert _uids(capsys.readouterr().out) == upcoming
     chat = w.ask("export", query=FESTIVAL)
-    assert set(chat.meta["showtime_ids"]) == {ids[n] for n in FESTIVAL_SCREENINGS}
+    assert set(chat.exported) == {ids[n] for n in FESTIVAL_SCREENINGS}
 
 
 @pytest.mark.parametrize(
@@ -283,4 +283,4 @@ def test_chat_export_refuses_unknown_names(world: World) -> None:
     assert reply.is_error
     assert isinstance(reply.blocks[0], ErrorNotice)
     assert "nosuchthing" in reply.blocks[0].text
-    assert "showtime_ids" not in reply.meta
+    assert reply.exported == ()

@@ -13,7 +13,8 @@ from adapters.discord.render import review_embed
 from adapters.slack.render import render_review
 from bot import audit
 from bot.core import Marquee
-from bot.importers import ImportJob, import_reviews
+from bot.importers.job import ImportJob
+from bot.importers.reviews import import_reviews
 from bot.textargs import parse_line
 from bot.types import (
     Actor,
@@ -81,7 +82,7 @@ def test_an_identical_screening_is_refused_and_named(core: Marquee, moderator: A
     args = {"film": "Arrival", "cinema": "Film Forum", "starts": "2027-07-04 19:30"}
     first = ask(core, moderator, "showtime add", **args)
     assert not first.is_error, first
-    showtime_id = first.meta["showtime_id"]
+    showtime_id = first.created.id
     before = count(core, Showtime)
     for _ in range(2):
         again = ask(core, moderator, "showtime add", **args)
@@ -234,13 +235,13 @@ def test_a_film_nothing_names_is_removed_without_confirmation(
     core: Marquee, moderator: Actor, member: Actor
 ) -> None:
     added = ask(core, moderator, "film add", title="Typo Fillm", year="2024")
-    film_id = added.meta["film_id"]
+    film_id = added.created.id
     removed = ask(core, moderator, "film remove", film="Typo Fillm")
     assert not removed.is_error and "nothing else named it" in removed.blocks[0].text  # type: ignore[union-attr]
     with core.db.session() as s:
         assert s.get(Film, film_id) is None
     # One member's rating is theirs to lose: that needs confirming too.
-    rated = ask(core, moderator, "film add", title="Rated Once", year="2024").meta["film_id"]
+    rated = ask(core, moderator, "film add", title="Rated Once", year="2024").created.id
     assert not ask(core, member, "rate", title="Rated Once", score="3").is_error
     refused = ask(core, moderator, "film remove", film="Rated Once")
     assert refused.is_error and "1 member rating" in error_text(refused)
@@ -263,7 +264,7 @@ def test_the_audit_log_shows_before_and_after(core: Marquee, moderator: Actor) -
         headline="Language as time",
         body="It rewards a second look.",
     )
-    review_id = added.meta["review_id"]
+    review_id = added.created.id
     ask(core, moderator, "review edit", review=str(review_id), rating="4", version="1")
     ask(
         core,

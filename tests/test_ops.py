@@ -29,7 +29,7 @@ from adapters.ops.metrics import Metrics
 from bot.alerts.delivery import AlertDelivery, Pacer, run_forever
 from bot.alerts.scheduler import AlertScheduler
 from bot.core import Marquee
-from bot.handlers import HANDLERS
+from bot.dispatch import HANDLERS
 from bot.notify import RateLimited
 from bot.settings import Settings, SettingsError
 from bot.types import Actor, Invocation, Reply

@@ -211,7 +211,7 @@ def test_showtime_add_takes_misspelt_and_alias_cinemas_and_refuses_a_chain(
     added = ask(core, "showtime add", MODERATOR, film="Festen", cinema="luna sx", starts=starts)
     assert not added.is_error, added.blocks
     with core.db.session() as s:
-        made = s.get(Showtime, added.meta["showtime_id"])
+        made = s.get(Showtime, added.created.id)
         assert made is not None and made.cinema.name == "Luna on SX"
 
 

@@ -40,14 +40,13 @@ class DiscordNotifier:
         message = render_reply(reply, self.codec)
         view = build_view(message)
         extra: dict[str, Any] = {"view": view} if view is not None else {}
-        key = reply.meta.get("idempotency_key")
-        if key:
-            extra["nonce"] = str(key)[:NONCE_MAX]
+        if reply.delivery is not None:
+            extra["nonce"] = reply.delivery.key[:NONCE_MAX]
         try:
             # A direct alert names a user, not a channel: open (or reuse) the DM channel.
             channel_id = (
                 await self._dm_channel(channel.channel_id)
-                if reply.meta.get("direct")
+                if reply.delivery is not None and reply.delivery.direct
                 else int(channel.channel_id)
             )
             target = self.client.get_partial_messageable(channel_id)

@@ -5,7 +5,7 @@ it is marked sent only after the platform accepted the message. A worker that di
 loses its lease and another worker (or the restarted one) takes them over. The one window left
 is a crash after the platform accepted a message and before the mark commits: then the batch is
 posted again. The batch's rows and its key (`batch_key`) are fixed before the first attempt, so
-a retry re-sends the very same batch with the same key in `Reply.meta["idempotency_key"]`; a
+a retry re-sends the very same batch with the same key in `Reply.delivery.key`; a
 notifier whose platform deduplicates on it (Discord's message nonce with `enforce_nonce`) turns
 that into exactly-once. Marking before posting would make the opposite trade — a crash would
 lose the alert silently — and a missed screening is worse than a repeated line.
@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.alerts.messages import ALERTS_PER_MESSAGE, build_blocks, stale_reason
 from bot.notify import ChannelGone, Notifier, RateLimited
-from bot.types import ChannelRef, Reply
+from bot.types import ChannelRef, Delivery, Reply
 from storage import alerts_repo
 from storage.db import Database
 from storage.models import AlertOutbox, Showtime
@@ -243,12 +243,9 @@ class AlertDelivery:
                     batch_key=key,
                     reply=Reply(
                         blocks=blocks,
-                        meta={
-                            "idempotency_key": key,
-                            "alert_ids": [a.id for a in chunk],
-                            # channel_id is then a user id: the adapter opens the DM.
-                            "direct": first.direct,
-                        },
+                        delivery=Delivery(
+                            key=key, alert_ids=tuple(a.id for a in chunk), direct=first.direct
+                        ),
                     ),
                     resend=key in resent,
                 )

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.cards import film_label
 from bot.context import Context, UserError
-from bot.handlers.common import resolve_film
+from bot.film_lookup import resolve_film
 from bot.importers.export import calendar_for
 from bot.normalize import normalize
 from bot.resolve import split_year
@@ -57,7 +57,7 @@ def export(ctx: Context, args: dict[str, ArgValue]) -> Reply:
         note += f" (the first {count} fit here; `{command}` writes them all)"
     return Reply(
         blocks=(Notice(note + ". Save it as a .ics file to add it to a calendar."), Text(calendar)),
-        meta={"showtime_ids": [s.id for s in showtimes[:count]]},
+        exported=tuple(s.id for s in showtimes[:count]),
     )
 
 

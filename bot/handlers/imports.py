@@ -18,8 +18,11 @@ from tempfile import TemporaryDirectory
 from sqlalchemy.orm import Session
 
 from bot.context import Context, UserError
-from bot.importers import ImportJob, ImportProblem, ImportSummary, import_showtimes
-from bot.types import ArgValue, AttachedFile, Notice, Reply, Text
+from bot.importers.errors import ImportProblem
+from bot.importers.job import ImportJob
+from bot.importers.showtimes import import_showtimes
+from bot.importers.summary import ImportSummary
+from bot.types import ArgValue, AttachedFile, Imported, Notice, Reply, Text
 
 MESSAGE_MAX = 1800  # characters of a reply; Discord allows 2,000 in a message
 CALENDAR_SUFFIXES = (".ics", ".ical", ".ifb", ".icalendar")
@@ -114,7 +117,7 @@ def _summary_reply(summary: ImportSummary) -> Reply:
         "removed": summary.removed,
     }
     blocks = (head, Text(_fit("\n".join(lines)))) if lines else (head,)
-    return Reply(blocks=blocks, meta={"import_kind": summary.kind, "import_rows": rows})
+    return Reply(blocks=blocks, imported=Imported(summary.kind, rows))
 
 
 def _fit(text: str) -> str:

@@ -9,9 +9,10 @@ from bot import audit
 from bot.cards import film_card, film_label, review_card, showtime_item
 from bot.catalogue import FilmFields, apply_fields, create_film, fields_of
 from bot.context import Context, UserError
-from bot.handlers.common import page_info, page_window, resolve_film
+from bot.film_lookup import resolve_film
 from bot.links import is_web_url
 from bot.normalize import normalize, split_list
+from bot.paging import page_info, page_window
 from bot.places import one_cinema
 from bot.textargs import command_line
 from bot.timefmt import local_text, zone
@@ -19,6 +20,7 @@ from bot.types import (
     ArgValue,
     Choice,
     Choices,
+    Created,
     Notice,
     Reply,
     ShowtimeList,
@@ -84,7 +86,7 @@ def review_add(ctx: Context, args: dict[str, ArgValue]) -> Reply:
             Notice(f"Review #{review.id} of {film_label(film)} added."),
             review_card(review, film, reveal=True, moderator=True),
         ),
-        meta={"review_id": review.id},
+        created=Created("review", review.id),
     )
 
 
@@ -169,7 +171,7 @@ def film_add(ctx: Context, args: dict[str, ArgValue]) -> Reply:
             Notice(f"Added {film_label(film)} as #{film.id}."),
             film_card(ctx.session, film, None),
         ),
-        meta={"film_id": film.id},
+        created=Created("film", film.id),
     )
 
 
@@ -387,7 +389,7 @@ def showtime_add(ctx: Context, args: dict[str, ArgValue]) -> Reply:
             Notice(f"Screening #{showtime.id} added{past}."),
             ShowtimeList(f"{film_label(film)} at {cinema.name}", (item,)),
         ),
-        meta={"showtime_id": showtime.id},
+        created=Created("showtime", showtime.id),
     )
 
 

@@ -7,8 +7,9 @@ from typing import Any
 
 from bot.cards import film_card, film_label, review_card, showtime_item
 from bot.context import Context, UserError
-from bot.handlers.common import NeedsChoice, page_info, page_window, resolve_film
+from bot.film_lookup import NeedsChoice, resolve_film
 from bot.normalize import normalize
+from bot.paging import page_info, page_window
 from bot.people import films_by_person
 from bot.places import Place, choice_options, listing, resolve_place
 from bot.registry import COMMANDS, find_command

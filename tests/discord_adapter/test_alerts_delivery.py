@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from adapters.discord.client import MarqueeDiscord
-from bot.types import ChannelRef, Notice, Reply
+from bot.types import ChannelRef, Delivery, Notice, Reply
 from storage.models import Subscription
 from tests.discord_adapter.fake_discord import CHANNEL_ID, GONE_CHANNEL_ID, GUILD_ID, FakeDiscord
 from tests.test_alerts import deliver_festival_screening
@@ -55,7 +55,9 @@ async def test_a_direct_alert_opens_the_members_dm_channel_once(
     member = ChannelRef("discord", GUILD_ID, "424242424242424242")
     for n in range(2):
         reply = Reply(blocks=(Notice(f"Second Victims has a new screening ({n})"),))
-        await notifier.post(member, replace(reply, meta={"direct": True}))
+        await notifier.post(
+            member, replace(reply, delivery=Delivery(key=f"k{n}", alert_ids=(n,), direct=True))
+        )
     opened = [r for r in fake.requests if r.path == "/users/@me/channels"]
     assert [str(r.body["recipient_id"]) for r in opened] == ["424242424242424242"]
     dm_id = fake.dm_channels["424242424242424242"]
@@ -70,7 +72,9 @@ async def test_a_resent_batch_carries_its_key_as_an_enforced_nonce(
     notifier = bot.notifier()
     channel = ChannelRef("discord", GUILD_ID, CHANNEL_ID)
     reply = Reply(blocks=(Notice("Reminder: Second Victims in an hour"),))
-    batch = replace(reply, meta={"idempotency_key": "0f1e2d3c4b5a69788796a5b4c3d2e1f0"})
+    batch = replace(
+        reply, delivery=Delivery(key="0f1e2d3c4b5a69788796a5b4c3d2e1f0", alert_ids=(1, 2))
+    )
     first = await notifier.post(channel, batch)
     again = await notifier.post(channel, batch)  # a worker retrying after a crash
     posts = [r for r in fake.requests if r.path == f"/channels/{CHANNEL_ID}/messages"]

@@ -12,8 +12,9 @@ import numpy as np
 from bot.args import ArgError, parse_rating
 from bot.cards import film_label
 from bot.context import Context, UserError
-from bot.handlers.common import NeedsChoice, page_info, page_window, resolve_film
+from bot.film_lookup import NeedsChoice, resolve_film
 from bot.normalize import normalize
+from bot.paging import page_info, page_window
 from bot.places import choice_options, known_cities, listing, resolve_place
 from bot.recommend.features import keywords
 from bot.recommend.model import Ranked, Reason, Recommender, preference

@@ -1,8 +1,6 @@
-"""Helpers shared by handlers: resolving a film the way every command does, and paging."""
+"""Resolving a film the way every command does: one film, choices to pick from, or a refusal."""
 
 from __future__ import annotations
-
-from math import ceil
 
 from bot.args import ArgError, coerce_args
 from bot.cards import film_label
@@ -11,7 +9,7 @@ from bot.normalize import normalize
 from bot.people import films_by_person
 from bot.resolve import split_year
 from bot.textargs import ArgSyntaxError, CommandReading, command_line, command_readings, parse_args
-from bot.types import ArgValue, Choice, Choices, ErrorNotice, PageInfo, Reply, Role
+from bot.types import ArgValue, Choice, Choices, ErrorNotice, Reply, Role
 from storage import repo
 from storage.models import Film
 
@@ -179,19 +177,3 @@ def _command_choice(
 def _people(film: Film) -> str | None:
     directors = [c.person.name for c in film.credits if c.role == "director"]
     return f"dir. {', '.join(directors[:2])}" if directors else None
-
-
-def page_window(args: dict[str, ArgValue], total: int, per_page: int) -> tuple[int, int, int]:
-    """(page, offset, page_count) for the requested page; refuses pages that don't exist."""
-    pages = max(1, ceil(total / per_page))
-    page = int(args.get("page") or 1)
-    if page < 1 or page > pages:
-        raise UserError(f"There {'is' if pages == 1 else 'are'} {pages} page(s); no page {page}.")
-    return page, (page - 1) * per_page, pages
-
-
-def page_info(ctx: Context, args: dict[str, ArgValue], page: int, pages: int) -> PageInfo | None:
-    if pages <= 1:
-        return None
-    base = {k: v for k, v in args.items() if k != "page"}
-    return PageInfo(command=ctx.spec.name, args=base, page=page, page_count=pages)

@@ -15,9 +15,9 @@ from bot.alerts.rules import (
 )
 from bot.cards import film_label
 from bot.context import Context, UserError
-from bot.handlers.common import resolve_film
+from bot.film_lookup import resolve_film
 from bot.normalize import normalize
-from bot.types import ArgValue, Notice, Reply, Table
+from bot.types import ArgValue, Created, Notice, Reply, Table
 from storage import alerts_repo, repo
 from storage.models import Subscription, WatchlistItem
 
@@ -185,7 +185,7 @@ def alerts_subscribe(ctx: Context, args: dict[str, ArgValue]) -> Reply:
         note = " (digest times are UTC; add zone=Area/City to change)"
     return Reply(
         blocks=(Notice(f"{verb} {_describe(sub, target.label)}{note}. Subscription #{sub.id}."),),
-        meta={"subscription_id": sub.id},
+        created=Created("subscription", sub.id),
     )
 
 
