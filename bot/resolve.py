@@ -7,19 +7,25 @@ films equally close is an ambiguity the user settles; we never silently take the
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from rapidfuzz import fuzz
 from sqlalchemy.orm import Session
 
+from bot import title_index_file
 from bot.normalize import normalize
 from bot.people import PersonIndex
 from bot.title_index import TitleIndex
 from storage import repo
+from storage.title_fingerprint import title_fingerprint
+
+log = logging.getLogger(__name__)
 
 _FILM_REF = re.compile(r"^#(\d{1,9})$")
 
@@ -90,12 +96,23 @@ def score(query_norm: str, title_norm: str) -> float:
 REFRESH_INTERVAL = 1.0
 
 
+# A catalogue smaller than this builds its index faster than a saved copy is checked and
+# mapped, so only a larger one is saved to disk (bot/title_index_file.py).
+SAVE_FROM = 50_000
+
+
 class TitleResolver:
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, *, saved_at: Path | None = None
+    ) -> None:
         self.index = TitleIndex()
         self._refresh_lock = threading.Lock()
         self._clock = clock
         self._checked_at = float("-inf")
+        # Where the index is saved between runs (None: never saved); `loaded_from_disk` says
+        # whether this process's index began as that copy.
+        self._saved_at = saved_at
+        self.loaded_from_disk = False
         # People, for `search` and for a query that names a person rather than a title.
         self.people = PersonIndex(clock)
 
@@ -111,8 +128,43 @@ class TitleResolver:
             return
         with self._refresh_lock:
             self._checked_at = now
+            if self.index.max_title_id == 0 and self._saved_at is not None:
+                self._start(session, self._saved_at)
             if repo.max_title_id(session) > self.index.max_title_id:
                 self.index.add_many(repo.iter_title_rows(session, self.index.max_title_id))
+
+    def _start(self, session: Session, folder: Path) -> None:
+        """The first refresh: map the saved index if it still matches the database, else
+        build it from every title and save it for the next start."""
+        saved = title_index_file.saved_fingerprint(folder)
+        if saved is not None:
+            count, id_sum, year_sum = title_fingerprint(session, saved.max_title_id)
+            if (count, id_sum, year_sum) == (saved.count, saved.id_sum, saved.year_sum):
+                self.index = title_index_file.load(folder)
+                self.loaded_from_disk = True
+                return
+        figures = [0, 0, 0, 0]  # count, id sum, year sum, newest id: as the rows go by
+
+        def counted(
+            rows: Iterator[tuple[int, int, str, int | None]],
+        ) -> Iterator[tuple[int, int, str, int | None]]:
+            for row in rows:
+                figures[0] += 1
+                figures[1] += row[0]
+                figures[2] += row[3] or 0
+                figures[3] = max(figures[3], row[0])
+                yield row
+
+        self.index.add_many(counted(repo.iter_title_rows(session, 0)))
+        if figures[0] >= SAVE_FROM:
+            fingerprint = title_index_file.Fingerprint(
+                max_title_id=figures[3], count=figures[0], id_sum=figures[1], year_sum=figures[2]
+            )
+            try:
+                self.index.compact()
+                title_index_file.save(self.index, fingerprint, folder)
+            except OSError as exc:  # a read-only disk costs the next start time, nothing more
+                log.warning("could not save the title index to %s: %s", folder, exc)
 
     def forget_film(self, film_id: int) -> None:
         self.index.remove_film(film_id)

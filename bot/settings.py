@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -44,6 +45,9 @@ class Settings:
     health_host: str = "127.0.0.1"
     health_port: int | None = None
     log_format: str = "text"
+    # Where the title index is saved between runs, so a restart maps it instead of rebuilding
+    # it (bot/title_index_file.py); None: rebuilt at every start.
+    title_index_dir: Path | None = None
 
     @property
     def discord_enabled(self) -> bool:
@@ -83,6 +87,11 @@ class Settings:
             health_host=get("MARQUEE_HEALTH_HOST") or "127.0.0.1",
             health_port=_port("MARQUEE_HEALTH_PORT", get("MARQUEE_HEALTH_PORT")),
             log_format=_log_format(get("MARQUEE_LOG_FORMAT")),
+            title_index_dir=title_index_dir(
+                get("MARQUEE_TITLE_INDEX_DIR"),
+                get("DATABASE_URL") or default_database_url(),
+                get("MARQUEE_DATA_DIR") or "data",
+            ),
         )
 
 
@@ -117,3 +126,26 @@ def default_database_url() -> str:
     """An SQLite file in MARQUEE_DATA_DIR (default: ./data)."""
     data_dir = Path(os.environ.get("MARQUEE_DATA_DIR", "data"))
     return f"sqlite:///{data_dir / 'marquee.db'}"
+
+
+def title_index_dir(value: str | None, database_url: str, data_dir: str) -> Path | None:
+    """MARQUEE_TITLE_INDEX_DIR, "off" for none; by default beside an SQLite file
+    (`marquee.db.title-index`), else in the data folder under a name the URL picks, so two
+    databases never share a copy."""
+    text = (value or "").strip()
+    if text.lower() in ("off", "0", "no", "false"):
+        return None
+    if text:
+        return Path(text)
+    from sqlalchemy import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(database_url)
+    except ArgumentError:
+        return None  # opening the database says what is wrong with the URL
+    if url.get_backend_name() == "sqlite":
+        name = url.database or ""
+        return Path(f"{name}.title-index") if name and name != ":memory:" else None
+    safe = url.render_as_string(hide_password=True)
+    return Path(data_dir) / f"title-index-{hashlib.sha256(safe.encode()).hexdigest()[:12]}"

@@ -236,6 +236,12 @@ class TitleIndex:
         self._recent = {}
         self._recent_count = 0
 
+    def compact(self) -> None:
+        """Move every title added one at a time into the length tables (before a save)."""
+        with self._lock:
+            if self._pending or self._recent:
+                self._rebuild()
+
     def remove_film(self, film_id: int) -> None:
         """Forget every title of a film (edited or deleted); its entries become tombstones."""
         with self._lock:
