@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from storage.limits import USER_ID_MAX
 
 if TYPE_CHECKING:
-    from bot.alerts.delivery import AlertObserver
+    from bot.alerts.observer import AlertObserver
     from bot.core import Marquee
     from bot.notify import Notifier
     from bot.settings import Settings
@@ -54,7 +54,7 @@ def build_core(settings: Settings, *, demo: bool | None = None) -> Marquee:
 
     db = Database(settings.database_url, read_only=settings.read_only)
     db.migrate()
-    core = Marquee(db)
+    core = Marquee(db, title_index_dir=settings.title_index_dir)
     if db.read_only:
         log.warning(
             "the database is read-only (%s): serving reads; writes and alerts are off",
@@ -202,7 +202,8 @@ async def run_alerts(
     """The alert loop: a scheduler tick, then delivery, every `interval` seconds. Every process
     may run it: outbox keys and leased claims keep alerts single across processes. `observer`
     (the metrics, when served) hears what each pass did; setting `stop` ends it gracefully."""
-    from bot.alerts.delivery import NO_OBSERVER, AlertDelivery, run_forever
+    from bot.alerts.delivery import AlertDelivery, run_forever
+    from bot.alerts.observer import NO_OBSERVER
     from bot.alerts.scheduler import AlertScheduler
 
     observer = observer or NO_OBSERVER

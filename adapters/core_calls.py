@@ -56,6 +56,14 @@ class CommandEvent:
     import_rows: Mapping[str, int] = field(default_factory=dict)
 
 
+class Core(Protocol):
+    """What every adapter (Discord, Slack, the console) needs of the core (`bot.core.Marquee`)."""
+
+    def handle(self, inv: Invocation) -> Reply: ...
+
+    def complete_titles(self, text: str, limit: int = 25) -> list[tuple[str, str]]: ...
+
+
 class CommandObserver(Protocol):
     def command_done(self, event: CommandEvent) -> None: ...
 

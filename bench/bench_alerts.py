@@ -57,12 +57,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import delete, func, insert, select, update  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bot.alerts.delivery import AlertDelivery, Pacer  # noqa: E402
+from bot.alerts.delivery import AlertDelivery  # noqa: E402
+from bot.alerts.pacing import Pacer  # noqa: E402
 from bot.alerts.scheduler import CURSOR, AlertScheduler, TickReport, _Targets  # noqa: E402
 from bot.notify import RateLimited  # noqa: E402
 from bot.timefmt import zone  # noqa: E402
 from bot.types import ChannelRef, Reply  # noqa: E402
-from storage import alerts_repo  # noqa: E402
+from storage import alert_reminders, alert_schedule, alert_subscriptions  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import (  # noqa: E402
     AlertCursor,
@@ -276,7 +277,7 @@ def build(
                     created_at=now,
                 )
             )
-            key = alerts_repo.target_key(kind, target_id, text)
+            key = alert_subscriptions.target_key(kind, target_id, text)
             leads += [
                 dict(
                     subscription_id=i + 1,
@@ -303,9 +304,9 @@ def prefill_outbox(db: Database, day: datetime) -> int:
     with db.session() as s:
         windows = [
             (lead, day + timedelta(minutes=lead), day + timedelta(days=1, minutes=lead))
-            for lead in alerts_repo.distinct_leads(s)
+            for lead in alert_reminders.distinct_leads(s)
         ]
-        added = alerts_repo.enqueue_reminders(s, windows, day)
+        added = alert_reminders.enqueue_reminders(s, windows, day)
         s.execute(update(AlertOutbox).values(status="sent", sent_at=day + timedelta(days=1)))
     with db.engine.connect() as c:
         c.exec_driver_sql("ANALYZE")
@@ -343,7 +344,7 @@ def reminders_per_subscription_day(db: Database) -> tuple[float, float]:
 
 def naive_due(session: Session, start: datetime, now: datetime) -> int:
     """Baseline: every subscription with its leads read each minute, matched in memory."""
-    subs = alerts_repo.SubscriberFacts
+    subs = alert_schedule.SubscriberFacts
     rows = session.execute(
         select(
             Subscription.id,
@@ -364,7 +365,7 @@ def naive_due(session: Session, start: datetime, now: datetime) -> int:
     for lead, group in by_lead.items():
         delta = timedelta(minutes=lead)
         targets = _Targets(s for s in group if "reminder" in s.kinds)
-        for st in alerts_repo.showtimes_starting(session, start + delta, now + delta):
+        for st in alert_schedule.showtimes_starting(session, start + delta, now + delta):
             found.update(
                 (s.platform, s.workspace_id, s.channel_id, st.id, lead)
                 for s in targets.matching(st)
@@ -400,7 +401,7 @@ def time_tick(
     with db.session() as session:
         _steady_digests(session, minute)
         session.execute(delete(AlertCursor))
-        alerts_repo.set_cursor(session, CURSOR, start)
+        alert_schedule.set_cursor(session, CURSOR, start)
     for _ in range(repeats):
         with db.sessions() as session:
             t = time.perf_counter()
@@ -576,7 +577,7 @@ def running_ticks(db: Database, last: datetime, minutes: int) -> list[tuple[int,
     with db.session() as session:
         _steady_digests(session, first)
         session.execute(delete(AlertCursor))
-        alerts_repo.set_cursor(session, CURSOR, first)
+        alert_schedule.set_cursor(session, CURSOR, first)
     out = []
     for k in range(1, minutes + 1):
         moment = first + timedelta(minutes=k)

@@ -203,7 +203,6 @@ def measure(url: str, queries: int) -> dict[str, object]:
     """Runs in a fresh process: build the index, then time the commands and the model."""
     from bot.core import Marquee
     from bot.handlers.recommend import _taste  # noqa: F401 (imported to warm the module)
-    from bot.recommend.service import recommender_for
     from bot.types import Actor, ChannelRef, Invocation, Role
     from storage.db import Database
 
@@ -211,7 +210,7 @@ def measure(url: str, queries: int) -> dict[str, object]:
     core = Marquee(db, clock=lambda: BENCH_NOW)
     started = time.perf_counter()
     with db.session() as session:
-        rec = recommender_for(session)
+        rec = core.recommendations.current(session)
     build_s = time.perf_counter() - started
     rng = np.random.default_rng(11)
     rated = np.flatnonzero(rec.rating_count > 0)

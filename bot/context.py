@@ -13,6 +13,8 @@ from bot.registry import CommandSpec
 from bot.types import Actor, ChannelRef
 
 if TYPE_CHECKING:
+    from bot.recommend.index import RecommendationIndex
+    from bot.recommend.model import Recommender
     from bot.resolve import TitleResolver
 
 
@@ -28,4 +30,10 @@ class Context:
     now: datetime
     spec: CommandSpec
     resolver: TitleResolver
+    recommendations: RecommendationIndex
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def recommender(self) -> Recommender:
+        """The recommendation index, current as of this unit of work (built on first use)."""
+        return self.recommendations.current(self.session)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from rapidfuzz import process
 from sqlalchemy.exc import OperationalError
@@ -15,10 +16,11 @@ from bot.context import Context, UserError
 from bot.dispatch import HANDLERS
 from bot.film_lookup import NeedsChoice
 from bot.normalize import normalize
+from bot.recommend.index import RecommendationIndex
 from bot.registry import COMMANDS, find_command
 from bot.resolve import TitleResolver, split_year
 from bot.types import ErrorNotice, Failure, Invocation, Reply
-from storage import repo
+from storage import film_queries
 from storage.busy import BUSY_MESSAGE, is_busy
 from storage.db import READ_ONLY_MESSAGE, Database, ReadOnlyError
 
@@ -32,12 +34,18 @@ def utc_now() -> datetime:
 
 
 class Marquee:
-    """Thread-safe: each call opens its own unit of work; the title index has its own lock."""
+    """Thread-safe: each call opens its own unit of work; the two in-memory indexes (titles and
+    recommendations) are this object's, each with its own lock, and reach handlers through the
+    Context."""
 
-    def __init__(self, db: Database, *, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, db: Database, *, clock: Clock = utc_now, title_index_dir: Path | None = None
+    ) -> None:
         self.db = db
         self.clock = clock
-        self.resolver = TitleResolver()
+        # The title index is saved in `title_index_dir` between runs (None: rebuilt each start).
+        self.resolver = TitleResolver(saved_at=title_index_dir)
+        self.recommendations = RecommendationIndex(db.session)
 
     def warm_up(self) -> None:
         """Load the title and person indexes now rather than on the first question."""
@@ -71,6 +79,7 @@ class Marquee:
                     now=self.clock(),
                     spec=spec,
                     resolver=self.resolver,
+                    recommendations=self.recommendations,
                 )
                 reply = HANDLERS[spec.name](ctx, args)
         except UserError as exc:
@@ -105,7 +114,7 @@ class Marquee:
             return []
         with self.db.session() as session:
             ranked = self.resolver.ranked(session, norm, year, limit=limit)
-            films = repo.get_films(session, [f for f, _ in ranked])
+            films = film_queries.get_films(session, [f for f, _ in ranked])
             out = []
             for film_id, _score in ranked:
                 film = films.get(film_id)

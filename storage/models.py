@@ -319,8 +319,8 @@ class SubscriptionLead(Base):
         ForeignKey("subscription.id", ondelete="CASCADE"), primary_key=True
     )
     lead_minutes: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # The subscription's target as one key (`alerts_repo.target_key`): a tick finds who wants a
-    # reminder at this lead for a screening by index, without reading every subscription.
+    # The subscription's target as one key (`alert_subscriptions.target_key`): a tick finds who
+    # wants a reminder at this lead for a screening by index, without reading every subscription.
     target: Mapped[str] = mapped_column(String(L.ALERT_TARGET_KEY_MAX), server_default="")
     platform: Mapped[str] = mapped_column(String(L.PLATFORM_MAX), server_default="")
     workspace_id: Mapped[str] = mapped_column(String(L.WORKSPACE_ID_MAX), server_default="")

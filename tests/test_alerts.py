@@ -11,13 +11,14 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.alerts.delivery import AlertDelivery, Pacer
+from bot.alerts.delivery import AlertDelivery
+from bot.alerts.pacing import Pacer
 from bot.alerts.rules import next_local_time
 from bot.alerts.scheduler import AlertScheduler, TickReport
 from bot.core import Marquee
 from bot.notify import ChannelGone, RateLimited
 from bot.types import ChannelRef, ErrorNotice, Invocation, Notice, Reply, ShowtimeList, Table, Text
-from storage import alerts_repo
+from storage import alert_outbox
 from storage.models import (
     AlertCursor,
     AlertOutbox,
@@ -357,7 +358,7 @@ def test_subscriptions_are_listed_audited_and_removed(alerts: Alerts) -> None:
         row = {"dedupe_key": f"s{sub}|digest|2025-07-20", "kind": "digest", "direct": False}
         row |= {"subscription_id": sub, "platform": "test", "workspace_id": "workspace"}
         row |= {"channel_id": "channel", "due_at": a.now, "status": "pending"}
-        assert alerts_repo.enqueue(s, [row | {"attempts": 0, "created_at": a.now}]) == 1
+        assert alert_outbox.enqueue(s, [row | {"attempts": 0, "created_at": a.now}]) == 1
     removed = a.ask("alerts remove", subscription=sub)
     assert isinstance(removed.blocks[0], Notice)
     assert a.count(Subscription) == 0
@@ -544,7 +545,7 @@ def test_reminders_reach_every_kind_of_target_once_at_their_lead(db_url: str) ->
     second = _add_showtime(a, other, luna, t + timedelta(minutes=20))
     cancelled = _add_showtime(a, film, luna, t)
     with a.core.db.session() as s:
-        alerts_repo.pause_channel(s, "test", "workspace", "paused", "lost access")
+        alert_outbox.pause_channel(s, "test", "workspace", "paused", "lost access")
         s.execute(update(Showtime).where(Showtime.id == first).values(event_id=festival))
         s.execute(update(Showtime).where(Showtime.id == cancelled).values(cancelled=True))
     expected = {
@@ -637,7 +638,7 @@ def test_finished_alerts_are_pruned_once_no_tick_can_find_them_again(db_url: str
         row("old but unsent", "reminder", "pending", now - 9 * day, past),  # kept
     ]
     with a.core.db.session() as s:
-        assert alerts_repo.enqueue(s, rows) == len(rows)
+        assert alert_outbox.enqueue(s, rows) == len(rows)
     assert a.scheduler.prune(batch=1) == 3  # in batches, until none is left
     with a.core.db.session() as s:
         left = set(s.scalars(select(AlertOutbox.dedupe_key)))

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from bot.core import Marquee
 from bot.importers.errors import ImportProblem
-from bot.importers.films import IMDB_HEADER, import_films
+from bot.importers.film_rows import IMDB_HEADER
+from bot.importers.films import import_films
 from bot.importers.job import ImportJob
 from bot.importers.reviews import import_reviews
 from bot.importers.showtimes import import_showtimes

@@ -22,8 +22,9 @@ from hypothesis import strategies as st
 
 from bot import textargs, when
 from bot.importers import ics, recur, reviews
-from bot.importers.films import _fields
-from bot.importers.showtimes import RowError, _csv_row
+from bot.importers.film_fields import film_fields as _fields
+from bot.importers.showtime_rows import RowError
+from bot.importers.showtime_rows import csv_row as _csv_row
 from bot.importers.source import read_records
 from bot.normalize import normalize, split_list
 from bot.registry import COMMANDS

@@ -26,7 +26,8 @@ from adapters.core_calls import handle_off_loop, observing
 from adapters.ops.health import Health, OpsServer
 from adapters.ops.logs import REDACTED, configure_logging
 from adapters.ops.metrics import Metrics
-from bot.alerts.delivery import AlertDelivery, Pacer, run_forever
+from bot.alerts.delivery import AlertDelivery, run_forever
+from bot.alerts.pacing import Pacer
 from bot.alerts.scheduler import AlertScheduler
 from bot.core import Marquee
 from bot.dispatch import HANDLERS

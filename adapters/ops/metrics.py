@@ -18,7 +18,7 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
 from adapters.core_calls import OUTCOMES, CommandEvent
-from bot.alerts.delivery import AlertObserver
+from bot.alerts.observer import AlertObserver
 from bot.registry import COMMANDS
 from storage import ops_repo
 from storage.db import Database

@@ -1,15 +1,11 @@
 """Alerts to Slack: post a rendered `Reply` to a stored channel with chat.postMessage.
 
-Slack allows about one message per second per channel. Posts to one channel are serialised and
-spaced by `per_channel_interval`; a 429 raises `RateLimited` with Slack's Retry-After and holds
-that channel back for as long, so the delivery loop can reschedule instead of hammering.
+Slack allows about one message per second per channel. The alert delivery loop paces posts to
+that limit and holds a channel after a 429 (bot/alerts/pacing.py); this notifier does not pace
+again, it only turns a 429 into `RateLimited` with Slack's Retry-After so the loop can reschedule.
 """
 
 from __future__ import annotations
-
-import asyncio
-import time
-from collections.abc import Awaitable, Callable
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -37,52 +33,35 @@ DEFAULT_RETRY_AFTER = 1.0
 class SlackNotifier:
     platform = "slack"
 
-    def __init__(
-        self,
-        client: AsyncWebClient,
-        per_channel_interval: float = 1.0,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
-    ) -> None:
+    def __init__(self, client: AsyncWebClient) -> None:
         self._client = client
-        self._interval = per_channel_interval
-        self._clock = clock
-        self._sleep = sleep  # injectable so tests can see the pacing without waiting for it
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._not_before: dict[str, float] = {}
 
     async def post(self, channel: ChannelRef, reply: Reply) -> str:
         """Post `reply`; return the message's `ts`. Raises ChannelGone or RateLimited."""
         if channel.platform != self.platform:
             raise ValueError(f"not a Slack channel: {channel}")
-        message = render_reply(reply)  # before waiting: an unrenderable reply fails at once
-        key = channel.channel_id
-        async with self._locks.setdefault(key, asyncio.Lock()):
-            wait = self._not_before.get(key, 0.0) - self._clock()
-            if wait > 0:
-                await self._sleep(wait)
-            try:
-                response = await self._client.chat_postMessage(
-                    channel=channel.channel_id,
-                    text=message["text"],
-                    blocks=message["blocks"],
-                    unfurl_links=False,
-                    unfurl_media=False,
-                )
-            except SlackApiError as exc:
-                raise self._translate(key, exc) from exc
-            self._not_before[key] = self._clock() + self._interval
-            return str(response["ts"])
-
-    def _translate(self, key: str, exc: SlackApiError) -> Exception:
-        error = exc.response.get("error")
-        if exc.response.status_code == 429 or error == "ratelimited":
-            header = exc.response.headers.get("Retry-After") or exc.response.headers.get(
-                "retry-after"
+        message = render_reply(reply)  # an unrenderable reply fails before any request
+        try:
+            response = await self._client.chat_postMessage(
+                channel=channel.channel_id,
+                text=message["text"],
+                blocks=message["blocks"],
+                unfurl_links=False,
+                unfurl_media=False,
             )
-            retry_after = float(header) if header else DEFAULT_RETRY_AFTER
-            self._not_before[key] = self._clock() + retry_after
-            return RateLimited(retry_after)
-        if error in CHANNEL_GONE_ERRORS:
-            return ChannelGone(f"Slack channel {key}: {error}")
-        return exc
+        except SlackApiError as exc:
+            raise _translate(channel.channel_id, exc) from exc
+        return str(response["ts"])
+
+
+def _translate(key: str, exc: SlackApiError) -> Exception:
+    error = exc.response.get("error")
+    if exc.response.status_code == 429 or error == "ratelimited":
+        header = exc.response.headers.get("Retry-After") or exc.response.headers.get(
+            "retry-after"
+        )
+        retry_after = float(header) if header else DEFAULT_RETRY_AFTER
+        return RateLimited(retry_after)
+    if error in CHANNEL_GONE_ERRORS:
+        return ChannelGone(f"Slack channel {key}: {error}")
+    return exc

@@ -17,26 +17,23 @@ import asyncio
 import logging
 import time
 import uuid
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from bot.alerts.messages import ALERTS_PER_MESSAGE, build_blocks, stale_reason
+from bot.alerts.observer import NO_OBSERVER, AlertObserver
+from bot.alerts.pacing import Pacer
 from bot.notify import ChannelGone, Notifier, RateLimited
 from bot.types import ChannelRef, Delivery, Reply
-from storage import alerts_repo
+from storage import alert_outbox, showtime_queries
 from storage.db import Database
-from storage.models import AlertOutbox, Showtime
+from storage.models import AlertOutbox
 
 log = logging.getLogger(__name__)
-
-# (messages, seconds) per channel, and per bot across channels, by platform.
-CHANNEL_LIMITS: dict[str, tuple[int, float]] = {"discord": (5, 5.0), "slack": (1, 1.0)}
-PLATFORM_LIMITS: dict[str, tuple[int, float]] = {"discord": (50, 1.0)}
 # A channel that must wait longer than this is given back to the outbox instead of waited on.
 MAX_INLINE_WAIT = 10.0
 RETRY_AFTER_ERROR = timedelta(seconds=30)
@@ -44,80 +41,6 @@ RETRY_AFTER_ERROR = timedelta(seconds=30)
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-class AlertObserver:
-    """Who watches the alert loop (metrics, health checks) without the core knowing what they
-    are. Every hook does nothing here; an observer overrides the ones it wants. Hooks are
-    called on the loop or on a worker thread and must be quick and never raise."""
-
-    def enqueued(self, count: int) -> None:
-        """A scheduler tick wrote `count` new outbox rows."""
-
-    def delivered(self, platform: str, count: int) -> None:
-        """`count` alerts were posted and marked sent."""
-
-    def retried(self, platform: str, count: int) -> None:
-        """`count` alerts went back to the outbox to be tried again later."""
-
-    def dropped(self, platform: str, count: int) -> None:
-        """`count` alerts will never be sent (stale, or their channel is gone)."""
-
-    def rate_limit_wait(self, platform: str, seconds: float, *, by_platform: bool) -> None:
-        """Delivery waited (or gave alerts back) for a rate limit: ours, or the platform's."""
-
-    def loop_ticked(self) -> None:
-        """One pass of the alert loop (tick and delivery) finished without an error."""
-
-
-NO_OBSERVER = AlertObserver()
-
-
-class Pacer:
-    """Sliding-window rate limits per channel and per platform, on a monotonic clock."""
-
-    def __init__(
-        self,
-        monotonic: Callable[[], float] = time.monotonic,
-        channel_limits: Mapping[str, tuple[int, float]] = CHANNEL_LIMITS,
-        platform_limits: Mapping[str, tuple[int, float]] = PLATFORM_LIMITS,
-    ) -> None:
-        self.monotonic = monotonic
-        self.channel_limits = channel_limits
-        self.platform_limits = platform_limits
-        self._sent: dict[tuple[str, ...], deque[float]] = defaultdict(deque)
-        self._held: dict[tuple[str, ...], float] = {}
-
-    def _wait(self, key: tuple[str, ...], limit: tuple[int, float] | None, now: float) -> float:
-        wait = max(0.0, self._held.get(key, 0.0) - now)
-        if limit is None:
-            return wait
-        count, period = limit
-        sent = self._sent[key]
-        while sent and sent[0] <= now - period:
-            sent.popleft()
-        if len(sent) >= count:
-            wait = max(wait, sent[0] + period - now)
-        return wait
-
-    def wait_time(self, channel: ChannelRef) -> float:
-        now = self.monotonic()
-        return max(
-            self._wait(("c", channel.platform, channel.channel_id), self._channel(channel), now),
-            self._wait(("p", channel.platform), self.platform_limits.get(channel.platform), now),
-        )
-
-    def _channel(self, channel: ChannelRef) -> tuple[int, float] | None:
-        return self.channel_limits.get(channel.platform)
-
-    def record(self, channel: ChannelRef) -> None:
-        now = self.monotonic()
-        self._sent[("c", channel.platform, channel.channel_id)].append(now)
-        self._sent[("p", channel.platform)].append(now)
-
-    def hold(self, channel: ChannelRef, seconds: float) -> None:
-        key = ("c", channel.platform, channel.channel_id)
-        self._held[key] = max(self._held.get(key, 0.0), self.monotonic() + seconds)
 
 
 @dataclass(frozen=True)
@@ -175,12 +98,12 @@ class AlertDelivery:
             platforms = list(self.notifiers)
             claimed = [
                 a
-                for a in alerts_repo.claim(session, now, now + self.lease, token, self.claim_limit)
+                for a in alert_outbox.claim(session, now, now + self.lease, token, self.claim_limit)
             ]
             # Alerts for a platform this process has no notifier for go back untouched.
             foreign = [a.id for a in claimed if a.platform not in platforms]
             if foreign:
-                alerts_repo.release(session, foreign, token, now)
+                alert_outbox.release(session, foreign, token, now)
             mine = [a for a in claimed if a.platform in platforms]
             outgoing, dropped = self._batches(session, mine, token, now)
         return token, outgoing, dropped
@@ -189,25 +112,14 @@ class AlertDelivery:
         self, session: Session, alerts: Sequence[AlertOutbox], token: str, now: datetime
     ) -> tuple[list[Outgoing], int]:
         showtime_ids = {a.showtime_id for a in alerts if a.showtime_id is not None}
-        showtimes = {
-            s.id: s
-            for s in session.scalars(
-                select(Showtime)
-                .where(Showtime.id.in_(showtime_ids))
-                .options(
-                    selectinload(Showtime.film),
-                    selectinload(Showtime.cinema),
-                    selectinload(Showtime.event),
-                )
-            )
-        }
+        showtimes = showtime_queries.showtimes_with_places(session, showtime_ids)
         keep: list[AlertOutbox] = []
         dropped = 0
         for alert in alerts:
             reason = stale_reason(session, alert, showtimes.get(alert.showtime_id or 0), now)
             if reason:
                 log.info("alerts: dropped %s: %s", alert.dedupe_key, reason)
-                alerts_repo.finish(
+                alert_outbox.finish(
                     session, [alert.id], token, status="dropped", at=now, note=reason
                 )
                 self.observer.dropped(alert.platform, 1)
@@ -229,7 +141,7 @@ class AlertDelivery:
             for start in range(0, len(group), ALERTS_PER_MESSAGE):
                 chunk = group[start : start + ALERTS_PER_MESSAGE]
                 key = uuid.uuid4().hex
-                alerts_repo.set_batch(session, [a.id for a in chunk], token, key)
+                alert_outbox.set_batch(session, [a.id for a in chunk], token, key)
                 batches[key] = chunk
         outgoing = []
         for key, chunk in batches.items():
@@ -281,7 +193,7 @@ class AlertDelivery:
 
     def _release_held(self, token: str, report: DeliveryReport) -> None:
         with self.db.session() as session:
-            released = alerts_repo.release_held(session, token)
+            released = alert_outbox.release_held(session, token)
         report.released += released
         log.info("alerts: gave back %d alert(s) on shutdown", released)
 
@@ -342,7 +254,7 @@ class AlertDelivery:
         self, token: str, message: Outgoing, message_id: str, report: DeliveryReport
     ) -> None:
         with self.db.session() as session:
-            marked = alerts_repo.finish(
+            marked = alert_outbox.finish(
                 session, message.ids, token, status="sent", at=self.clock(), message_id=message_id
             )
         if marked != len(message.ids):
@@ -377,7 +289,7 @@ class AlertDelivery:
 
         def release() -> None:
             with self.db.session() as session:
-                alerts_repo.release(session, ids, token, not_before, forget_batch=unposted)
+                alert_outbox.release(session, ids, token, not_before, forget_batch=unposted)
 
         await asyncio.to_thread(release)
         report.released += len(ids)
@@ -391,17 +303,17 @@ class AlertDelivery:
         channel = message.channel
         now = self.clock()
         with self.db.session() as session:
-            alerts_repo.finish(
+            alert_outbox.finish(
                 session, message.ids, token, status="dropped", at=now, note=reason[:200]
             )
             paused = (
                 []
                 if message.direct
-                else alerts_repo.pause_channel(
+                else alert_outbox.pause_channel(
                     session, channel.platform, channel.workspace_id, channel.channel_id, reason
                 )
             )
-            dropped = alerts_repo.drop_pending_for_channel(
+            dropped = alert_outbox.drop_pending_for_channel(
                 session, channel.platform, channel.workspace_id, channel.channel_id, now, reason
             )
         log.warning(

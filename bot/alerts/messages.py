@@ -12,7 +12,7 @@ from bot.cards import showtime_item
 from bot.timefmt import local_text
 from bot.types import ShowtimeItem, ShowtimeList, Text
 from bot.when import LocalDays
-from storage import alerts_repo, repo
+from storage import alert_outbox, showtime_queries
 from storage.models import AlertOutbox, Showtime, Subscription
 
 # Discord allows 10 embeds a message; this keeps a batch well inside that and Slack's blocks.
@@ -36,7 +36,7 @@ def stale_reason(
     if showtime is None:
         return "screening deleted"
     if alert.kind == "cancel":
-        if not alerts_repo.sent_announcement_exists(session, alert):
+        if not alert_outbox.sent_announcement_exists(session, alert):
             return "cancelled before it was announced"
         return None
     if showtime.cancelled:
@@ -105,16 +105,16 @@ def _digest(session: Session, alert: AlertOutbox, now: datetime) -> list[Showtim
     subs = [s for s in (session.get(Subscription, i) for i in ids if i) if s is not None]
     if not subs:
         return []
-    targets: list[repo.ShowtimeTarget] = []
+    targets: list[showtime_queries.ShowtimeTarget] = []
     for sub in subs:
         if sub.target_kind == "city":
             targets.append(("city", sub.target_text or ""))
         else:
             targets.append((sub.target_kind, sub.target_id))
     days = LocalDays.coming(DIGEST_DAYS, max(now, alert.due_at))
-    rows, total = repo.upcoming_showtimes(
+    rows, total = showtime_queries.upcoming_showtimes(
         session,
-        zone_windows=days.windows(repo.showtime_zones(session)),
+        zone_windows=days.windows(showtime_queries.showtime_zones(session)),
         targets=targets,
         limit=DIGEST_ITEMS,
     )

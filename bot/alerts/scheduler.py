@@ -5,7 +5,7 @@ resumes where the last committed tick ended and catches up on downtime:
 
 - reminders: for each lead L in use, showtimes starting in (last + L, now + L]: one indexed
   range scan per lead, matched to subscriptions and written to the outbox by a single
-  INSERT ... SELECT in the database (`alerts_repo.enqueue_reminders`). After downtime, those
+  INSERT ... SELECT in the database (`alert_reminders.enqueue_reminders`). After downtime, those
   whose screening is still ahead are recorded as due in the past and go out late; those
   already started are dropped and logged.
 - announcements, moves, cancellations: showtimes whose `updated_at` falls in the window (with
@@ -27,12 +27,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.alerts.delivery import NO_OBSERVER, AlertObserver
+from bot.alerts.observer import NO_OBSERVER, AlertObserver
 from bot.alerts.rules import DIGEST_GRACE, MAX_LEAD_MINUTES, next_local_time
 from bot.normalize import normalize
 from bot.timefmt import zone
-from storage import alerts_repo
-from storage.alerts_repo import DigestFacts, ShowtimeFacts, SubscriberFacts
+from storage import alert_outbox, alert_reminders, alert_schedule
+from storage.alert_schedule import DigestFacts, ShowtimeFacts, SubscriberFacts
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ class TickReport:
 def channel_key(platform: str, workspace_id: str, channel_id: str) -> str:
     """Who an alert is for when it goes to a channel: the channel, not the subscription, so a
     channel whose subscriptions overlap (`all`, a film, a cinema) hears about a screening once
-    per kind of alert. `alerts_repo.enqueue_reminders` builds the same key in SQL."""
+    per kind of alert. `alert_reminders.enqueue_reminders` builds the same key in SQL."""
     return f"c{platform}:{workspace_id}:{channel_id}"
 
 
@@ -125,7 +125,7 @@ class AlertScheduler:
         pruned = 0
         while True:
             with self.db.session() as session:
-                n = alerts_repo.prune_outbox(
+                n = alert_outbox.prune_outbox(
                     session, now - KEEP_FINISHED, now - KEEP_AFTER_SCREENING, batch
                 )
             pruned += n
@@ -133,7 +133,7 @@ class AlertScheduler:
                 return pruned
 
     def run(self, session: Session, now: datetime) -> TickReport:
-        last = alerts_repo.cursor(session, CURSOR)
+        last = alert_schedule.cursor(session, CURSOR)
         start = last if last is not None else now - FIRST_WINDOW
         if now - start > MAX_CATCH_UP:
             log.warning(
@@ -146,8 +146,8 @@ class AlertScheduler:
         reminders = self.reminders(session, start, now, report)
         rows = self.announcements(session, start, now)
         rows += self.digests(session, now, report)
-        report.enqueued = reminders + alerts_repo.enqueue(session, rows)
-        alerts_repo.set_cursor(session, CURSOR, now)
+        report.enqueued = reminders + alert_outbox.enqueue(session, rows)
+        alert_schedule.set_cursor(session, CURSOR, now)
         return report
 
     # -- reminders -------------------------------------------------------------------------
@@ -159,11 +159,11 @@ class AlertScheduler:
         (start, now] start in (after, until]. After downtime longer than a lead, those that
         started meanwhile are dropped (and logged), the rest go out late."""
         windows = []
-        for lead in alerts_repo.distinct_leads(session):
+        for lead in alert_reminders.distinct_leads(session):
             delta = timedelta(minutes=lead)
             lower = start + delta
             if lower < now:  # downtime longer than the lead: those screenings have begun
-                passed = alerts_repo.count_showtimes_starting(session, lower, now)
+                passed = alert_reminders.count_showtimes_starting(session, lower, now)
                 if passed:
                     report.passed_dropped += passed
                     log.warning(
@@ -181,26 +181,26 @@ class AlertScheduler:
     ) -> int:
         """Write the reminders due in (start, now] to the outbox; returns how many were new."""
         windows = self.reminder_windows(session, start, now, report)
-        return alerts_repo.enqueue_reminders(session, windows, now) if windows else 0
+        return alert_reminders.enqueue_reminders(session, windows, now) if windows else 0
 
     # -- announcements, moves and cancellations --------------------------------------------
 
     def announcements(self, session: Session, start: datetime, now: datetime) -> list[dict]:
-        changed = alerts_repo.showtimes_changed(session, start - CHANGE_OVERLAP, now, now)
+        changed = alert_schedule.showtimes_changed(session, start - CHANGE_OVERLAP, now, now)
         if not changed:
             return []
         targets = _Targets(
-            s for s in alerts_repo.subscribers_for(session, changed) if "new" in s.kinds
+            s for s in alert_schedule.subscribers_for(session, changed) if "new" in s.kinds
         )
         watchers: dict[int, list[tuple[str, str, str | None, set[str]]]] = defaultdict(list)
-        for platform, user_id, workspace, film_id, cities in alerts_repo.watchers_for(
+        for platform, user_id, workspace, film_id, cities in alert_schedule.watchers_for(
             session, {st.film_id for st in changed}
         ):
             watchers[film_id].append((platform, user_id, workspace, {normalize(c) for c in cities}))
         # What each recipient was last told about each showtime (read from the rows' columns,
         # not their keys, so alerts recorded under older key formats still count).
         told: dict[tuple[str, int], tuple[str, datetime | None]] = {}
-        for told_row in alerts_repo.announcements_of(session, [st.id for st in changed]):
+        for told_row in alert_schedule.announcements_of(session, [st.id for st in changed]):
             platform, workspace, channel, direct, showtime_id, kind, starts_at = told_row
             who = (
                 watcher_key(platform, channel)
@@ -248,7 +248,7 @@ class AlertScheduler:
         rows = []
         moved = []
         groups: dict[tuple[str, str, str, datetime], list[DigestFacts]] = defaultdict(list)
-        for sub in alerts_repo.due_digests(session, now):
+        for sub in alert_schedule.due_digests(session, now):
             groups[(sub.platform, sub.workspace_id, sub.channel_id, sub.next_digest_at)].append(sub)
             tz_name = sub.timezone or "UTC"
             after = max(now, sub.next_digest_at)
@@ -289,7 +289,7 @@ class AlertScheduler:
                     },
                 }
             )
-        alerts_repo.set_next_digests(session, moved)
+        alert_schedule.set_next_digests(session, moved)
         return rows
 
 

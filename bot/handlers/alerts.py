@@ -18,7 +18,7 @@ from bot.context import Context, UserError
 from bot.film_lookup import resolve_film
 from bot.normalize import normalize
 from bot.types import ArgValue, Created, Notice, Reply, Table
-from storage import alerts_repo, repo
+from storage import alert_subscriptions, film_queries, place_queries
 from storage.models import Subscription, WatchlistItem
 
 ALL_WORDS = {"all", "everything", "*"}
@@ -44,7 +44,9 @@ def _resolve_target(ctx: Context, raw: str) -> _Target:
         raise UserError("Say what to follow, e.g. `alerts subscribe city:Perth`.")
     norm = normalize(text)
     if kind in (None, "event"):
-        events = repo.events_matching(ctx.session, norm) if kind else _exact_events(ctx, norm)
+        events = (
+            place_queries.events_matching(ctx.session, norm) if kind else _exact_events(ctx, norm)
+        )
         if len(events) == 1:
             event = events[0]
             zones = {c.timezone for c in event.cinemas}
@@ -52,21 +54,21 @@ def _resolve_target(ctx: Context, raw: str) -> _Target:
         if kind:
             raise UserError(_none_or_many("event", text, [e.name for e in events]))
     if kind in (None, "cinema"):
-        cinemas = repo.cinemas_matching(ctx.session, norm)
+        cinemas = place_queries.cinemas_matching(ctx.session, norm)
         if not kind:
             cinemas = [c for c in cinemas if c.norm == norm]
         if len(cinemas) == 1:
             c = cinemas[0]
             return _Target("cinema", c.id, c.name, f"{c.name}, {c.city}", c.timezone)
         if kind:
-            known = [c.name for c in (cinemas or repo.all_cinemas(ctx.session))]
+            known = [c.name for c in (cinemas or place_queries.all_cinemas(ctx.session))]
             raise UserError(_none_or_many("cinema", text, known, many=bool(cinemas)))
     if kind in (None, "city"):
-        in_city = repo.cinemas_in_city(ctx.session, norm)
+        in_city = place_queries.cinemas_in_city(ctx.session, norm)
         if in_city:
             return _Target("city", None, norm, in_city[0].city, _one({c.timezone for c in in_city}))
         if kind:
-            cities = sorted({c.city for c in repo.all_cinemas(ctx.session)})
+            cities = sorted({c.city for c in place_queries.all_cinemas(ctx.session)})
             raise UserError(
                 f"No cinema is in a city called “{text[:60]}”. Cities: {', '.join(cities[:15])}."
             )
@@ -75,7 +77,7 @@ def _resolve_target(ctx: Context, raw: str) -> _Target:
 
 
 def _exact_events(ctx: Context, norm: str) -> list[Any]:
-    return [e for e in repo.events_matching(ctx.session, norm) if e.norm == norm]
+    return [e for e in place_queries.events_matching(ctx.session, norm) if e.norm == norm]
 
 
 def _one(zones: set[str]) -> str:
@@ -104,7 +106,7 @@ def _describe(sub: Subscription, label: str) -> str:
 
 def _label(ctx: Context, sub: Subscription) -> str:
     if sub.target_kind == "city":
-        cinemas = repo.cinemas_in_city(ctx.session, sub.target_text or "")
+        cinemas = place_queries.cinemas_in_city(ctx.session, sub.target_text or "")
         return f"city {cinemas[0].city if cinemas else sub.target_text}"
     if sub.target_kind == "all":
         return "everything"
@@ -139,7 +141,7 @@ def alerts_subscribe(ctx: Context, args: dict[str, ArgValue]) -> Reply:
     existing = next(
         (
             s
-            for s in alerts_repo.channel_subscriptions(
+            for s in alert_subscriptions.channel_subscriptions(
                 ctx.session, channel.platform, channel.workspace_id, channel.channel_id
             )
             if s.target_kind == target.kind
@@ -168,7 +170,7 @@ def alerts_subscribe(ctx: Context, args: dict[str, ArgValue]) -> Reply:
     if existing is None:
         ctx.session.add(sub)
     ctx.session.flush()
-    alerts_repo.set_leads(ctx.session, sub, leads)
+    alert_subscriptions.set_leads(ctx.session, sub, leads)
     audit.record(
         ctx.session,
         ctx.actor,
@@ -191,7 +193,7 @@ def alerts_subscribe(ctx: Context, args: dict[str, ArgValue]) -> Reply:
 
 def alerts_list(ctx: Context, args: dict[str, ArgValue]) -> Reply:
     channel = ctx.channel
-    subs = alerts_repo.channel_subscriptions(
+    subs = alert_subscriptions.channel_subscriptions(
         ctx.session, channel.platform, channel.workspace_id, channel.channel_id
     )
     if not subs:
@@ -224,7 +226,7 @@ def alerts_remove(ctx: Context, args: dict[str, ArgValue]) -> Reply:
         raise UserError(f"This channel has no alert subscription #{number}. See `alerts list`.")
     before = _snapshot(sub)
     label = _label(ctx, sub)
-    alerts_repo.delete_subscription_alerts(ctx.session, sub.id)
+    alert_subscriptions.delete_subscription_alerts(ctx.session, sub.id)
     ctx.session.delete(sub)
     audit.record(
         ctx.session, ctx.actor, ctx.now, "alerts remove", "subscription", number, before, None
@@ -242,9 +244,9 @@ def _cities(ctx: Context, raw: ArgValue) -> list[str]:
     names = [c.strip() for c in str(raw).split(",") if c.strip()]
     out = []
     for name in names:
-        cinemas = repo.cinemas_in_city(ctx.session, normalize(name))
+        cinemas = place_queries.cinemas_in_city(ctx.session, normalize(name))
         if not cinemas:
-            cities = sorted({c.city for c in repo.all_cinemas(ctx.session)})
+            cities = sorted({c.city for c in place_queries.all_cinemas(ctx.session)})
             raise UserError(
                 f"No cinema is in a city called “{name[:60]}”. Cities: "
                 f"{', '.join(cities[:15])}. Nothing was stored."
@@ -257,7 +259,7 @@ def watch(ctx: Context, args: dict[str, ArgValue]) -> Reply:
     film = resolve_film(ctx, str(args["title"]), arg="title", keep=dict(args))
     cities = _cities(ctx, args.get("cities"))
     actor = ctx.actor
-    item = alerts_repo.watch_item(ctx.session, actor.platform, actor.user_id, film.id)
+    item = alert_subscriptions.watch_item(ctx.session, actor.platform, actor.user_id, film.id)
     if item is None:
         item = WatchlistItem(
             platform=actor.platform,
@@ -283,7 +285,7 @@ def watch(ctx: Context, args: dict[str, ArgValue]) -> Reply:
 def unwatch(ctx: Context, args: dict[str, ArgValue]) -> Reply:
     film = resolve_film(ctx, str(args["title"]), arg="title")
     actor = ctx.actor
-    item = alerts_repo.watch_item(ctx.session, actor.platform, actor.user_id, film.id)
+    item = alert_subscriptions.watch_item(ctx.session, actor.platform, actor.user_id, film.id)
     if item is None:
         raise UserError(f"{film_label(film)} is not on your watchlist. See `watchlist`.")
     ctx.session.delete(item)
@@ -293,13 +295,13 @@ def unwatch(ctx: Context, args: dict[str, ArgValue]) -> Reply:
 
 
 def watchlist(ctx: Context, args: dict[str, ArgValue]) -> Reply:
-    items = alerts_repo.watchlist(ctx.session, ctx.actor.platform, ctx.actor.user_id)
+    items = alert_subscriptions.watchlist(ctx.session, ctx.actor.platform, ctx.actor.user_id)
     if not items:
         return Reply(
             blocks=(Notice("Your watchlist is empty. Add a film with `watch <title>`."),),
             ephemeral=True,
         )
-    films = repo.get_films(ctx.session, [i.film_id for i in items])
+    films = film_queries.get_films(ctx.session, [i.film_id for i in items])
     rows = tuple(
         (film_label(films[i.film_id]), ", ".join(i.cities) or "anywhere")
         for i in items

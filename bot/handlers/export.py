@@ -21,13 +21,12 @@ from bot.normalize import normalize
 from bot.resolve import split_year
 from bot.types import ArgValue, Notice, Reply, Text
 from bot.when import LocalDays, WhenError
-from storage import repo
+from storage import film_queries, place_queries, showtime_export
 from storage.models import Event, Showtime
+from storage.showtime_export import ExportScope
 
 CALENDAR_MAX = 1600  # characters of calendar in one reply, leaving room for the notice
 LOOKED_AT = 50
-
-Scope = dict[str, list[int] | None]
 
 
 def export(ctx: Context, args: dict[str, ArgValue]) -> Reply:
@@ -35,12 +34,12 @@ def export(ctx: Context, args: dict[str, ArgValue]) -> Reply:
     events = _event_named(ctx, query)
     if len(events) == 1:
         what = events[0].name
-        scope: Scope = {"event_ids": [events[0].id]}
+        scope = ExportScope(event_ids=[events[0].id])
         command = f'marquee export showtimes --event "{what}"'
     else:
         film = resolve_film(ctx, query, arg="query")
         what = film_label(film)
-        scope = {"film_ids": [film.id]}
+        scope = ExportScope(film_ids=[film.id])
         command = f'marquee export showtimes --film "{what}"'
     showtimes, total = screenings_to_export(
         ctx.session, LocalDays(now=ctx.now), scope, limit=LOOKED_AT
@@ -68,65 +67,56 @@ def export_scope(
     cinema: str | None = None,
     city: str | None = None,
     event: str | None = None,
-) -> Scope:
+) -> ExportScope:
     """The filters the named cinema, city and event stand for (they AND together); a name
     that matches nothing is a UserError naming it, never an empty filter."""
-    scope: Scope = {"film_ids": list(film_ids) if film_ids is not None else None}
     cinema_ids: set[int] | None = None
     if cinema is not None:
         norm = normalize(cinema)
-        found = repo.cinemas_matching(session, norm) if norm else []
+        found = place_queries.cinemas_matching(session, norm) if norm else []
         if not found:
             raise UserError(f"No cinema matches “{cinema}”.")
         cinema_ids = {c.id for c in found}
     if city is not None:
         norm = normalize(city)
-        in_city = repo.cinemas_in_city(session, norm) if norm else []
+        in_city = place_queries.cinemas_in_city(session, norm) if norm else []
         if not in_city:
             raise UserError(f"No cinema is in a city called “{city}”.")
         ids = {c.id for c in in_city}
         cinema_ids = ids if cinema_ids is None else cinema_ids & ids
         if not cinema_ids:
             raise UserError(f"No cinema matching “{cinema}” is in “{city}”.")
-    scope["cinema_ids"] = sorted(cinema_ids) if cinema_ids is not None else None
+    event_ids: list[int] | None = None
     if event is not None:
         norm = normalize(event)
-        events = repo.events_matching(session, norm) if norm else []
+        events = place_queries.events_matching(session, norm) if norm else []
         if not events:
             raise UserError(f"No festival or season matches “{event}”.")
-        scope["event_ids"] = [e.id for e in events]
-    return scope
+        event_ids = [e.id for e in events]
+    return ExportScope(
+        film_ids=list(film_ids) if film_ids is not None else None,
+        cinema_ids=sorted(cinema_ids) if cinema_ids is not None else None,
+        event_ids=event_ids,
+    )
 
 
 def screenings_to_export(
     session: Session,
     days: LocalDays,
-    scope: Scope,
+    scope: ExportScope,
     *,
     include_cancelled: bool = False,
     limit: int | None = None,
 ) -> tuple[list[Showtime], int]:
-    """The screenings on `days` (each cinema's local days) within `scope`, in time order,
-    and how many there are in all: the one query behind `export` and the CLI export."""
-    zones = repo.showtime_zones(
-        session,
-        film_ids=scope.get("film_ids"),
-        cinema_ids=scope.get("cinema_ids"),
-        event_ids=scope.get("event_ids"),
-    )
+    """The screenings on `days` (each cinema's local days) within `scope`, in time order, and
+    how many there are in all: `export` and the CLI export both come here, and from here to
+    the one storage query."""
     try:
-        windows = days.windows(zones)
+        return showtime_export.screenings_to_export(
+            session, scope, days.windows, include_cancelled=include_cancelled, limit=limit
+        )
     except WhenError as exc:
         raise UserError(str(exc)) from exc
-    return repo.upcoming_showtimes(
-        session,
-        zone_windows=windows,
-        film_ids=scope.get("film_ids"),
-        cinema_ids=scope.get("cinema_ids"),
-        event_ids=scope.get("event_ids"),
-        include_cancelled=include_cancelled,
-        limit=limit,
-    )
 
 
 def _event_named(ctx: Context, query: str) -> list[Event]:
@@ -135,10 +125,10 @@ def _event_named(ctx: Context, query: str) -> list[Event]:
     norm = normalize(split_year(query)[0])
     if not norm or query.strip().startswith("#"):
         return []
-    events = repo.events_matching(ctx.session, norm)
+    events = place_queries.events_matching(ctx.session, norm)
     exact = [e for e in events if e.norm == norm]
     if exact:
         return exact[:1]
-    if len(events) == 1 and not repo.films_with_norm(ctx.session, norm):
+    if len(events) == 1 and not film_queries.films_with_norm(ctx.session, norm):
         return events
     return []

@@ -18,7 +18,6 @@ from bot.paging import page_info, page_window
 from bot.places import choice_options, known_cities, listing, resolve_place
 from bot.recommend.features import keywords
 from bot.recommend.model import Ranked, Reason, Recommender, preference
-from bot.recommend.service import recommender_for
 from bot.recommend.vocabulary import (
     COUNTRY_ADJECTIVES,
     ERA_WORDS,
@@ -149,7 +148,7 @@ def _taste(ctx: Context, rec: Recommender) -> Taste:
 
 def recommend_like(ctx: Context, args: dict[str, ArgValue]) -> Reply:
     film = resolve_film(ctx, str(args["title"]), arg="title")
-    rec = recommender_for(ctx.session)
+    rec = ctx.recommender
     row = rec.rows_of([film.id]).get(film.id)
     if row is None:
         return Reply(
@@ -171,7 +170,7 @@ def recommend_like(ctx: Context, args: dict[str, ArgValue]) -> Reply:
 
 
 def recommend(ctx: Context, args: dict[str, ArgValue]) -> Reply:
-    rec = recommender_for(ctx.session)
+    rec = ctx.recommender
     words = " ".join(str(args.get(k) or "") for k in ("genre", "mood", "era", "country"))
     groups, labels = _filters(rec, words)
     taste = _taste(ctx, rec)
@@ -325,7 +324,7 @@ def recommend_showing(ctx: Context, args: dict[str, ArgValue]) -> Reply:
     span = "tomorrow" if days == 1 else f"the next {days} days"
     if not showings:
         return Reply(blocks=(Notice(f"Nothing is showing{where} in {span}."),), ephemeral=True)
-    rec = recommender_for(ctx.session)
+    rec = ctx.recommender
     taste = _taste(ctx, rec)
     rows = rec.rows_of(list(showings))
     showing_rows = np.fromiter(rows.values(), dtype=np.int64, count=len(rows))

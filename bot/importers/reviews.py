@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.cards import film_label
@@ -37,7 +36,7 @@ from bot.importers.source import TooLarge, read_lines
 from bot.importers.summary import ImportSummary
 from bot.normalize import normalize
 from bot.registry import BODY_MAX, HEADLINE_MAX
-from storage import repo
+from storage import film_queries, review_queries
 from storage.models import Review
 
 PLATFORM = "import"  # reviews from files belong to no chat platform
@@ -220,7 +219,7 @@ def _write(session: Session, job: ImportJob, summary: ImportSummary, r: ReviewFi
     res = job.resolver.resolve(session, r.film)
     if res.film_id is None:
         ids = res.choices or res.suggestions
-        films = repo.get_films(session, ids)
+        films = film_queries.get_films(session, ids)
         names = "; ".join(f"{film_label(films[f])} = #{f}" for f in ids if f in films)
         if res.choices:
             return f"film “{excerpt(r.film)}” can't be matched: it could be {names}"
@@ -228,13 +227,7 @@ def _write(session: Session, job: ImportJob, summary: ImportSummary, r: ReviewFi
             f"; nearest: {names}" if names else ""
         )
     user_id = f"file:{normalize(r.author)}"[:64]
-    current = session.scalars(
-        select(Review).where(
-            Review.film_id == res.film_id,
-            Review.author_platform == PLATFORM,
-            Review.author_user_id == user_id,
-        )
-    ).first()
+    current = review_queries.file_review(session, res.film_id, PLATFORM, user_id)
     values = {
         "author_name": r.author,
         "rating_halves": r.rating_halves,

@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.app import SlackAdapter
 from adapters.slack.notifier import SlackNotifier
 from adapters.slack.render import render_reply
+from bot.alerts.pacing import Pacer
 from bot.core import Marquee
 from bot.notify import ChannelGone, Notifier, RateLimited
 from bot.settings import Settings
@@ -36,7 +37,7 @@ class FakeTime:
 
 def notifier(fake: FakeSlack, time: FakeTime) -> SlackNotifier:
     client = AsyncWebClient(token=fake.bot_token, base_url=fake.api_url)
-    return SlackNotifier(client, per_channel_interval=1.0, clock=time.clock, sleep=time.sleep)
+    return SlackNotifier(client)
 
 
 def channel(channel_id: str, team: str = "T0MARQUEE") -> ChannelRef:
@@ -64,14 +65,26 @@ async def test_an_alert_is_posted_with_its_blocks(fake_slack: FakeSlack, core: M
     assert ts.startswith("1700000000.")
 
 
-async def test_posts_to_one_channel_are_spaced_a_second_apart(fake_slack: FakeSlack) -> None:
+async def test_a_burst_is_paced_once_by_the_delivery_pacer(fake_slack: FakeSlack) -> None:
+    # The delivery loop's pacer keeps Slack's one message per second per channel; the
+    # notifier posts at once when asked, so a burst waits one second per message, not two.
     time = FakeTime()
     slack = notifier(fake_slack, time)
-    await slack.post(channel("C1"), Reply.notice("one"))
-    await slack.post(channel("C2"), Reply.notice("elsewhere"))  # other channel: no wait
-    assert time.slept == []
-    await slack.post(channel("C1"), Reply.notice("two"))
-    assert time.slept == [pytest.approx(1.0)]
+    pacer = Pacer(monotonic=time.clock)
+    for text in ("one", "two", "three"):
+        wait = pacer.wait_time(channel("C1"))
+        if wait > 0:
+            await time.sleep(wait)
+        pacer.record(channel("C1"))
+        await slack.post(channel("C1"), Reply.notice(text))
+    assert time.slept == [pytest.approx(1.0), pytest.approx(1.0)]
+    assert len(fake_slack.calls_to("chat.postMessage")) == 3
+
+
+async def test_the_notifier_itself_does_not_pace(fake_slack: FakeSlack) -> None:
+    slack = notifier(fake_slack, FakeTime())
+    for text in ("one", "two", "three"):
+        await slack.post(channel("C1"), Reply.notice(text))
     assert len(fake_slack.calls_to("chat.postMessage")) == 3
 
 
@@ -84,17 +97,14 @@ async def test_a_channel_slack_will_not_take_is_gone(fake_slack: FakeSlack, erro
         await notifier(fake_slack, FakeTime()).post(channel("CGONE"), Reply.notice("hi"))
 
 
-async def test_rate_limited_raises_with_retry_after_and_holds_the_channel(
-    fake_slack: FakeSlack,
-) -> None:
-    time = FakeTime()
-    slack = notifier(fake_slack, time)
+async def test_rate_limited_raises_with_retry_after(fake_slack: FakeSlack) -> None:
+    # Holding the channel for Retry-After is the delivery pacer's job (Pacer.hold).
+    slack = notifier(fake_slack, FakeTime())
     fake_slack.rate_limit_once["CBUSY"] = 7
     with pytest.raises(RateLimited) as raised:
         await slack.post(channel("CBUSY"), Reply.notice("hi"))
     assert raised.value.retry_after == 7
     await slack.post(channel("CBUSY"), Reply.notice("hi again"))
-    assert time.slept == [pytest.approx(7.0)]
     assert len(fake_slack.calls_to("chat.postMessage")) == 2
 
 

@@ -1,0 +1,78 @@
+"""How the Discord client connects: intents, permissions, endpoints and the sharded client.
+
+Everything here is about reaching Discord, nothing about answering it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+import yarl
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from bot.settings import Settings
+
+# Discord's own endpoints, remembered before anything points discord.py elsewhere.
+DISCORD_API_BASE = Route.BASE
+DISCORD_GATEWAY = DiscordWebSocket.DEFAULT_GATEWAY
+
+# Interactions need no privileged intents. `guilds` keeps servers, channels and roles cached;
+# messages and members are never read.
+INTENTS = discord.Intents.none()
+INTENTS.guilds = True
+
+# What the bot needs in a channel: see it, answer in it and its threads, show embeds.
+PERMISSIONS = discord.Permissions(
+    view_channel=True, send_messages=True, send_messages_in_threads=True, embed_links=True
+)
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+def invite_url(application_id: int) -> str:
+    return discord.utils.oauth_url(
+        application_id, permissions=PERMISSIONS, scopes=("bot", "applications.commands")
+    )
+
+
+def configure_endpoints(settings: Settings) -> None:
+    """Point discord.py at the configured REST base and gateway.
+
+    discord.py keeps both as class attributes, so this is process-wide: one process talks to
+    one Discord (or one proxy), which is how Marquee is deployed. The REST base includes the
+    API version, e.g. `https://discord.com/api/v10`.
+    """
+    Route.BASE = (settings.discord_api_base or DISCORD_API_BASE).rstrip("/")
+    gateway = settings.discord_gateway_url
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway) if gateway else DISCORD_GATEWAY
+
+
+class ShardedClient(discord.AutoShardedClient):
+    """Shards connect to the configured gateway rather than the one `/gateway/bot` names."""
+
+    def __init__(self, *, gateway: str | None, **options: Any) -> None:
+        super().__init__(**options)
+        self._gateway = yarl.URL(gateway) if gateway else None
+
+    async def launch_shard(
+        self, gateway: yarl.URL, shard_id: int, *, initial: bool = False
+    ) -> None:
+        await super().launch_shard(self._gateway or gateway, shard_id, initial=initial)
+
+
+def new_client(settings: Settings, guild_ready_timeout: float) -> discord.Client:
+    """The discord.py client the settings ask for (sharded or not)."""
+    options: dict[str, Any] = {
+        "intents": INTENTS,
+        "allowed_mentions": NO_MENTIONS,
+        "chunk_guilds_at_startup": False,
+        "guild_ready_timeout": guild_ready_timeout,
+        # A REST call that would wait longer than this raises `discord.RateLimited`
+        # instead: the alert notifier hands that back to its delivery loop (30 s is
+        # discord.py's smallest allowed value).
+        "max_ratelimit_timeout": 30.0,
+    }
+    if settings.discord_sharded:
+        return ShardedClient(gateway=settings.discord_gateway_url, **options)
+    return discord.Client(**options)

@@ -1,0 +1,197 @@
+"""Films and their titles: loading, matching by normal form or prefix, genres, counts, and
+deleting a film with everything that hangs off it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from storage.models import (
+    AlertOutbox,
+    Credit,
+    Film,
+    FilmGenre,
+    FilmTitle,
+    MemberRating,
+    NotInterested,
+    Review,
+    Showtime,
+    Subscription,
+    SubscriptionLead,
+    WatchlistItem,
+)
+
+_FILM_LOAD = (
+    selectinload(Film.titles),
+    selectinload(Film.credits).selectinload(Credit.person),
+    selectinload(Film.genres),
+)
+
+
+def get_film(session: Session, film_id: int) -> Film | None:
+    return session.scalars(select(Film).where(Film.id == film_id).options(*_FILM_LOAD)).first()
+
+
+def get_films(session: Session, film_ids: Sequence[int]) -> dict[int, Film]:
+    if not film_ids:
+        return {}
+    films = session.scalars(select(Film).where(Film.id.in_(film_ids)).options(*_FILM_LOAD))
+    return {f.id: f for f in films}
+
+
+def iter_title_rows(
+    session: Session, after_title_id: int = 0, batch: int = 50_000
+) -> Iterator[tuple[int, int, str, int | None]]:
+    """(title_id, film_id, norm, year) for every title newer than `after_title_id`, in id order."""
+    last = after_title_id
+    while True:
+        rows = session.execute(
+            select(FilmTitle.id, FilmTitle.film_id, FilmTitle.norm, Film.year)
+            .join(Film, Film.id == FilmTitle.film_id)
+            .where(FilmTitle.id > last)
+            .order_by(FilmTitle.id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return
+        for row in rows:
+            yield row[0], row[1], row[2], row[3]
+        last = rows[-1][0]
+
+
+def max_title_id(session: Session) -> int:
+    return session.scalar(select(func.max(FilmTitle.id))) or 0
+
+
+# Title lookups run on every command: their statements are built once, not per call.
+_EXACT = (
+    select(FilmTitle.film_id, Film.year)
+    .join(Film, Film.id == FilmTitle.film_id)
+    .where(FilmTitle.norm == bindparam("norm"))
+    .distinct()
+    .limit(50)
+)
+_PREFIX = (
+    select(FilmTitle.film_id, FilmTitle.norm, Film.year)
+    .join(Film, Film.id == FilmTitle.film_id)
+    .where(FilmTitle.norm >= bindparam("lower"), FilmTitle.norm < bindparam("upper"))
+    .order_by(FilmTitle.norm)
+    .limit(bindparam("limit"))
+)
+
+
+def films_with_norm(session: Session, norm: str, year: int | None = None) -> list[int]:
+    """Films one of whose titles normalises to exactly `norm` (a B-tree lookup), newest first."""
+    rows = session.execute(_EXACT, {"norm": norm}).all()
+    rows = [r for r in rows if year is None or r[1] == year]
+    return [r[0] for r in sorted(rows, key=lambda r: (-(r[1] or 0), r[0]))]
+
+
+def titles_with_prefix(
+    session: Session, prefix: str, limit: int, year: int | None = None
+) -> list[tuple[int, str, int | None]]:
+    """(film_id, norm, year) of titles starting with `prefix` (a B-tree range scan)."""
+    if not prefix:
+        return []
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    rows = session.execute(_PREFIX, {"lower": prefix, "upper": upper, "limit": limit}).all()
+    return [(r[0], r[1], r[2]) for r in rows if year is None or r[2] == year]
+
+
+def films_by_genre(session: Session, genre: str, limit: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(FilmGenre.film_id)
+            .where(func.lower(FilmGenre.genre) == genre.lower())
+            .order_by(FilmGenre.film_id)
+            .limit(limit)
+        )
+    )
+
+
+def known_genres(session: Session) -> list[str]:
+    return list(session.scalars(select(FilmGenre.genre).distinct().order_by(FilmGenre.genre)))
+
+
+def count(session: Session, model: type[Any]) -> int:
+    return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+@dataclass
+class FilmRows:
+    """Everything that names a film and goes when it is removed."""
+
+    reviews: list[Review]
+    showtimes: list[Showtime]
+    member_ratings: int
+    watchlist_entries: int
+    not_interested: int
+    subscription_ids: list[int]  # channels' alert subscriptions to the film itself
+
+
+def film_rows(session: Session, film_id: int) -> FilmRows:
+    def how_many(model: Any) -> int:
+        return session.scalar(select(func.count()).where(model.film_id == film_id)) or 0
+
+    return FilmRows(
+        reviews=list(
+            session.scalars(select(Review).where(Review.film_id == film_id).order_by(Review.id))
+        ),
+        showtimes=list(
+            session.scalars(
+                select(Showtime)
+                .where(Showtime.film_id == film_id)
+                .options(selectinload(Showtime.cinema), selectinload(Showtime.film))
+                .order_by(Showtime.starts_at, Showtime.id)
+            )
+        ),
+        member_ratings=how_many(MemberRating),
+        watchlist_entries=how_many(WatchlistItem),
+        not_interested=how_many(NotInterested),
+        subscription_ids=list(
+            session.scalars(
+                select(Subscription.id).where(
+                    Subscription.target_kind == "film", Subscription.target_id == film_id
+                )
+            )
+        ),
+    )
+
+
+def delete_film(session: Session, film: Film, rows: FilmRows) -> None:
+    """Delete a film and every row that names it.
+
+    Explicit deletes rather than trusting ON DELETE CASCADE alone: the alert outbox and
+    subscriptions name films and screenings by plain id (no foreign key), and stating each
+    table here keeps the two backends identical.
+    """
+    showtime_ids = [s.id for s in rows.showtimes]
+    quiet = {"synchronize_session": False}
+    if showtime_ids:
+        session.execute(
+            delete(AlertOutbox).where(AlertOutbox.showtime_id.in_(showtime_ids)),
+            execution_options=quiet,
+        )
+    if rows.subscription_ids:
+        session.execute(
+            delete(AlertOutbox).where(AlertOutbox.subscription_id.in_(rows.subscription_ids)),
+            execution_options=quiet,
+        )
+        session.execute(
+            delete(SubscriptionLead).where(
+                SubscriptionLead.subscription_id.in_(rows.subscription_ids)
+            ),
+            execution_options=quiet,
+        )
+        session.execute(
+            delete(Subscription).where(Subscription.id.in_(rows.subscription_ids)),
+            execution_options=quiet,
+        )
+    for model in (MemberRating, WatchlistItem, NotInterested, Review, Showtime):
+        session.execute(delete(model).where(model.film_id == film.id), execution_options=quiet)
+    session.delete(film)
+    session.flush()
