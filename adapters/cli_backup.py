@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from bot.settings import Settings
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `backup` and `restore` subcommands to the `marquee` parser."""
     pg_help = "where PostgreSQL's pg_dump and pg_restore are (default: PATH, then pg_config)"
     b = sub.add_parser(

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from bot.settings import Settings
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `import` and `export` subcommands to the `marquee` parser."""
     imp = sub.add_parser("import", help="import showtimes, films or reviews from files")
     kinds = imp.add_subparsers(dest="kind", metavar="KIND", required=True)

@@ -73,7 +73,7 @@ def make_queries(url: str, count: int, seed: int) -> list[dict[str, str]]:
 
 def phase_marquee(url: str, queries: list[dict[str, str]]) -> dict[str, object]:
     from bot.core import Marquee
-    from storage import repo
+    from storage import film_queries
     from storage.db import Database
 
     core = Marquee(Database(url))
@@ -88,7 +88,7 @@ def phase_marquee(url: str, queries: list[dict[str, str]]) -> dict[str, object]:
         times.append((time.perf_counter() - t0) * 1000)
         answers.append(res.film_id or (res.choices or res.suggestions or [None])[0])
     with core.db.session() as session:
-        films = repo.get_films(session, [a for a in answers if a])
+        films = film_queries.get_films(session, [a for a in answers if a])
         for q, a in zip(queries, answers, strict=True):
             correct += a is not None and normalize(films[a].title) == q["expected"]
     return {

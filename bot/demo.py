@@ -10,7 +10,7 @@ from bot import demo_data
 from bot.catalogue import FilmFields, create_film
 from bot.normalize import normalize
 from bot.timefmt import zone
-from storage import repo
+from storage import film_queries
 from storage.models import Cinema, Event, Film, MemberRating, Review, Showtime
 
 DEMO_DAYS = 14
@@ -18,7 +18,7 @@ DEMO_TIMES = (time(18, 30), time(21, 0))
 
 
 def is_empty(session: Session) -> bool:
-    return repo.count(session, Film) == 0
+    return film_queries.count(session, Film) == 0
 
 
 def load_demo(session: Session, now: datetime) -> int:

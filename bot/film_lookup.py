@@ -10,7 +10,7 @@ from bot.people import films_by_person
 from bot.resolve import split_year
 from bot.textargs import ArgSyntaxError, CommandReading, command_line, command_readings, parse_args
 from bot.types import ArgValue, Choice, Choices, ErrorNotice, Reply, Role
-from storage import repo
+from storage import film_queries
 from storage.models import Film
 
 
@@ -36,12 +36,12 @@ def resolve_film(
     if readings:
         _ask_command_or_film(ctx, text, readings, arg=arg, keep=keep)
     if res.film_id is not None:
-        film = repo.get_film(ctx.session, res.film_id)
+        film = film_queries.get_film(ctx.session, res.film_id)
         if film is not None:
             return film
     writes = ctx.spec.min_role > Role.MEMBER
     if res.choices:
-        films = repo.get_films(ctx.session, res.choices)
+        films = film_queries.get_films(ctx.session, res.choices)
         ordered = [films[f] for f in res.choices if f in films]
         prompt = f"“{res.query}” could be several films. Which one?"
         if writes:
@@ -66,7 +66,7 @@ def resolve_film(
     # A name rather than a title ("ostlund"): offer that person's films.
     people = films_by_person(ctx.session, ctx.resolver.people, normalize(res.query or text), 10)
     if people and not writes:
-        films = repo.get_films(ctx.session, list(dict.fromkeys(f for f, _, _ in people)))
+        films = film_queries.get_films(ctx.session, list(dict.fromkeys(f for f, _, _ in people)))
         options = tuple(
             Choice(
                 label=film_label(films[f]),
@@ -88,7 +88,7 @@ def resolve_film(
             )
         )
     if res.suggestions:
-        films = repo.get_films(ctx.session, res.suggestions)
+        films = film_queries.get_films(ctx.session, res.suggestions)
         names = [film_label(films[f]) for f in res.suggestions if f in films]
         if writes:
             raise UserError(f"{message} Did you mean: {', '.join(names)}?")
@@ -126,10 +126,10 @@ def _ask_command_or_film(
     "Like Someone in Love" stays a film.
     """
     title, year = split_year(text)
-    exact = repo.films_with_norm(ctx.session, normalize(title), year)
+    exact = film_queries.films_with_norm(ctx.session, normalize(title), year)
     if not any(r.full_name for r in readings) and exact:
         return
-    films = repo.get_films(ctx.session, exact)
+    films = film_queries.get_films(ctx.session, exact)
     titled = [films[f] for f in exact if f in films]
     commands = [_command_choice(ctx, r, keep) for r in readings]
     if ctx.spec.min_role > Role.MEMBER:

@@ -11,7 +11,8 @@ from bot.types import ArgValue, PageInfo
 def page_window(args: dict[str, ArgValue], total: int, per_page: int) -> tuple[int, int, int]:
     """(page, offset, page_count) for the requested page; refuses pages that don't exist."""
     pages = max(1, ceil(total / per_page))
-    page = int(args.get("page") or 1)
+    raw = args.get("page")
+    page = int(raw) if isinstance(raw, int | float | str) and raw else 1
     if page < 1 or page > pages:
         raise UserError(f"There {'is' if pages == 1 else 'are'} {pages} page(s); no page {page}.")
     return page, (page - 1) * per_page, pages

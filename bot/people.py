@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from sqlalchemy.orm import Session
 
 from bot.title_index import TitleIndex
-from storage import repo
+from storage import people_queries
 
 FOUND_AT = 80.0  # a misspelt name must be this close (rapidfuzz ratio) to count
 FIRST_NAME = 90.0  # a query that is a person's first name(s), exactly
@@ -64,9 +64,11 @@ class PersonIndex:
             return
         with self._lock:
             self._checked_at = now
-            if repo.max_person_id(session) <= self.max_person_id:
+            if people_queries.max_person_id(session) <= self.max_person_id:
                 return
-            self.index.add_many(self._rows(repo.iter_person_rows(session, self.max_person_id)))
+            self.index.add_many(
+                self._rows(people_queries.iter_person_rows(session, self.max_person_id))
+            )
 
     def _rows(self, people: Iterable[tuple[int, str]]) -> Iterator[tuple[int, int, str, None]]:
         """The index's rows for `people`, streamed (millions at start-up), noting the newest."""
@@ -93,7 +95,7 @@ class PersonIndex:
                 # The index's "film" is a person here.
                 best[hit.film_id] = max(best.get(hit.film_id, 0.0), hit.score)
         # A first name (or first names) exactly: every person whose name starts with it.
-        for person_id, _name in repo.people_with_prefix(session, norm + " ", limit):
+        for person_id, _name in people_queries.people_with_prefix(session, norm + " ", limit):
             best[person_id] = max(best.get(person_id, 0.0), FIRST_NAME)
         ranked = sorted(
             ((p, s) for p, s in best.items() if s >= FOUND_AT), key=lambda kv: (-kv[1], kv[0])
@@ -106,4 +108,4 @@ def films_by_person(
 ) -> list[tuple[int, str, str]]:
     """(film_id, person name, role) for the people `norm` names, closest person first."""
     ranked = people.match(session, norm, max_people)
-    return repo.films_of_people(session, [p for p, _ in ranked], limit)
+    return people_queries.films_of_people(session, [p for p, _ in ranked], limit)

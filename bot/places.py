@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from bot.context import UserError
 from bot.normalize import normalize
 from bot.types import ArgValue, Choice
-from storage import repo
+from storage import place_queries
 from storage.models import Cinema, Event
 
 Kind = Literal["city", "cinema", "event"]
@@ -138,8 +138,8 @@ def _names(
 def resolve_place(session: Session, query: str, kinds: Iterable[Kind] = ALL_KINDS) -> Place:
     """The place `query` names; see the module's docstring for the order of evidence."""
     kinds = tuple(kinds)
-    cinemas = repo.all_cinemas(session)
-    events = repo.all_events(session) if "event" in kinds else []
+    cinemas = place_queries.all_cinemas(session)
+    events = place_queries.all_events(session) if "event" in kinds else []
     head, _, tail = query.rpartition(",")
     if head.strip() and "cinema" in kinds:
         # "Luna Leederville, Perth": a cinema within a city (how choices name a cinema whose
@@ -276,7 +276,7 @@ def listing(candidates: Sequence[Candidate]) -> str:
 
 
 def known_cities(session: Session) -> list[str]:
-    return sorted({c.city for c in repo.all_cinemas(session)})
+    return sorted({c.city for c in place_queries.all_cinemas(session)})
 
 
 def one_cinema(session: Session, text: str) -> Cinema:
@@ -301,5 +301,5 @@ def one_cinema(session: Session, text: str) -> Cinema:
             f"No cinema called “{text}”. Did you mean {listing(place.suggestions)}? "
             "Nothing was changed."
         )
-    known = ", ".join(c.name for c in repo.all_cinemas(session)[:15]) or "none yet"
+    known = ", ".join(c.name for c in place_queries.all_cinemas(session)[:15]) or "none yet"
     raise UserError(f"No cinema called “{text}”. Known cinemas: {known}. Nothing was changed.")

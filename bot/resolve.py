@@ -22,7 +22,7 @@ from bot import title_index_file
 from bot.normalize import normalize
 from bot.people import PersonIndex
 from bot.title_index import TitleIndex
-from storage import repo
+from storage import film_queries
 from storage.title_fingerprint import title_fingerprint
 
 log = logging.getLogger(__name__)
@@ -130,8 +130,8 @@ class TitleResolver:
             self._checked_at = now
             if self.index.max_title_id == 0 and self._saved_at is not None:
                 self._start(session, self._saved_at)
-            if repo.max_title_id(session) > self.index.max_title_id:
-                self.index.add_many(repo.iter_title_rows(session, self.index.max_title_id))
+            if film_queries.max_title_id(session) > self.index.max_title_id:
+                self.index.add_many(film_queries.iter_title_rows(session, self.index.max_title_id))
 
     def _start(self, session: Session, folder: Path) -> None:
         """The first refresh: map the saved index if it still matches the database, else
@@ -155,7 +155,7 @@ class TitleResolver:
                 figures[3] = max(figures[3], row[0])
                 yield row
 
-        self.index.add_many(counted(repo.iter_title_rows(session, 0)))
+        self.index.add_many(counted(film_queries.iter_title_rows(session, 0)))
         if figures[0] >= SAVE_FROM:
             fingerprint = title_index_file.Fingerprint(
                 max_title_id=figures[3], count=figures[0], id_sum=figures[1], year_sum=figures[2]
@@ -182,7 +182,9 @@ class TitleResolver:
         # Titles that start with the query ("quisling" → "Quisling: The Final Days") score at
         # most PART_OF_TITLE, so they can't matter once the index found a near-exact match.
         if max(best.values(), default=0.0) < PART_OF_TITLE + TIE_MARGIN:
-            for film_id, title_norm, _year in repo.titles_with_prefix(session, norm, limit, year):
+            for film_id, title_norm, _year in film_queries.titles_with_prefix(
+                session, norm, limit, year
+            ):
                 best[film_id] = max(best.get(film_id, 0.0), score(norm, title_norm))
         return sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
 
@@ -191,14 +193,14 @@ class TitleResolver:
         ref = _FILM_REF.match(text)
         if ref:
             film_id = int(ref.group(1))
-            found = repo.get_film(session, film_id) is not None
+            found = film_queries.get_film(session, film_id) is not None
             return Resolution(film_id=film_id if found else None, query=text)
         title, year = split_year(text)
         norm = normalize(title)
         result = Resolution(query=title, year=year)
         if not norm:
             return result
-        exact = repo.films_with_norm(session, norm, year)
+        exact = film_queries.films_with_norm(session, norm, year)
         if len(exact) == 1:
             result.film_id = exact[0]
             return result

@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from storage.db import affected
 from storage.models import (
     AlertOutbox,
     Subscription,
@@ -37,7 +38,7 @@ def enqueue(session: Session, rows: Sequence[dict[str, Any]]) -> int:
     added = 0
     for start in range(0, len(rows), 2000):
         result = connection.execute(statement, list(rows[start : start + 2000]))
-        added += max(result.rowcount or 0, 0)
+        added += affected(result)
     return added
 
 
@@ -116,7 +117,7 @@ def finish(
         )
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return affected(result)
 
 
 def release(
@@ -153,7 +154,7 @@ def release_held(session: Session, token: str) -> int:
         .values(claim_token=None, lease_until=None)
         .execution_options(synchronize_session=False, preserve_rowcount=True)
     )
-    return result.rowcount or 0
+    return affected(result)
 
 
 def prune_outbox(
@@ -173,7 +174,7 @@ def prune_outbox(
         .where(AlertOutbox.id.in_(old.limit(limit).scalar_subquery()))
         .execution_options(synchronize_session=False, preserve_rowcount=True)
     )
-    return result.rowcount or 0
+    return affected(result)
 
 
 def sent_announcement_exists(session: Session, alert: AlertOutbox) -> bool:
@@ -236,4 +237,4 @@ def drop_pending_for_channel(
         .values(status="dropped", sent_at=at, note=note[:200], lease_until=None)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return affected(result)

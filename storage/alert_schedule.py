@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
+    Table,
     and_,
     bindparam,
     or_,
@@ -26,6 +27,8 @@ from storage.models import (
     Subscription,
     WatchlistItem,
 )
+
+_SUBSCRIPTIONS = cast(Table, Subscription.__table__)  # a mapped class's table is a Table
 
 
 @dataclass(frozen=True)
@@ -176,7 +179,8 @@ def announcements_of(
         )
         .order_by(AlertOutbox.id)
     )
-    return [(r[0], r[1], r[2], bool(r[3]), int(r[4]), r[5], r[6]) for r in rows]
+    # showtime_id IN (...) above: never NULL here.
+    return [(r[0], r[1], r[2], bool(r[3]), int(r[4] or 0), r[5], r[6]) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -206,7 +210,8 @@ def due_digests(session: Session, now: datetime, limit: int = 5000) -> list[Dige
         .order_by(S.next_digest_at)
         .limit(limit)
     )
-    return [DigestFacts(*row) for row in rows]
+    # digest_local_time IS NOT NULL above, and next_digest_at <= now implies it is set.
+    return [DigestFacts(r[0], r[1] or "", r[2], r[3] or now, r[4], r[5], r[6]) for r in rows]
 
 
 def set_next_digests(session: Session, next_at: Sequence[tuple[int, datetime]]) -> None:
@@ -214,8 +219,8 @@ def set_next_digests(session: Session, next_at: Sequence[tuple[int, datetime]]) 
     if not next_at:
         return
     session.connection().execute(
-        update(Subscription.__table__)
-        .where(Subscription.__table__.c.id == bindparam("sub_id"))
+        update(_SUBSCRIPTIONS)
+        .where(_SUBSCRIPTIONS.c.id == bindparam("sub_id"))
         .values(next_digest_at=bindparam("next_at")),
         [{"sub_id": i, "next_at": at} for i, at in next_at],
     )

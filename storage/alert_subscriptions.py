@@ -10,6 +10,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from storage.db import affected
 from storage.models import (
     AlertOutbox,
     Cinema,
@@ -75,7 +76,7 @@ def delete_subscription_alerts(session: Session, subscription_id: int) -> int:
         .where(AlertOutbox.subscription_id == subscription_id, AlertOutbox.status == "pending")
         .execution_options(synchronize_session=False, preserve_rowcount=True)
     )
-    return result.rowcount or 0
+    return affected(result)
 
 
 def watchlist(session: Session, platform: str, user_id: str) -> list[WatchlistItem]:

@@ -54,6 +54,7 @@ def film_ids_by_external_id(session: Session, external_ids: Sequence[str]) -> di
         for film_id, external_id in session.execute(
             select(Film.id, Film.external_id).where(Film.external_id.in_(external_ids))
         )
+        if external_id is not None  # never, by the IN; says so to the type checker
     }
 
 

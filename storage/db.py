@@ -12,9 +12,9 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,6 +29,9 @@ READ_ONLY_MESSAGE = (
 _SQLITE_READONLY = 8  # SQLITE_READONLY, the primary result code of every read-only refusal
 _PG_READ_ONLY_TRANSACTION = "25006"
 _ASKED = "opened read-only on request"
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 
 class ReadOnlyError(Exception):
@@ -207,8 +210,8 @@ class Database:
         head = ScriptDirectory.from_config(self.alembic_config()).get_current_head()
         return current, head
 
-    def alembic_config(self):  # type: ignore[no-untyped-def]
-        from alembic.config import Config
+    def alembic_config(self) -> Config:
+        from alembic.config import Config  # imported when migrating, not with the module
 
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
@@ -217,3 +220,9 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def affected(result: Result[Any]) -> int:
+    """How many rows an INSERT, UPDATE or DELETE changed. Executing DML gives a CursorResult,
+    which the `Session.execute` signature widens to Result."""
+    return max(cast("CursorResult[Any]", result).rowcount or 0, 0)

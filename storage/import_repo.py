@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import Table, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session, selectinload
 
 from storage.models import Cinema, Event, EventCinema, Showtime
@@ -28,7 +28,7 @@ IMPORTED_FIELDS = (
     "ticket_url",
     "cancelled",
 )
-_TABLE = Showtime.__table__
+_TABLE = cast(Table, Showtime.__table__)  # a mapped class's table is a Table
 Remap = dict[str, dict[int, int]]  # column -> {placeholder id: real id}
 
 
@@ -77,7 +77,8 @@ def upcoming_from_source(
         query = query.where(Showtime.event_id == event_id)
     query = query.order_by(Showtime.starts_at, Showtime.id).execution_options(yield_per=CHUNK)
     for part in session.execute(query).partitions():
-        yield [(r[0], r[1], r[2]) for r in part]
+        # external_uid IS NOT NULL above: `or ""` only tells the type checker so.
+        yield [(r[0], r[1] or "", r[2]) for r in part]
 
 
 def showtimes_with_places(session: Session, ids: Sequence[int]) -> list[Showtime]:

@@ -20,7 +20,7 @@ from bot.importers.source import MAX_LINE_BYTES
 from bot.importers.summary import expand_ids
 from bot.importers.tracker import KeyTracker
 from bot.types import Invocation, Notice, Text
-from storage import repo
+from storage import film_queries
 from storage.models import AuditEntry, Cinema, Event, Film, Review, Showtime
 from tests.conftest import CHANNEL, FIXED_NOW, MEMBER, MODERATOR
 
@@ -45,7 +45,7 @@ def imported(core: Marquee) -> dict[str, Showtime]:
 
 def count(core: Marquee, model: type) -> int:
     with core.db.session() as s:
-        return repo.count(s, model)
+        return film_queries.count(s, model)
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

@@ -219,8 +219,8 @@ class AlertScheduler:
                 if who not in seen:
                     seen.add(who)
                     recipients.append((who, _destination(sub)))
-            for platform, user_id, workspace, cities in watchers.get(st.film_id, ()):
-                if cities and st.city_norm not in cities:
+            for platform, user_id, workspace, wanted in watchers.get(st.film_id, ()):
+                if wanted and st.city_norm not in wanted:
                     continue
                 recipients.append(
                     (

@@ -23,7 +23,7 @@ def import_films(job: ImportJob, path: Path) -> ImportSummary:
     with job.db.session() as session:
         writer = FilmWriter(session, job, summary, problems)
         for item in rows:
-            if type(item) is tuple:
+            if isinstance(item, tuple):  # first: an IMDb file is a million of these
                 writer.add_imdb(item)
             elif isinstance(item, RowProblem):
                 problems.add(item)

@@ -17,7 +17,7 @@ a component by MAX_COMPONENT_LINES and MAX_COMPONENT_CHARS.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, tzinfo
 
 from icalendar.prop import vDDDTypes
@@ -129,8 +129,12 @@ def _screenings(
     if not title:
         raise EventError("missing title (SUMMARY)")
     start, zone_name = _moment(props, "DTSTART", zones)
-    base = dict(
+    # The event as its first screening; each other screening differs in key and start only.
+    base = CalendarScreening(
         line=line,
+        key=uid,
+        starts_at=_aware(start),
+        local=start,
         title=title,
         location=_text(props, "LOCATION"),
         event=_text(props, "X-MARQUEE-EVENT") or None,
@@ -142,9 +146,9 @@ def _screenings(
     if "RECURRENCE-ID" in props:
         original, _ = _moment(props, "RECURRENCE-ID", zones)
         key = f"{uid}/{_utc_stamp(original)}"
-        return [CalendarScreening(key=key, starts_at=_aware(start), local=start, **base)]
+        return [replace(base, key=key)]
     if "RRULE" not in props:
-        return [CalendarScreening(key=uid, starts_at=_aware(start), local=start, **base)]
+        return [base]
     out = []
     excluded = _excluded(props, zones)
     what = f"the event “{excerpt(title, 40)}” (UID {excerpt(uid, 40)}) at line {line}"
@@ -152,9 +156,7 @@ def _screenings(
         if _utc_stamp(occurrence) in excluded:
             continue
         key = f"{uid}/{_utc_stamp(occurrence)}"
-        out.append(
-            CalendarScreening(key=key, starts_at=_aware(occurrence), local=occurrence, **base)
-        )
+        out.append(replace(base, key=key, starts_at=_aware(occurrence), local=occurrence))
     return out
 
 

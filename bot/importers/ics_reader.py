@@ -136,12 +136,12 @@ def split_line(line: str) -> tuple[str, dict[str, str], str]:
         raise EventError(f"the {excerpt(name, 30)} line has no value (no “:”)")
     if '"' in head:
         try:
-            _, params, value = Contentline(line).parts()
+            _, found, value = Contentline(line).parts()
         except Exception as exc:
             raise EventError(f"the {excerpt(name, 30)} line can't be read") from exc
         # parts() has already unescaped; escape again so every value is handled alike.
-        return name, {k.upper(): str(v) for k, v in params.items()}, _escape(value)
-    params = {}
+        return name, {k.upper(): str(v) for k, v in found.items()}, _escape(value)
+    params: dict[str, str] = {}
     for part in head.split(";")[1:]:
         key, eq, val = part.partition("=")
         if not eq:

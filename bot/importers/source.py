@@ -14,7 +14,7 @@ import os
 import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Literal
 
 from bot.importers.errors import ImportProblem
 
@@ -139,7 +139,11 @@ def read_lines(
 
 
 def read_records(
-    path: Path, *, delimiter: str = ",", quoting: int = csv.QUOTE_MINIMAL, progress: Progress | None
+    path: Path,
+    *,
+    delimiter: str = ",",
+    quoting: Literal[0, 1, 2, 3] = csv.QUOTE_MINIMAL,
+    progress: Progress | None,
 ) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     """The header and an iterator of (starting line, fields) for a CSV or TSV file."""
     lines = read_lines(path, progress)
