@@ -6,12 +6,13 @@ from sqlalchemy.orm import Session
 
 from bot.timefmt import local_text
 from bot.types import FilmCard, ReviewCard, ShowtimeItem
+from bot.types import film_label as label_of
 from storage import repo
 from storage.models import Film, Review, Showtime
 
 
 def film_label(film: Film) -> str:
-    return f"{film.title} ({film.year})" if film.year else film.title
+    return label_of(film.title, film.year)
 
 
 def film_card(session: Session, film: Film, next_showtime: ShowtimeItem | None) -> FilmCard:

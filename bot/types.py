@@ -93,6 +93,11 @@ class ErrorNotice:
     text: str
 
 
+def film_label(title: str, year: int | None) -> str:
+    """The one way a film is named to users: "Title (Year)", or the bare title without a year."""
+    return f"{title} ({year})" if year else title
+
+
 @dataclass(frozen=True)
 class FilmCard:
     film_id: int
@@ -114,7 +119,7 @@ class FilmCard:
 
     @property
     def label(self) -> str:
-        return f"{self.title} ({self.year})" if self.year else self.title
+        return film_label(self.title, self.year)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from bot.types import (
     ShowtimeList,
     Table,
     Text,
+    film_label,
 )
 
 WIDTH = 88
@@ -166,7 +167,7 @@ def _film(card: FilmCard) -> str:
 def spoiler_hint(card: ReviewCard, page: int | None) -> str:
     """The command that shows this review's hidden text: the film by its label (its number
     "#1" read like the review's own number) and the page the review is on."""
-    label = f"{card.film_title} ({card.film_year})" if card.film_year else card.film_title
+    label = film_label(card.film_title, card.film_year)
     readings = textargs.command_readings(label, role=Role.ADMIN)
     if any(r.full_name for r in readings):
         label = f"#{card.film_id}"  # a title that starts with a command's name would be asked

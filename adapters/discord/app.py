@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
-from adapters.discord.client import MarqueeCore, MarqueeDiscord
+from adapters.core_calls import Core
+from adapters.discord.client import MarqueeDiscord
 from bot.settings import Settings
 
 
 async def run_discord(
-    core: MarqueeCore, settings: Settings, *, ready: asyncio.Event | None = None
+    core: Core, settings: Settings, *, ready: asyncio.Event | None = None
 ) -> None:
     """Log in, sync the commands, connect, and serve interactions until cancelled."""
     bot = MarqueeDiscord(core, settings)

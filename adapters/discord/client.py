@@ -11,23 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import enum
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Mapping
 from dataclasses import replace
-from typing import Any, Protocol, cast
+from typing import Any
 
 import discord
-import yarl
 from discord import app_commands
-from discord.gateway import DiscordWebSocket
-from discord.http import Route
-from discord.utils import MISSING
 
-from adapters.core_calls import call_core, handle_off_loop
-from adapters.discord.actions import ActionCodec, Answer
+from adapters.answering import REPLY_BUDGET_SECONDS, catch_all, within_budget
+from adapters.core_calls import Core, call_core
+from adapters.discord.actions import ActionCodec
 from adapters.discord.attachments import AttachmentRefused, attach_files
 from adapters.discord.commands import (
     MODAL_FORMS,
@@ -42,32 +37,33 @@ from adapters.discord.components import (
     SELECT_TEMPLATE,
     ActionButton,
     ChoiceSelect,
-    build_view,
+)
+from adapters.discord.connection import (
+    DISCORD_API_BASE,
+    DISCORD_GATEWAY,
+    configure_endpoints,
+    invite_url,
+    new_client,
 )
 from adapters.discord.forms import CommandForm
+from adapters.discord.invocation import actor, interaction_data, invocation
 from adapters.discord.notifier import DiscordNotifier
 from adapters.discord.render import RenderedMessage, clip, render_reply
-from adapters.discord.roles import interaction_role
+from adapters.discord.replying import FROM_ACTION, AnswerKind, defer, follow_up, respond, say
 from bot.registry import CommandSpec, ParamKind
 from bot.settings import Settings
-from bot.types import Actor, ArgValue, ChannelRef, Invocation, Reply
+from bot.types import ArgValue, Reply
+
+__all__ = [
+    "DISCORD_API_BASE",
+    "DISCORD_GATEWAY",
+    "MarqueeDiscord",
+    "configure_endpoints",
+    "invite_url",
+]
 
 log = logging.getLogger(__name__)
 
-# Discord's own endpoints, remembered before anything points discord.py elsewhere.
-DISCORD_API_BASE = Route.BASE
-DISCORD_GATEWAY = DiscordWebSocket.DEFAULT_GATEWAY
-
-# Interactions need no privileged intents. `guilds` keeps servers, channels and roles cached;
-# messages and members are never read.
-INTENTS = discord.Intents.none()
-INTENTS.guilds = True
-
-# What the bot needs in a channel: see it, answer in it and its threads, show embeds.
-PERMISSIONS = discord.Permissions(
-    view_channel=True, send_messages=True, send_messages_in_threads=True, embed_links=True
-)
-NO_MENTIONS = discord.AllowedMentions.none()
 FORMS_KEPT = 10_000  # forms remembered, open or sent, to tell a repeat from an expired one
 AUTOCOMPLETE_MAX = 25
 
@@ -80,68 +76,15 @@ _ANSWERABLE = (
 _OUR_COMPONENT = re.compile(f"(?:{BUTTON_TEMPLATE})|(?:{SELECT_TEMPLATE})")
 
 
-class MarqueeCore(Protocol):
-    """What the adapter needs of the core (`bot.core.Marquee`)."""
-
-    def handle(self, inv: Invocation) -> Reply: ...
-
-    def complete_titles(self, text: str, limit: int = 25) -> list[tuple[str, str]]: ...
-
-
-class _Answer(enum.Enum):
-    NEW = "new"  # a new message (slash commands, forms, opening a listed film)
-    EDIT = "edit"  # replace the message a clicked component is on
-    PRIVATE = "private"  # a new message only the clicker sees
-
-
-_FROM_ACTION = {Answer.EDIT: _Answer.EDIT, Answer.NEW: _Answer.NEW, Answer.PRIVATE: _Answer.PRIVATE}
-
-
-def _data(interaction: discord.Interaction[Any]) -> Mapping[str, Any]:
-    """The interaction's raw `data` (options, custom_id) as Discord sent it."""
-    return cast(Mapping[str, Any], interaction.data or {})
-
-
-def invite_url(application_id: int) -> str:
-    return discord.utils.oauth_url(
-        application_id, permissions=PERMISSIONS, scopes=("bot", "applications.commands")
-    )
-
-
-def configure_endpoints(settings: Settings) -> None:
-    """Point discord.py at the configured REST base and gateway.
-
-    discord.py keeps both as class attributes, so this is process-wide: one process talks to
-    one Discord (or one proxy), which is how Marquee is deployed. The REST base includes the
-    API version, e.g. `https://discord.com/api/v10`.
-    """
-    Route.BASE = (settings.discord_api_base or DISCORD_API_BASE).rstrip("/")
-    gateway = settings.discord_gateway_url
-    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway) if gateway else DISCORD_GATEWAY
-
-
-class _ShardedClient(discord.AutoShardedClient):
-    """Shards connect to the configured gateway rather than the one `/gateway/bot` names."""
-
-    def __init__(self, *, gateway: str | None, **options: Any) -> None:
-        super().__init__(**options)
-        self._gateway = yarl.URL(gateway) if gateway else None
-
-    async def launch_shard(
-        self, gateway: yarl.URL, shard_id: int, *, initial: bool = False
-    ) -> None:
-        await super().launch_shard(self._gateway or gateway, shard_id, initial=initial)
-
-
 class MarqueeDiscord:
     """The Discord adapter. `start()` logs in, syncs the commands and connects; `close()` stops."""
 
     def __init__(
         self,
-        core: MarqueeCore,
+        core: Core,
         settings: Settings,
         *,
-        reply_budget: float = 2.0,
+        reply_budget: float = REPLY_BUDGET_SECONDS,
         autocomplete_budget: float = 2.5,
         guild_ready_timeout: float = 2.0,
     ) -> None:
@@ -157,21 +100,7 @@ class MarqueeDiscord:
         self.autocomplete_budget = autocomplete_budget
         self.commands: dict[str, CommandSpec] = slash_commands()
         self.codec = ActionCodec()
-        options: dict[str, Any] = {
-            "intents": INTENTS,
-            "allowed_mentions": NO_MENTIONS,
-            "chunk_guilds_at_startup": False,
-            "guild_ready_timeout": guild_ready_timeout,
-            # A REST call that would wait longer than this raises `discord.RateLimited`
-            # instead: the alert notifier hands that back to its delivery loop (30 s is
-            # discord.py's smallest allowed value).
-            "max_ratelimit_timeout": 30.0,
-        }
-        self.client: discord.Client = (
-            _ShardedClient(gateway=settings.discord_gateway_url, **options)
-            if settings.discord_sharded
-            else discord.Client(**options)
-        )
+        self.client = new_client(settings, guild_ready_timeout)
         # discord.py calls `on_<event>` attributes of the client; components find this adapter
         # through `marquee_components` (see components.py).
         self.client.on_ready = self._on_ready  # type: ignore[attr-defined]
@@ -252,17 +181,17 @@ class MarqueeDiscord:
 
     # -- interactions ----------------------------------------------------------------------
 
-    @contextlib.asynccontextmanager
-    async def _answering(self, interaction: discord.Interaction[Any]) -> AsyncIterator[None]:
-        """Log a failure and, if nothing was sent yet, tell the person rather than leave
-        Discord to say "the application did not respond"."""
-        try:
-            yield
-        except Exception:
-            log.exception("Discord interaction %s failed", interaction.id)
+    def _answering(
+        self, interaction: discord.Interaction[Any]
+    ) -> contextlib.AbstractAsyncContextManager[None]:
+        """The catch-all around an interaction: if nothing was sent yet, the person gets the
+        apology rather than Discord's "the application did not respond"."""
+
+        async def tell(text: str) -> None:
             if not interaction.response.is_done() and interaction.type in _ANSWERABLE:
-                with contextlib.suppress(discord.HTTPException):
-                    await self._say(interaction, "Something went wrong inside Marquee.")
+                await say(interaction, text)
+
+        return catch_all(f"Discord interaction {interaction.id}", tell)
 
     async def _on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         async with self._answering(interaction):
@@ -273,39 +202,42 @@ class MarqueeDiscord:
                     await self._on_autocomplete(interaction)
                 case discord.InteractionType.component:
                     # Marquee's own components are run by their dynamic items (components.py).
-                    custom_id = str(_data(interaction).get("custom_id", ""))
+                    custom_id = str(interaction_data(interaction).get("custom_id", ""))
                     if not _OUR_COMPONENT.fullmatch(custom_id):
-                        await self._say(interaction, "This button no longer works.")
+                        await say(interaction, "This button no longer works.")
                 case discord.InteractionType.modal_submit:
                     # An open form is run by discord.py (forms.py); any other gets an answer.
-                    custom_id = str(_data(interaction).get("custom_id", ""))
+                    custom_id = str(interaction_data(interaction).get("custom_id", ""))
                     claim = self._claim_form(custom_id, interaction.id)
                     if claim is False:
-                        await self._say(
+                        await say(
                             interaction,
                             "That form was already sent, and Marquee has done it. To do it "
                             "again, run the command again.",
                         )
                     elif claim is None:
-                        await self._say(
+                        await say(
                             interaction,
                             "This form has expired (Marquee restarted since it was opened). "
                             "Please run the command again.",
                         )
 
     async def _on_command(self, interaction: discord.Interaction[Any]) -> None:
-        data = _data(interaction)
+        data = interaction_data(interaction)
         spec = self.commands.get(str(data.get("name")))
         if spec is None:
-            await self._say(interaction, "Marquee does not know this command any more.")
+            await say(interaction, "Marquee does not know this command any more.")
             return
         args = options_to_args(spec, data.get("options", ()))
         try:
             await attach_files(interaction, spec, data, args)
         except AttachmentRefused as refused:
-            await self._say(interaction, str(refused))
+            await say(interaction, str(refused))
             return
-        if needs_form(spec, args):
+        # Forms open only for people the registry lets run the command (as on Slack); anyone
+        # else gets the command run as given, and the core's own refusal.
+        role = actor(interaction, self.settings.discord_mod_role_ids).role
+        if needs_form(spec, args) and role >= spec.min_role:
             form = CommandForm(
                 spec,
                 MODAL_FORMS[spec.name],
@@ -319,15 +251,16 @@ class MarqueeDiscord:
                 self._forms.popitem(last=False)
             await interaction.response.send_modal(form)
             return
-        await self._run(interaction, spec.name, args, _Answer.NEW)
+        await self._run(interaction, spec.name, args, AnswerKind.NEW)
 
     async def _on_form_submit(
         self, interaction: discord.Interaction[Any], spec: CommandSpec, args: dict[str, ArgValue]
     ) -> None:
-        if not self._claim_form(str(_data(interaction).get("custom_id", "")), interaction.id):
+        custom_id = str(interaction_data(interaction).get("custom_id", ""))
+        if not self._claim_form(custom_id, interaction.id):
             return  # a second submission of a sent form: `_on_interaction` answers it
         async with self._answering(interaction):
-            await self._run(interaction, spec.name, args, _Answer.NEW)
+            await self._run(interaction, spec.name, args, AnswerKind.NEW)
 
     def _claim_form(self, custom_id: str, interaction_id: int) -> bool | None:
         """Whether this submission is the one that runs the form: None if this process never
@@ -348,14 +281,12 @@ class MarqueeDiscord:
         async with self._answering(interaction):
             action = self.codec.decode(encoded)
             if action is None:
-                await self._say(
-                    interaction, "This button has expired. Please run the command again."
-                )
+                await say(interaction, "This button has expired. Please run the command again.")
                 return
-            await self._run(interaction, action.command, action.args, _FROM_ACTION[action.answer])
+            await self._run(interaction, action.command, action.args, FROM_ACTION[action.answer])
 
     async def _on_autocomplete(self, interaction: discord.Interaction[Any]) -> None:
-        data = _data(interaction)
+        data = interaction_data(interaction)
         spec = self.commands.get(str(data.get("name")))
         focused = focused_option(data.get("options", ()))
         choices: list[app_commands.Choice[str]] = []
@@ -375,121 +306,23 @@ class MarqueeDiscord:
 
     # -- running a command and answering -------------------------------------------------------
 
-    def invocation(
-        self, interaction: discord.Interaction[Any], command: str, args: dict[str, ArgValue]
-    ) -> Invocation:
-        user = interaction.user
-        role = interaction_role(interaction, self.settings.discord_mod_role_ids)
-        workspace = str(interaction.guild_id) if interaction.guild_id else "dm"
-        return Invocation(
-            command=command,
-            args=args,
-            actor=Actor("discord", str(user.id), user.display_name, role),
-            channel=ChannelRef("discord", workspace, str(interaction.channel_id)),
-        )
-
     async def _run(
         self,
         interaction: discord.Interaction[Any],
         command: str,
         args: dict[str, ArgValue],
-        answer: _Answer,
+        answer: AnswerKind,
     ) -> None:
-        inv = self.invocation(interaction, command, args)
-        # Off the loop, imports in their own lane: heartbeats and other members go on.
-        work = asyncio.ensure_future(handle_off_loop(self._handle, inv))
-        done, _ = await asyncio.wait({work}, timeout=self.reply_budget)
-        if done:
-            await self._respond(interaction, self._render(work.result(), answer), answer)
+        inv = invocation(interaction, self.settings.discord_mod_role_ids, command, args)
+        work = await within_budget(self.core, inv, self.reply_budget)
+        if work.done():
+            await respond(interaction, self._render(work.result(), answer), answer)
             return
-        await self._defer(interaction, answer)
-        await self._follow_up(interaction, self._render(await work, answer), answer)
+        await defer(interaction, answer)
+        await follow_up(interaction, self._render(await work, answer), answer)
 
-    def _handle(self, inv: Invocation) -> Reply:
-        try:
-            return self.core.handle(inv)
-        except Exception:
-            log.exception("The core failed on %s", inv.command)
-            return Reply.error("Something went wrong inside Marquee. Please try again later.")
-
-    def _render(self, reply: Reply, answer: _Answer) -> RenderedMessage:
+    def _render(self, reply: Reply, answer: AnswerKind) -> RenderedMessage:
         rendered = render_reply(reply, self.codec)
-        if answer is _Answer.PRIVATE and not rendered.ephemeral:
+        if answer is AnswerKind.PRIVATE and not rendered.ephemeral:
             rendered = replace(rendered, ephemeral=True)
         return rendered
-
-    @staticmethod
-    def _in_place(
-        interaction: discord.Interaction[Any], message: RenderedMessage, answer: _Answer
-    ) -> bool:
-        """Whether a click's answer replaces the clicked message.
-
-        Only when its visibility matches: a public list is not replaced by a private answer,
-        and a public answer to a private question ("which Solaris?") is posted for all to see.
-        An error never replaces what the person was looking at.
-        """
-        if answer is not _Answer.EDIT or message.error:
-            return False
-        source = interaction.message
-        source_private = bool(source is not None and source.flags.ephemeral)
-        return source_private == message.ephemeral
-
-    async def _respond(
-        self, interaction: discord.Interaction[Any], message: RenderedMessage, answer: _Answer
-    ) -> None:
-        view = build_view(message)
-        if self._in_place(interaction, message, answer):
-            await interaction.response.edit_message(
-                content=message.content,
-                embeds=list(message.embeds),
-                view=view,
-                allowed_mentions=NO_MENTIONS,
-            )
-            return
-        await interaction.response.send_message(
-            content=message.content,
-            embeds=list(message.embeds),
-            view=view if view is not None else MISSING,
-            ephemeral=message.ephemeral,
-            allowed_mentions=NO_MENTIONS,
-        )
-
-    async def _defer(self, interaction: discord.Interaction[Any], answer: _Answer) -> None:
-        if answer is _Answer.EDIT:
-            # "Update later": nothing changes on screen until the follow-up.
-            await interaction.response.defer()
-        else:
-            # "Marquee is thinking…"; a private answer is private from the start.
-            await interaction.response.defer(thinking=True, ephemeral=answer is _Answer.PRIVATE)
-
-    async def _follow_up(
-        self, interaction: discord.Interaction[Any], message: RenderedMessage, answer: _Answer
-    ) -> None:
-        view = build_view(message)
-        replaces_thinking = answer is _Answer.PRIVATE or (
-            answer is _Answer.NEW and not message.ephemeral
-        )
-        if replaces_thinking or self._in_place(interaction, message, answer):
-            # The "thinking…" message, or for a click the clicked message, becomes the answer.
-            await interaction.edit_original_response(
-                content=message.content,
-                embeds=list(message.embeds),
-                view=view,
-                allowed_mentions=NO_MENTIONS,
-            )
-            return
-        if answer is _Answer.NEW:
-            # A public "thinking…" cannot turn private: remove it and answer privately below.
-            with contextlib.suppress(discord.HTTPException):
-                await interaction.delete_original_response()
-        await interaction.followup.send(
-            content=message.content or MISSING,
-            embeds=list(message.embeds),
-            view=view if view is not None else MISSING,
-            ephemeral=message.ephemeral,
-            allowed_mentions=NO_MENTIONS,
-        )
-
-    async def _say(self, interaction: discord.Interaction[Any], text: str) -> None:
-        """A short private answer that needs no core (stale buttons, unknown commands)."""
-        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)

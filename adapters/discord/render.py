@@ -34,6 +34,7 @@ from bot.types import (
     ShowtimeList,
     Table,
     Text,
+    film_label,
 )
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#create-message).
@@ -187,7 +188,7 @@ def _names(names: tuple[str, ...], limit: int = 8) -> str:
 
 
 def _showtime_line(item: ShowtimeItem, *, with_film: bool = True) -> str:
-    label = f"{item.film_title} ({item.film_year})" if item.film_year else item.film_title
+    label = film_label(item.film_title, item.film_year)
     parts = [f"**{escape(label)}**"] if with_film else []
     parts.append(f"{escape(item.cinema)}, {escape(item.city)}")
     when = f"{discord_timestamp(item)} ({escape(item.local_time)} local)"
@@ -241,7 +242,7 @@ def review_embed(card: ReviewCard) -> _EmbedDraft:
     )
     # An embed's author line shows no markdown: plain text, only cut to fit.
     embed.set_author(name=clip(card.author, AUTHOR_MAX))
-    film = f"{card.film_title} ({card.film_year})" if card.film_year else card.film_title
+    film = film_label(card.film_title, card.film_year)
     _field(embed, "Film", escape(film))
     _field(embed, "Rating", stars(card.rating))
     shown = card.version_shown or card.version > 1

@@ -20,7 +20,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -30,7 +30,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from adapters.core_calls import handle_off_loop
+from adapters.answering import INTERNAL_ERROR, REPLY_BUDGET_SECONDS, catch_all, within_budget
+from adapters.core_calls import Core
 from adapters.slack.actions import (
     ACTION_PREFIX,
     ActionKind,
@@ -47,28 +48,23 @@ from adapters.slack.forms import (
     read_submission,
     wants_form,
 )
+from adapters.slack.invocation import actor, channel_ref, invocation
 from adapters.slack.notifier import SlackNotifier
 from adapters.slack.render import render_reply
 from adapters.slack.roles import RoleResolver
 from bot.registry import CommandSpec
 from bot.settings import Settings
-from bot.types import ArgValue, ChannelRef, ErrorNotice, Invocation, Reply
+from bot.types import ArgValue, ErrorNotice, Invocation, Reply
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"  # slash commands and interactivity share one request URL
 HEALTH_PATH = "/healthz"
-ACK_BUDGET_SECONDS = 2.0  # leaves a second of Slack's 3 for the network and bolt itself
+ACK_BUDGET_SECONDS = REPLY_BUDGET_SECONDS  # leaves a second of Slack's 3 for the network and bolt
 WORKING_TEXT = "Working on it…"
-INTERNAL_ERROR = "Something went wrong on Marquee's side; nothing was changed. Please try again."
+__all__ = ["INTERNAL_ERROR", "WORKING_TEXT", "SlackAdapter", "run_slack"]
 # Slack sends Unix seconds; anything else (signs, exponents, non-ASCII digits) is not Slack.
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
-
-
-class Core(Protocol):
-    """What the adapter needs of `bot.core.Marquee`."""
-
-    def handle(self, inv: Invocation) -> Reply: ...
 
 
 class SlackAdapter:
@@ -190,14 +186,18 @@ class SlackAdapter:
         self.app.view(FORM_CALLBACK_ID)(self._on_form_submission)
 
     async def _on_slash_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        async with catch_all("Slack slash command", self._apology(body.get("response_url"))):
+            await self._slash_command(ack, body)
+
+    async def _slash_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         response_url = body.get("response_url")
         found = resolve(body["command"], body.get("text") or "")
         if not isinstance(found, Resolved):
             await ack(**_ack_message(Reply.error(found.message)))
             return
-        actor = await self.roles.actor(body["user_id"], body.get("user_name") or "")
-        channel = ChannelRef("slack", body.get("team_id") or "", body.get("channel_id") or "")
-        if wants_form(found.spec, found.args) and actor.role >= found.spec.min_role:
+        asker = await actor(self.roles, body)
+        channel = channel_ref(body)
+        if wants_form(found.spec, found.args) and asker.role >= found.spec.min_role:
             # Forms open only for people the registry lets run the command; anyone else gets
             # the command run as typed, and the core's own refusal.
             context = FormContext(
@@ -209,7 +209,7 @@ class SlackAdapter:
             else:
                 await ack(**_ack_message(problem))
             return
-        inv = Invocation(found.spec.name, found.args, actor, channel)
+        inv = Invocation(found.spec.name, found.args, asker, channel)
 
         async def late(reply: Reply) -> None:
             await self._send_to_response_url(response_url, _reply_message(reply))
@@ -235,6 +235,10 @@ class SlackAdapter:
 
     async def _on_action(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()  # sent when this listener returns (process_before_response)
+        async with catch_all("Slack click", self._apology(body.get("response_url"))):
+            await self._action(body)
+
+    async def _action(self, body: dict[str, Any]) -> None:
         response_url = body.get("response_url")
         try:
             request = decode_action(body["actions"][0])
@@ -243,13 +247,7 @@ class SlackAdapter:
             text = str(exc) if isinstance(exc, ExpiredAction) else "That button no longer works."
             await self._send_to_response_url(response_url, _reply_message(Reply.error(text)))
             return
-        user = body.get("user") or {}
-        actor = await self.roles.actor(
-            user.get("id", ""), user.get("username") or user.get("name") or ""
-        )
-        team = (body.get("team") or {}).get("id") or user.get("team_id") or ""
-        channel = ChannelRef("slack", team, (body.get("channel") or {}).get("id") or "")
-        inv = Invocation(request.command, request.args, actor, channel)
+        inv = await invocation(self.roles, body, request.command, request.args)
 
         clicked_private = bool((body.get("container") or {}).get("is_ephemeral"))
 
@@ -262,19 +260,18 @@ class SlackAdapter:
             await send(reply)
 
     async def _on_form_submission(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        # No response_url to apologise through until the form is read; bolt acks on failure.
+        async with catch_all("Slack form submission"):
+            await self._form_submission(ack, body)
+
+    async def _form_submission(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         try:
             context, spec, args = read_submission(body["view"])
         except (KeyError, ValueError) as exc:
             log.warning("Slack: unreadable form submission: %s", exc)
             await ack()
             return
-        user = body.get("user") or {}
-        actor = await self.roles.actor(
-            user.get("id", ""), user.get("username") or user.get("name") or ""
-        )
-        inv = Invocation(
-            spec.name, args, actor, ChannelRef("slack", context.team_id, context.channel_id)
-        )
+        inv = await invocation(self.roles, body, spec.name, args, form=context)
 
         async def late(reply: Reply) -> None:
             await self._send_to_response_url(context.response_url, _reply_message(reply))
@@ -299,10 +296,8 @@ class SlackAdapter:
         self, inv: Invocation, late: Callable[[Reply], Awaitable[None]]
     ) -> Reply | None:
         """The core's reply if it comes within the ack budget; else None, and `late` gets it."""
-        # Off the loop, imports in their own lane (adapters/core_calls.py).
-        work = asyncio.ensure_future(handle_off_loop(self._call_core, inv))
-        done, _ = await asyncio.wait({work}, timeout=self.ack_budget)
-        if work in done:
+        work = await within_budget(self.core, inv, self.ack_budget)
+        if work.done():
             return work.result()
         follow_up = asyncio.create_task(self._follow_up(work, late))
         self._follow_ups.add(follow_up)
@@ -317,13 +312,13 @@ class SlackAdapter:
         except Exception:
             log.exception("Slack: could not deliver a late reply")
 
-    def _call_core(self, inv: Invocation) -> Reply:
-        try:
-            return self.core.handle(inv)
-        except Exception:
-            # A bug in the core must not leave the user with Slack's "dispatch_failed".
-            log.exception("core failed on %s", inv.command)
-            return Reply.error(INTERNAL_ERROR)
+    def _apology(self, response_url: str | None) -> Callable[[str], Awaitable[None]]:
+        """How the catch-all tells the person something failed: through the response_url."""
+
+        async def tell(text: str) -> None:
+            await self._send_to_response_url(response_url, _reply_message(Reply.error(text)))
+
+        return tell
 
     async def _send_to_response_url(self, url: str | None, message: dict[str, Any]) -> None:
         if not url:

@@ -57,9 +57,7 @@ class SlackNotifier:
 def _translate(key: str, exc: SlackApiError) -> Exception:
     error = exc.response.get("error")
     if exc.response.status_code == 429 or error == "ratelimited":
-        header = exc.response.headers.get("Retry-After") or exc.response.headers.get(
-            "retry-after"
-        )
+        header = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
         retry_after = float(header) if header else DEFAULT_RETRY_AFTER
         return RateLimited(retry_after)
     if error in CHANNEL_GONE_ERRORS:

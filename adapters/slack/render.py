@@ -41,6 +41,7 @@ from bot.types import (
     ShowtimeList,
     Table,
     Text,
+    film_label,
 )
 
 MESSAGE_BLOCKS_MAX = 50  # Block Kit: blocks in one message
@@ -173,7 +174,7 @@ def render_film(card: FilmCard) -> list[JsonBlock]:
 
 
 def render_review(card: ReviewCard, page: int | None = None) -> list[JsonBlock]:
-    film = escape(f"{card.film_title} ({card.film_year})" if card.film_year else card.film_title)
+    film = escape(film_label(card.film_title, card.film_year))
     head = (
         f"*{escape(card.headline)}*\n"
         f"{stars(card.rating)} {card.rating:g}/5 · _{film}_ · by {escape(card.author)}"
@@ -335,7 +336,7 @@ _RENDERERS: dict[type, Callable[[Any], list[JsonBlock]]] = {
 
 
 def _showtime_line(item: ShowtimeItem) -> str:
-    film = escape(f"{item.film_title} ({item.film_year})" if item.film_year else item.film_title)
+    film = escape(film_label(item.film_title, item.film_year))
     when = slack_date(item.starts_at, f"{item.local_time} ({item.timezone})")
     place = escape(", ".join(p for p in (item.cinema, item.city) if p))
     line = f"{when} · *{film}* · {place}"

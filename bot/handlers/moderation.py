@@ -27,6 +27,7 @@ from bot.types import (
     Table,
     Text,
 )
+from bot.types import film_label as name_film
 from bot.when import WhenError, parse_local_datetime
 from storage import repo
 from storage.limits import AUTHOR_NAME_MAX, shorten
@@ -187,7 +188,7 @@ def _refuse_duplicate_film(
         aka = next((t.title for t in f.titles if t.norm == norm and t.kind != "main"), None)
         named.append(f"{film_label(f)} (#{f.id})" + (f", also called {aka}" if aka else ""))
     more = f" and {len(found) - 3} more" if len(found) > 3 else ""
-    new = f"{fields.title} ({fields.year})" if fields.year else fields.title
+    new = name_film(fields.title, fields.year)
     same_year = [f for f in found if fields.year is not None and f.year == fields.year]
     if same_year:
         message = f"{new} is already in the catalogue as #{same_year[0].id}."

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from adapters.discord.client import MarqueeCore, MarqueeDiscord
+from adapters.core_calls import Core
+from adapters.discord.client import MarqueeDiscord
 from bot.settings import Settings
 from bot.types import Invocation, Reply
 
 
-async def start_bot(core: MarqueeCore, settings: Settings, **options: float) -> MarqueeDiscord:
+async def start_bot(core: Core, settings: Settings, **options: float) -> MarqueeDiscord:
     """Log in, sync and connect; return once discord.py says the session is ready.
 
     `guild_ready_timeout` is how long discord.py waits for further GUILD_CREATEs before READY
@@ -22,7 +23,7 @@ async def start_bot(core: MarqueeCore, settings: Settings, **options: float) -> 
 class RecordingCore:
     """The real core, with the invocations it received kept for inspection."""
 
-    def __init__(self, core: MarqueeCore) -> None:
+    def __init__(self, core: Core) -> None:
         self.core = core
         self.invocations: list[Invocation] = []
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from adapters.answering import INTERNAL_ERROR
 from adapters.discord.client import MarqueeDiscord
 from bot.core import Marquee
 from bot.settings import Settings
@@ -231,14 +232,15 @@ async def test_a_moderator_adds_a_review_through_the_form(
     assert "Max Moderator" in row
 
 
-async def test_the_form_from_a_member_is_refused_and_changes_nothing(
+async def test_a_member_gets_no_form_but_the_cores_refusal(
     bot: MarqueeDiscord, fake: FakeDiscord, core: Marquee
 ) -> None:
+    # As on Slack: the role is checked before the form opens, and the refusal is the core's.
     before = reviews_of_second_victims(core)
-    form = await open_form(fake, MEMBER)  # the core decides, so the form opens…
-    refused = await fake.callback(await fake.submit_form(form["custom_id"], REVIEW, MEMBER))
+    refused = await fake.callback(await fake.slash("review-add", {}, MEMBER))
+    assert refused.body["type"] != MODAL
     data = refused.body["data"]
-    assert is_ephemeral(data)  # …and the refusal is the member's alone
+    assert is_ephemeral(data)  # the refusal is the member's alone
     assert data["content"].startswith("⚠️") and "moderator" in data["content"]
     assert reviews_of_second_victims(core) == before
     assert audit_rows(core) == ()
@@ -458,7 +460,7 @@ async def test_a_block_discord_cannot_render_is_logged_and_answered(
     finally:
         await bot.close()
     assert is_ephemeral(callback.body["data"])
-    assert callback.body["data"]["content"] == "Something went wrong inside Marquee."
+    assert callback.body["data"]["content"] == INTERNAL_ERROR
     (failure,) = [r for r in caplog.records if r.levelname == "ERROR"]
     assert failure.exc_info is not None
     assert "cannot render a Poster block" in str(failure.exc_info[1])
