@@ -108,11 +108,13 @@ def is_bulk(inv: Invocation) -> bool:
     return any(isinstance(value, AttachedFile) for value in inv.args.values())
 
 
-async def call_core(fn: Callable[P, T], *args: P.args, bulk: bool = False, **kwargs: P.kwargs) -> T:
-    """`fn(*args, **kwargs)` on a worker thread of the commands (or bulk) lane."""
-    loop = asyncio.get_running_loop()
-    lane = "bulk" if bulk else "commands"
-    return await loop.run_in_executor(_pool(lane), functools.partial(fn, *args, **kwargs))
+async def call_core(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """`fn(*args, **kwargs)` on a worker thread of the commands lane."""
+    return await _call_in(_pool("commands"), functools.partial(fn, *args, **kwargs))
+
+
+async def _call_in(pool: ThreadPoolExecutor, call: Callable[[], T]) -> T:
+    return await asyncio.get_running_loop().run_in_executor(pool, call)
 
 
 async def handle_off_loop(handle: Callable[[Invocation], Reply], inv: Invocation) -> Reply:
@@ -121,7 +123,8 @@ async def handle_off_loop(handle: Callable[[Invocation], Reply], inv: Invocation
     start = time.perf_counter()
     reply: Reply | None = None
     try:
-        reply = await call_core(handle, inv, bulk=is_bulk(inv))
+        lane = _pool("bulk" if is_bulk(inv) else "commands")
+        reply = await _call_in(lane, functools.partial(handle, inv))
         return reply
     finally:
         # A cancelled or raising call is reported as an error: it answered nobody.

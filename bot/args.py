@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from bot.excerpt import excerpt
 from bot.registry import CommandSpec, ParamKind
 from bot.types import ArgValue, AttachedFile
@@ -124,3 +127,19 @@ def _encodable(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def int_arg(args: Mapping[Any, object], name: str) -> int:
+    """A parameter `coerce_args` has already made an integer (or a number of stars)."""
+    value = args[name]
+    if not isinstance(value, int | float):
+        raise TypeError(f"{name} was not coerced to a number: {value!r}")
+    return int(value)
+
+
+def float_arg(args: Mapping[Any, object], name: str) -> float:
+    """A parameter `coerce_args` has already made a number."""
+    value = args[name]
+    if not isinstance(value, int | float):
+        raise TypeError(f"{name} was not coerced to a number: {value!r}")
+    return float(value)

@@ -63,6 +63,7 @@ class Settings:
             from dotenv import dotenv_values
 
             # The process environment wins over `.env`, as operators expect.
+            # dotenv gives None for a key without a value; `get` below treats None as unset.
             env = {**dotenv_values(dotenv or Path(".env")), **os.environ}  # type: ignore[dict-item]
         get = env.get
         port = get("SLACK_HTTP_PORT")

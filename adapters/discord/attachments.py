@@ -34,7 +34,7 @@ async def attach_files(
     options = [o for o in data.get("options", ()) if o.get("name") in names]
     # discord.py's Namespace turns the resolved data into Attachment objects bound to the bot's
     # connection, so Attachment.read() downloads with the bot's own HTTP session.
-    resolved = app_commands.Namespace(interaction, data.get("resolved", {}), options)  # type: ignore[arg-type]
+    resolved = app_commands.Namespace(interaction, data.get("resolved", {}), options)
     for name in names:
         attachment = resolved[name]
         if not isinstance(attachment, discord.Attachment):

@@ -102,7 +102,9 @@ class MarqueeDiscord:
         self.codec = ActionCodec()
         self.client = new_client(settings, guild_ready_timeout)
         # discord.py calls `on_<event>` attributes of the client; components find this adapter
-        # through `marquee_components` (see components.py).
+        # through `marquee_components` (see components.py). The ignores: discord.Client declares
+        # neither attribute (events are meant to be set with @client.event, which would hide
+        # that these are bound methods of this adapter).
         self.client.on_ready = self._on_ready  # type: ignore[attr-defined]
         self.client.on_interaction = self._on_interaction  # type: ignore[attr-defined]
         self.client.marquee_components = self  # type: ignore[attr-defined]

@@ -188,6 +188,6 @@ def _option(label: str, value: str) -> dict[str, Any]:
 
 def _rating_value(value: ArgValue) -> str | None:
     try:
-        return f"{float(value):g}" if value is not None else None  # type: ignore[arg-type]
+        return f"{float(value):g}" if isinstance(value, int | float | str) else None
     except ValueError:
         return None

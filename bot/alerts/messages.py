@@ -69,7 +69,8 @@ def build_blocks(
         group = [a for a in alerts if a.kind == kind and a.showtime_id in showtimes]
         if not group:
             continue
-        items = tuple(showtime_item(showtimes[a.showtime_id]) for a in group)  # type: ignore[index]
+        # `group` holds only alerts whose showtime is in `showtimes`, so the id is set.
+        items = tuple(showtime_item(showtimes[a.showtime_id or 0]) for a in group)
         heading = HEADINGS[kind]
         if direct and kind == "new":
             heading = "New screenings of films on your watchlist"

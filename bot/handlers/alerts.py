@@ -13,6 +13,7 @@ from bot.alerts.rules import (
     parse_leads,
     parse_zone,
 )
+from bot.args import int_arg
 from bot.cards import film_label
 from bot.context import Context, UserError
 from bot.film_lookup import resolve_film
@@ -216,7 +217,7 @@ def alerts_list(ctx: Context, args: dict[str, ArgValue]) -> Reply:
 
 def alerts_remove(ctx: Context, args: dict[str, ArgValue]) -> Reply:
     channel = ctx.channel
-    number = int(args["subscription"])  # type: ignore[arg-type]
+    number = int_arg(args, "subscription")
     sub = ctx.session.get(Subscription, number)
     if sub is None or (sub.platform, sub.workspace_id, sub.channel_id) != (
         channel.platform,

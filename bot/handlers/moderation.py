@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import NoReturn
 
 from bot import audit
+from bot.args import float_arg, int_arg
 from bot.cards import film_card, film_label, review_card, showtime_item
 from bot.catalogue import FilmFields, apply_fields, create_film, fields_of
 from bot.context import Context, UserError
@@ -63,7 +64,7 @@ def review_add(ctx: Context, args: dict[str, ArgValue]) -> Reply:
         author_name=str(args.get("author") or shorten(ctx.actor.display_name, AUTHOR_NAME_MAX)),
         author_platform=ctx.actor.platform,
         author_user_id=ctx.actor.user_id,
-        rating_halves=round(float(args["rating"]) * 2),  # type: ignore[arg-type]
+        rating_halves=round(float_arg(args, "rating") * 2),
         headline=str(args["headline"]),
         body=str(args["body"]),
         spoiler=bool(args.get("spoiler")),
@@ -104,7 +105,7 @@ def review_edit(ctx: Context, args: dict[str, ArgValue]) -> Reply:
         )
     before = audit.snapshot_review(review)
     if "rating" in changes:
-        review.rating_halves = round(float(changes["rating"]) * 2)  # type: ignore[arg-type]
+        review.rating_halves = round(float_arg(changes, "rating") * 2)
     if "headline" in changes:
         review.headline = str(changes["headline"])
     if "body" in changes:
@@ -144,7 +145,7 @@ def review_remove(ctx: Context, args: dict[str, ArgValue]) -> Reply:
 
 
 def _review(ctx: Context, args: dict[str, ArgValue]) -> Review:
-    review = repo.get_review(ctx.session, int(args["review"]))  # type: ignore[arg-type]
+    review = repo.get_review(ctx.session, int_arg(args, "review"))
     if review is None:
         raise UserError(f"There is no review #{args['review']}.")
     return review
@@ -304,12 +305,12 @@ def _film_fields(base: FilmFields, args: dict[str, ArgValue]) -> FilmFields:
             raise UserError("A title needs at least one letter or digit.")
         base.title = str(args["title"])
     if "year" in args:
-        year = int(args["year"])  # type: ignore[arg-type]
+        year = int_arg(args, "year")
         if not YEAR_MIN <= year <= YEAR_MAX:
             raise UserError(f"{year} is not a plausible release year ({YEAR_MIN}–{YEAR_MAX}).")
         base.year = year
     if "runtime" in args:
-        runtime = int(args["runtime"])  # type: ignore[arg-type]
+        runtime = int_arg(args, "runtime")
         if not 1 <= runtime <= 1500:
             raise UserError(f"A runtime of {runtime} minutes is out of range (1–1500).")
         base.runtime_minutes = runtime
@@ -408,7 +409,7 @@ def _local_to_utc(local: datetime, tz_name: str) -> datetime:
 
 
 def showtime_remove(ctx: Context, args: dict[str, ArgValue]) -> Reply:
-    showtime = repo.get_showtime(ctx.session, int(args["showtime"]))  # type: ignore[arg-type]
+    showtime = repo.get_showtime(ctx.session, int_arg(args, "showtime"))
     if showtime is None or showtime.cancelled:
         raise UserError(f"There is no scheduled screening #{args['showtime']}.")
     before = audit.snapshot_showtime(showtime)
@@ -434,7 +435,7 @@ def showtime_remove(ctx: Context, args: dict[str, ArgValue]) -> Reply:
 
 def audit_log(ctx: Context, args: dict[str, ArgValue]) -> Reply:
     if args.get("entry") is not None:
-        return _audit_entry(ctx, int(args["entry"]))  # type: ignore[arg-type]
+        return _audit_entry(ctx, int_arg(args, "entry"))
     _, total = repo.recent_audit(ctx.session, 0, 0)
     if total == 0:
         return Reply(blocks=(Notice("No moderator actions yet."),), ephemeral=True)

@@ -76,12 +76,25 @@ def showtimes(ctx: Context, args: dict[str, ArgValue]) -> Reply:
     window, span = _window(ctx, args, tz_name, scope)
     if span:
         heading += f", {span}"
-    total = repo.upcoming_showtimes(ctx.session, limit=0, **window, **scope)[1]
+    total = repo.upcoming_showtimes(
+        ctx.session,
+        limit=0,
+        film_ids=film_ids,
+        cinema_ids=cinema_ids,
+        event_ids=event_ids,
+        **window,
+    )[1]
     if total == 0:
         return Reply(blocks=(Notice(f"{heading}: nothing scheduled."),), ephemeral=True)
     page, offset, pages = page_window(args, total, SHOWTIMES_PER_PAGE)
     rows, _ = repo.upcoming_showtimes(
-        ctx.session, offset=offset, limit=SHOWTIMES_PER_PAGE, **window, **scope
+        ctx.session,
+        offset=offset,
+        limit=SHOWTIMES_PER_PAGE,
+        film_ids=film_ids,
+        cinema_ids=cinema_ids,
+        event_ids=event_ids,
+        **window,
     )
     items = tuple(showtime_item(s) for s in rows)
     return Reply(blocks=(ShowtimeList(heading, items),), page=page_info(ctx, args, page, pages))

@@ -65,6 +65,7 @@ def rate(ctx: Context, args: dict[str, ArgValue]) -> Reply:
             ) from exc
         title = match["title"]
     film = resolve_film(ctx, title, arg="title", keep={"score": score})
+    assert isinstance(score, int | float)  # coerce_args or parse_rating made it a number
     halves = round(float(score) * 2)
     actor = ctx.actor
     previous = recommend_repo.set_rating(
@@ -195,7 +196,7 @@ def recommend(ctx: Context, args: dict[str, ArgValue]) -> Reply:
             candidates=candidates,
         )
         prompt = f"Recommended for you{scope}"
-    keep = {k: v for k, v in args.items() if k != "page"}
+    keep: dict[str, ArgValue] = {k: v for k, v in args.items() if k != "page"}
     return _listing(ctx, args, rec, ranked, taste.seeds, taste.prefs, prompt, keep, taste.stars)
 
 
@@ -295,12 +296,13 @@ _MOODS = {**{m: m for m in MOODS}, **MOOD_SYNONYMS}
 
 def recommend_showing(ctx: Context, args: dict[str, ArgValue]) -> Reply:
     city = str(args.get("city") or "").strip()
-    days = args.get("days")
+    given = args.get("days")
+    days = int(given) if isinstance(given, int | float | str) else None  # coerced: an int
     if days is None and (match := _TRAILING_DAYS.match(city)):
         city, days = match["city"], int(match["days"])
     elif days is None and city.isdecimal():
         city, days = "", int(city)
-    days = DEFAULT_DAYS if days is None else int(days)
+    days = DEFAULT_DAYS if days is None else days
     if not 1 <= days <= MAX_DAYS:
         raise UserError(f"days is 1 to {MAX_DAYS}, not {days}.")
     cinema_ids: list[int] | None = None
@@ -308,7 +310,9 @@ def recommend_showing(ctx: Context, args: dict[str, ArgValue]) -> Reply:
     if city:
         place = resolve_place(ctx.session, city, kinds=("city", "cinema"))
         if place.choices:
-            keep = {"days": days} if args.get("days") is not None or days != DEFAULT_DAYS else None
+            keep: dict[str, ArgValue] | None = (
+                {"days": days} if args.get("days") is not None or days != DEFAULT_DAYS else None
+            )
             options = choice_options(place.choices, ctx.spec.name, "city", keep)
             prompt = f"“{city}” could be several places. Which one?"
             raise NeedsChoice(Reply(blocks=(Choices(prompt, options),), ephemeral=True))
@@ -470,7 +474,7 @@ def community_reason(rec: Recommender, film: Film) -> str:
     raters = int(rec.community.raters[row]) if row is not None else 0
     if raters == 0:  # nobody here has rated it: say what it is instead
         return _describe(film, None) or "not rated here yet"
-    mean = float(rec.community.mean[row])  # type: ignore[index]
+    mean = float(rec.community.mean[row])
     return f"rated {_number(round(mean, 1))}★ by {raters} member{'s' if raters != 1 else ''}"
 
 

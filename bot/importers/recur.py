@@ -342,10 +342,10 @@ def _month_days(rule: Rule, year: int, month: int, *, in_year: bool) -> list[dat
     """The month's days that BYMONTHDAY and BYDAY allow (BYDAY ordinals count in the month,
     or in the year for a YEARLY rule without BYMONTH)."""
     last = calendar.monthrange(year, month)[1]
-    numbers = range(1, last + 1)
+    numbers: range | list[int] = range(1, last + 1)
     if rule.monthdays:
         wanted = {d if d > 0 else last + 1 + d for d in rule.monthdays}
-        numbers = [d for d in numbers if d in wanted]  # type: ignore[assignment]
+        numbers = [d for d in numbers if d in wanted]
     days = [date(year, month, d) for d in numbers]
     if not rule.weekdays:
         return days
