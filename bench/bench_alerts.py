@@ -65,16 +65,14 @@ from bot.timefmt import zone  # noqa: E402
 from bot.types import ChannelRef, Reply  # noqa: E402
 from storage import alert_reminders, alert_schedule, alert_subscriptions  # noqa: E402
 from storage.db import Database  # noqa: E402
-from storage.models import (  # noqa: E402
+from storage.models_alerts import (  # noqa: E402
     AlertCursor,
     AlertOutbox,
-    Cinema,
-    Event,
-    Film,
-    Showtime,
     Subscription,
     SubscriptionLead,
 )
+from storage.models_catalogue import Film  # noqa: E402
+from storage.models_screenings import Cinema, Event, Showtime  # noqa: E402
 
 CACHE = Path(__file__).parent / ".cache"
 YEAR_START = datetime(2026, 1, 1, tzinfo=UTC)

@@ -202,7 +202,7 @@ def _sql_time(at: datetime) -> str:
 def measure(url: str, queries: int) -> dict[str, object]:
     """Runs in a fresh process: build the index, then time the commands and the model."""
     from bot.core import Marquee
-    from bot.handlers.recommend import _taste  # noqa: F401 (imported to warm the module)
+    from bot.handlers import recommend  # noqa: F401 (imported to warm the module)
     from bot.types import Actor, ChannelRef, Invocation, Role
     from storage.db import Database
 
@@ -243,7 +243,7 @@ def measure(url: str, queries: int) -> dict[str, object]:
         times.append((time.perf_counter() - t) * 1000)
         assert not reply.is_error, reply
     out["showing_command"] = timing(times)
-    from bot.recommend.model import preference
+    from bot.recommend.scores import preference
 
     everything = np.arange(rec.size, dtype=np.int64)
     one = preference(np.array([5.0]))
@@ -256,9 +256,9 @@ def measure(url: str, queries: int) -> dict[str, object]:
         out[name] = timing(times)
     # The showing baseline: score the member against every film, then keep what is showing.
     with db.session() as session:
-        from storage import recommend_repo, repo
+        from storage import place_queries, recommend_repo
 
-        cinemas = repo.cinemas_in_city(session, normalize(CITIES[0]))
+        cinemas = place_queries.cinemas_in_city(session, normalize(CITIES[0]))
         showings = recommend_repo.next_showings(
             session, BENCH_NOW, BENCH_NOW + timedelta(days=7), [c.id for c in cinemas]
         )

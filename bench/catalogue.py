@@ -19,7 +19,7 @@ from sqlalchemy import insert, select
 from bot.demo import is_empty, load_demo
 from bot.normalize import normalize
 from storage.db import Database
-from storage.models import Film, FilmTitle
+from storage.models_catalogue import Film, FilmTitle
 
 CACHE = Path(__file__).parent / ".cache"
 

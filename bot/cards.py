@@ -7,8 +7,9 @@ from sqlalchemy.orm import Session
 from bot.timefmt import local_text
 from bot.types import FilmCard, ReviewCard, ShowtimeItem
 from bot.types import film_label as label_of
-from storage import repo
-from storage.models import Film, Review, Showtime
+from storage import review_queries
+from storage.models_catalogue import Film, Review
+from storage.models_screenings import Showtime
 
 
 def film_label(film: Film) -> str:
@@ -16,7 +17,7 @@ def film_label(film: Film) -> str:
 
 
 def film_card(session: Session, film: Film, next_showtime: ShowtimeItem | None) -> FilmCard:
-    mean, rating_count, review_count = repo.rating_summary(session, film.id)
+    mean, rating_count, review_count = review_queries.rating_summary(session, film.id)
     return FilmCard(
         film_id=film.id,
         title=film.title,

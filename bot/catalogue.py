@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from bot.context import UserError
 from bot.normalize import normalize
-from storage import limits, repo
-from storage.models import Credit, Film, FilmGenre, FilmTitle
+from storage import limits, people_queries
+from storage.models_catalogue import Credit, Film, FilmGenre, FilmTitle
 
 
 @dataclass
@@ -138,7 +138,7 @@ def _set_credits(session: Session, film: Film, fields: FilmFields) -> None:
     film.credits = []
     session.flush()
     for position, (role, name) in enumerate(wanted):
-        person = repo.get_or_create_person(session, name, normalize(name) or name.lower())
+        person = people_queries.get_or_create_person(session, name, normalize(name) or name.lower())
         film.credits.append(Credit(person=person, role=role, position=position))
 
 

@@ -11,7 +11,9 @@ from bot.catalogue import FilmFields, create_film
 from bot.normalize import normalize
 from bot.timefmt import zone
 from storage import film_queries
-from storage.models import Cinema, Event, Film, MemberRating, Review, Showtime
+from storage.models_catalogue import Film, Review
+from storage.models_members import MemberRating
+from storage.models_screenings import Cinema, Event, Showtime
 
 DEMO_DAYS = 14
 DEMO_TIMES = (time(18, 30), time(21, 0))

@@ -5,7 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.context import Context
-from bot.handlers import alerts, export, imports, moderation, reading, recommend
+from bot.handlers import (
+    alerts,
+    export,
+    imports,
+    moderation_audit,
+    moderation_films,
+    moderation_reviews,
+    moderation_showtimes,
+    reading,
+    recommend,
+    recommend_feedback,
+)
 from bot.types import ArgValue, Reply
 
 Handler = Callable[[Context, dict[str, ArgValue]], Reply]
@@ -17,15 +28,15 @@ HANDLERS: dict[str, Handler] = {
     "showtimes": reading.showtimes,
     "search": reading.search,
     "export": export.export,
-    "review add": moderation.review_add,
-    "review edit": moderation.review_edit,
-    "review remove": moderation.review_remove,
-    "film add": moderation.film_add,
-    "film edit": moderation.film_edit,
-    "film remove": moderation.film_remove,
-    "showtime add": moderation.showtime_add,
-    "showtime remove": moderation.showtime_remove,
-    "audit": moderation.audit_log,
+    "review add": moderation_reviews.review_add,
+    "review edit": moderation_reviews.review_edit,
+    "review remove": moderation_reviews.review_remove,
+    "film add": moderation_films.film_add,
+    "film edit": moderation_films.film_edit,
+    "film remove": moderation_films.film_remove,
+    "showtime add": moderation_showtimes.showtime_add,
+    "showtime remove": moderation_showtimes.showtime_remove,
+    "audit": moderation_audit.audit_log,
     "import showtimes": imports.import_showtimes_file,
     "alerts subscribe": alerts.alerts_subscribe,
     "alerts list": alerts.alerts_list,
@@ -33,10 +44,10 @@ HANDLERS: dict[str, Handler] = {
     "watch": alerts.watch,
     "watchlist": alerts.watchlist,
     "unwatch": alerts.unwatch,
-    "rate": recommend.rate,
+    "rate": recommend_feedback.rate,
     "recommend": recommend.recommend,
     "recommend like": recommend.recommend_like,
     "recommend showing": recommend.recommend_showing,
-    "not interested": recommend.not_interested,
-    "interested": recommend.interested,
+    "not interested": recommend_feedback.not_interested,
+    "interested": recommend_feedback.interested,
 }

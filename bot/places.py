@@ -27,7 +27,7 @@ from bot.context import UserError
 from bot.normalize import normalize
 from bot.types import ArgValue, Choice
 from storage import place_queries
-from storage.models import Cinema, Event
+from storage.models_screenings import Cinema, Event
 
 Kind = Literal["city", "cinema", "event"]
 ALL_KINDS: tuple[Kind, ...] = ("city", "cinema", "event")

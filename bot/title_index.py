@@ -35,6 +35,8 @@ import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.process import cdist
 
+from bot.title_trigrams import LengthTable, distinct_counts, gram_codes, sorted_distinct
+
 # At most this many titles are scored with rapidfuzz per window; beyond it we keep the titles
 # that share the most of the chosen trigrams with the query.
 _RERANK_LIMIT = 2_000
@@ -43,38 +45,6 @@ _FLOOR = 60.0  # scores below this are not answers (resolve.FOUND_AT): no need t
 _REBUILD_AT = 50_000  # titles in the dictionary before the tables are rebuilt
 _WEAK = 90.0  # a best score below this sends the search round again with every trigram
 _FALLBACK_BUDGET = 20_000  # posting entries that second round may read
-
-_ALPHABET = b" 0123456789abcdefghijklmnopqrstuvwxyz"
-_CODE = np.zeros(256, dtype=np.int64)
-_CODE[np.frombuffer(_ALPHABET, dtype=np.uint8)] = np.arange(len(_ALPHABET))
-_CODE32 = _CODE.astype(np.int32)
-_A = len(_ALPHABET)
-
-
-def trigrams(norm: str) -> set[str]:
-    """The trigrams of " norm ", so that short words and word edges count too."""
-    padded = f" {norm} "
-    return {padded[i : i + 3] for i in range(len(padded) - 2)}
-
-
-def _sorted_distinct(values: np.ndarray) -> np.ndarray:
-    """np.unique by sorting (numpy 2's hash-based unique is several times slower here)."""
-    values = np.sort(values)
-    if values.size < 2:
-        return values
-    return values[np.concatenate(([True], values[1:] != values[:-1]))]
-
-
-def _distinct_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    values = np.sort(values)
-    starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
-    return values[starts], np.diff(np.append(starts, values.size))
-
-
-def gram_codes(norm: str) -> np.ndarray:
-    """The distinct trigram numbers of " norm " (norm is already normalised: [ 0-9a-z])."""
-    codes = _CODE[np.frombuffer(f" {norm} ".encode("ascii", "replace"), dtype=np.uint8)]
-    return _sorted_distinct(codes[:-2] * (_A * _A) + codes[1:-1] * _A + codes[2:])
 
 
 def best_possible(query_len: int, title_len: int) -> float:
@@ -90,45 +60,6 @@ class Hit:
     score: float  # 0..100, rapidfuzz ratio of the normalised strings
 
 
-@dataclass(frozen=True)
-class _LengthTable:
-    """The postings of every title of one length."""
-
-    grams: np.ndarray  # int64, sorted, distinct trigram numbers
-    offsets: np.ndarray  # int64, len(grams) + 1: where each trigram's entries start
-    entries: np.ndarray  # int32 entry numbers, ascending within a trigram
-
-    @classmethod
-    def build(cls, names: np.ndarray, entries: np.ndarray, length: int) -> _LengthTable:
-        """`names` is an `S<length>` array of titles; `entries` are their entry numbers."""
-        count = names.size
-        padded = np.full((count, length + 2), ord(" "), dtype=np.uint8)
-        padded[:, 1:-1] = names.view(np.uint8).reshape(count, length)
-        # int32 until the packing (trigrams are below 37³): these arrays set the build's peak.
-        codes = _CODE32[padded]
-        grams = codes[:, :-2] * (_A * _A) + codes[:, 1:-1] * _A + codes[:, 2:]
-        del codes, padded
-        owner = np.repeat(np.arange(count, dtype=np.int64), length)
-        # One sort groups by trigram and drops a title's repeated trigrams.
-        packed = (grams.ravel().astype(np.int64) << 24) | owner
-        del grams, owner
-        packed = _sorted_distinct(packed)
-        keys = packed >> 24
-        first = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
-        return cls(
-            grams=keys[first],
-            offsets=np.append(first, keys.size),
-            entries=entries[packed & ((1 << 24) - 1)].astype(np.int32),
-        )
-
-    def spans(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For each trigram: where its entries start and how many there are (0 if absent)."""
-        idx = np.minimum(np.searchsorted(self.grams, codes), self.grams.size - 1)
-        found = self.grams[idx] == codes
-        begin = self.offsets[idx]
-        return begin, np.where(found, self.offsets[idx + 1] - begin, 0)
-
-
 class TitleIndex:
     def __init__(self) -> None:
         self._lock = threading.RLock()
@@ -140,7 +71,7 @@ class TitleIndex:
         self._counts = [0] * (_MAX_LEN + 1)  # titles of each length, tables and pending
         self._film_ids = array("i")  # -1 marks a removed entry
         self._years = array("h")  # 0 = unknown
-        self._tables: dict[int, _LengthTable] = {}
+        self._tables: dict[int, LengthTable] = {}
         self._recent: dict[tuple[int, int], array[int]] = {}  # (length, trigram) → entries
         self._recent_count = 0
         self._dead = 0
@@ -219,7 +150,7 @@ class TitleIndex:
         order = np.argsort(lengths, kind="stable")
         bounds = np.searchsorted(lengths[order], np.arange(_MAX_LEN + 2))
         del lengths
-        tables: dict[int, _LengthTable] = {}
+        tables: dict[int, LengthTable] = {}
         for length in range(1, _MAX_LEN + 1):
             entries = order[bounds[length] : bounds[length + 1]]
             if not entries.size:
@@ -231,7 +162,7 @@ class TitleIndex:
             del block
             names = np.concatenate(parts) if len(parts) > 1 else parts[0]
             self._names[length] = names
-            tables[length] = _LengthTable.build(names, entries, length)
+            tables[length] = LengthTable.build(names, entries, length)
         self._tables = tables
         self._recent = {}
         self._recent_count = 0
@@ -363,10 +294,10 @@ class TitleIndex:
             return
         joined = np.concatenate(parts) if len(parts) > 1 else parts[0]
         if joined.size <= _RERANK_LIMIT:
-            entries = _sorted_distinct(joined)
+            entries = sorted_distinct(joined)
         else:
             # Too many to rerank: keep the titles that share the most chosen trigrams.
-            entries, shared = _distinct_counts(joined)
+            entries, shared = distinct_counts(joined)
             if entries.size > _RERANK_LIMIT:
                 entries = entries[np.argpartition(-shared, _RERANK_LIMIT)[:_RERANK_LIMIT]]
         if year is not None:

@@ -28,7 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.title_index import TitleIndex, _LengthTable
+from bot.title_index import TitleIndex
+from bot.title_trigrams import LengthTable
 
 FORMAT = 1  # bump when the layout below changes: older copies are then ignored
 
@@ -118,7 +119,7 @@ def load(folder: Path) -> TitleIndex:
         def part(values: np.ndarray, kind: str, i: int = i) -> np.ndarray:
             return values[bounds[kind][i] : bounds[kind][i + 1]]
 
-        index._tables[length] = _LengthTable(
+        index._tables[length] = LengthTable(
             grams=part(grams, "grams"),
             offsets=part(offsets, "offsets"),
             entries=part(entries, "entries"),

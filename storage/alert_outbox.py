@@ -22,11 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.db import affected
-from storage.models import (
-    AlertOutbox,
-    Subscription,
-    SubscriptionLead,
-)
+from storage.models_alerts import AlertOutbox, Subscription, SubscriptionLead
 
 
 def enqueue(session: Session, rows: Sequence[dict[str, Any]]) -> int:

@@ -29,13 +29,9 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
-from storage.models import (
-    AlertOutbox,
-    Cinema,
-    Showtime,
-    SubscriptionLead,
-    UTCDateTime,
-)
+from storage.models_alerts import AlertOutbox, SubscriptionLead
+from storage.models_base import UTCDateTime
+from storage.models_screenings import Cinema, Showtime
 
 
 class _Epoch(FunctionElement[int]):

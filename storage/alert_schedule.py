@@ -19,14 +19,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.models import (
-    AlertCursor,
-    AlertOutbox,
-    Cinema,
-    Showtime,
-    Subscription,
-    WatchlistItem,
-)
+from storage.models_alerts import AlertCursor, AlertOutbox, Subscription
+from storage.models_members import WatchlistItem
+from storage.models_screenings import Cinema, Showtime
 
 _SUBSCRIPTIONS = cast(Table, Subscription.__table__)  # a mapped class's table is a Table
 

@@ -11,13 +11,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from storage.db import affected
-from storage.models import (
-    AlertOutbox,
-    Cinema,
-    Subscription,
-    SubscriptionLead,
-    WatchlistItem,
-)
+from storage.models_alerts import AlertOutbox, Subscription, SubscriptionLead
+from storage.models_members import WatchlistItem
+from storage.models_screenings import Cinema
 
 
 def channel_subscriptions(

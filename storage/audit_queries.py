@@ -5,9 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.models import (
-    AuditEntry,
-)
+from storage.models_audit import AuditEntry
 
 
 def recent_audit(session: Session, offset: int, limit: int) -> tuple[list[AuditEntry], int]:

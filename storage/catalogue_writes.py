@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Column, Connection, Table, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
-from storage.models import Film, FilmGenre, FilmTitle
+from storage.models_catalogue import Film, FilmGenre, FilmTitle
 
 # A film to insert: title, norm, original title, original norm, year, runtime, synopsis,
 # external id, genres (a tuple of Any: the importer's rows may carry more items after these).

@@ -15,7 +15,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session, selectinload
 
-from storage.models import Cinema, Event, EventCinema, Showtime
+from storage.models_screenings import Cinema, Event, EventCinema, Showtime
 
 CHUNK = 5000
 # The columns an import sets and compares, in this order in StoredShowtime.values.

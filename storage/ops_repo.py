@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
-from storage.models import AlertOutbox
+from storage.models_alerts import AlertOutbox
 
 
 def ping(session: Session) -> None:

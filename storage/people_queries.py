@@ -7,10 +7,7 @@ from collections.abc import Iterator, Sequence
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from storage.models import (
-    Credit,
-    Person,
-)
+from storage.models_catalogue import Credit, Person
 
 
 def get_or_create_person(session: Session, name: str, norm: str) -> Person:

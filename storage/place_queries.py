@@ -5,10 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from storage.models import (
-    Cinema,
-    Event,
-)
+from storage.models_screenings import Cinema, Event
 
 
 def _escape_like(text: str) -> str:

@@ -11,16 +11,9 @@ from typing import Any
 from sqlalchemy import delete, func, literal, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
-from storage.models import (
-    Credit,
-    Film,
-    FilmGenre,
-    MemberRating,
-    NotInterested,
-    Review,
-    Showtime,
-    WatchlistItem,
-)
+from storage.models_catalogue import Credit, Film, FilmGenre, Review
+from storage.models_members import MemberRating, NotInterested, WatchlistItem
+from storage.models_screenings import Showtime
 
 BATCH = 50_000
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.models import (
-    MemberRating,
-    Review,
-)
+from storage.models_catalogue import Review
+from storage.models_members import MemberRating
 
 
 def reviews_for_film(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from storage.models import Showtime
+from storage.models_screenings import Showtime
 from storage.showtime_queries import ZoneWindows, showtime_zones, upcoming_showtimes
 
 

@@ -9,10 +9,7 @@ from typing import Any
 from sqlalchemy import and_, false, func, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
-from storage.models import (
-    Cinema,
-    Showtime,
-)
+from storage.models_screenings import Cinema, Showtime
 
 # The UTC bounds [start, end) of the local days asked for, per cinema time zone; an end of
 # None means no end. Built by the core (bot/when.py `LocalDays`), applied here in SQL.

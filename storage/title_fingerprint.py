@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.models import Film, FilmTitle
+from storage.models_catalogue import Film, FilmTitle
 
 
 def title_fingerprint(session: Session, up_to_title_id: int) -> tuple[int, int, int]:

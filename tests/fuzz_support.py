@@ -14,24 +14,11 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from storage.db import Database
-from storage.models import (
-    AlertOutbox,
-    AuditEntry,
-    Cinema,
-    Credit,
-    Event,
-    Film,
-    FilmGenre,
-    FilmTitle,
-    MemberRating,
-    NotInterested,
-    Person,
-    Review,
-    Showtime,
-    Subscription,
-    SubscriptionLead,
-    WatchlistItem,
-)
+from storage.models_alerts import AlertOutbox, Subscription, SubscriptionLead
+from storage.models_audit import AuditEntry
+from storage.models_catalogue import Credit, Film, FilmGenre, FilmTitle, Person, Review
+from storage.models_members import MemberRating, NotInterested, WatchlistItem
+from storage.models_screenings import Cinema, Event, Showtime
 
 
 @dataclass

@@ -21,7 +21,9 @@ from bot.importers.summary import expand_ids
 from bot.importers.tracker import KeyTracker
 from bot.types import Invocation, Notice, Text
 from storage import film_queries
-from storage.models import AuditEntry, Cinema, Event, Film, Review, Showtime
+from storage.models_audit import AuditEntry
+from storage.models_catalogue import Film, Review
+from storage.models_screenings import Cinema, Event, Showtime
 from tests.conftest import CHANNEL, FIXED_NOW, MEMBER, MODERATOR
 
 IMDB_COLUMNS = "tconst titleType primaryTitle originalTitle isAdult startYear endYear".split()

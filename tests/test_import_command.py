@@ -9,7 +9,8 @@ from sqlalchemy import select
 from bot.core import Marquee
 from bot.importers.summary import expand_ids
 from bot.types import AttachedFile, ErrorNotice, Invocation, Notice, Reply, Text
-from storage.models import AuditEntry, Showtime
+from storage.models_audit import AuditEntry
+from storage.models_screenings import Showtime
 from tests.conftest import CHANNEL, MEMBER, MODERATOR
 
 FESTIVAL = Path(__file__).resolve().parent.parent / "examples" / "festival.ics"

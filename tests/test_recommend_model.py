@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from bot.recommend.collaborative import item_neighbours
+from bot.recommend.community import Ratings
 from bot.recommend.features import ContentBuilder, keywords
-from bot.recommend.model import BlendWeights, Ratings, Recommender, preference
+from bot.recommend.model import Recommender
+from bot.recommend.scores import BlendWeights, preference
 
 
 def _ratings(triples: list[tuple[int, int, float]], critic: bool = False) -> Ratings:

@@ -15,7 +15,9 @@ from bot.core import Marquee
 from bot.types import Invocation
 from storage import db as storage_db
 from storage.db import READ_ONLY_MESSAGE, Database, SchemaOutOfDate, sqlite_read_only_reason
-from storage.models import Base, Cinema, Film, FilmTitle
+from storage.models import Base
+from storage.models_catalogue import Film, FilmTitle
+from storage.models_screenings import Cinema
 from tests.conftest import CHANNEL, MEMBER, MODERATOR, make_core
 
 
@@ -168,3 +170,21 @@ def test_read_only_with_an_older_schema_refuses_to_start(tmp_path: Path) -> None
 def test_a_read_only_database_that_does_not_exist_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="there is no database at"):
         Database(f"sqlite:///{tmp_path / 'none.db'}", read_only=True)
+
+
+def test_known_genres_lists_each_genre_in_use_once_in_order(db: Database) -> None:
+    from storage.film_queries import known_genres
+    from storage.models_catalogue import FilmGenre
+
+    with db.session() as session:
+        assert known_genres(session) == []
+        now = datetime(2025, 7, 1, tzinfo=UTC)
+        films = [
+            Film(title=f"G{i}", year=2000 + i, created_at=now, updated_at=now) for i in range(4)
+        ]
+        session.add_all(films)
+        session.flush()
+        for film, genres in zip(films, (["war", "drama"], ["drama"], ["comedy"], []), strict=True):
+            session.add_all(FilmGenre(film_id=film.id, genre=g) for g in genres)
+    with db.session() as session:
+        assert known_genres(session) == ["comedy", "drama", "war"]

@@ -13,7 +13,8 @@ from bot.timefmt import local_text
 from bot.types import ShowtimeItem, ShowtimeList, Text
 from bot.when import LocalDays
 from storage import alert_outbox, showtime_queries
-from storage.models import AlertOutbox, Showtime, Subscription
+from storage.models_alerts import AlertOutbox, Subscription
+from storage.models_screenings import Showtime
 
 # Discord allows 10 embeds a message; this keeps a batch well inside that and Slack's blocks.
 ALERTS_PER_MESSAGE = 10

@@ -20,7 +20,8 @@ from bot.film_lookup import resolve_film
 from bot.normalize import normalize
 from bot.types import ArgValue, Created, Notice, Reply, Table
 from storage import alert_subscriptions, film_queries, place_queries
-from storage.models import Subscription, WatchlistItem
+from storage.models_alerts import Subscription
+from storage.models_members import WatchlistItem
 
 ALL_WORDS = {"all", "everything", "*"}
 PREFIXES = ("film", "cinema", "event", "city")

@@ -22,7 +22,7 @@ from bot.resolve import split_year
 from bot.types import ArgValue, Notice, Reply, Text
 from bot.when import LocalDays, WhenError
 from storage import film_queries, place_queries, showtime_export
-from storage.models import Event, Showtime
+from storage.models_screenings import Event, Showtime
 from storage.showtime_export import ExportScope
 
 CALENDAR_MAX = 1600  # characters of calendar in one reply, leaving room for the notice

@@ -27,7 +27,7 @@ from bot.types import (
     Text,
 )
 from bot.when import LocalDays, WhenError
-from storage import repo
+from storage import film_queries, review_queries, showtime_queries
 
 REVIEWS_PER_PAGE = 3
 SHOWTIMES_PER_PAGE = 10
@@ -39,14 +39,14 @@ def review(ctx: Context, args: dict[str, ArgValue]) -> Reply:
     film = resolve_film(
         ctx, str(args["title"]), arg="title", keep={"spoilers": reveal} if reveal else None
     )
-    _, total = repo.reviews_for_film(ctx.session, film.id, 0, 0)
+    _, total = review_queries.reviews_for_film(ctx.session, film.id, 0, 0)
     if total == 0:
         return Reply(
             blocks=(Notice(f"No reviews of {film_label(film)} yet."),),
             ephemeral=True,
         )
     page, offset, pages = page_window(args, total, REVIEWS_PER_PAGE)
-    reviews, _ = repo.reviews_for_film(ctx.session, film.id, offset, REVIEWS_PER_PAGE)
+    reviews, _ = review_queries.reviews_for_film(ctx.session, film.id, offset, REVIEWS_PER_PAGE)
     moderator = ctx.actor.role >= Role.MODERATOR  # they see the version `review edit` names
     cards = tuple(review_card(r, film, reveal=reveal, moderator=moderator) for r in reviews)
     return Reply(
@@ -59,7 +59,7 @@ def review(ctx: Context, args: dict[str, ArgValue]) -> Reply:
 
 def film(ctx: Context, args: dict[str, ArgValue]) -> Reply:
     found = resolve_film(ctx, str(args["title"]), arg="title")
-    upcoming, _ = repo.upcoming_showtimes(
+    upcoming, _ = showtime_queries.upcoming_showtimes(
         ctx.session, start=ctx.now, end=ctx.now + timedelta(days=366), film_ids=[found.id], limit=1
     )
     nxt = showtime_item(upcoming[0]) if upcoming else None
@@ -76,7 +76,7 @@ def showtimes(ctx: Context, args: dict[str, ArgValue]) -> Reply:
     window, span = _window(ctx, args, tz_name, scope)
     if span:
         heading += f", {span}"
-    total = repo.upcoming_showtimes(
+    total = showtime_queries.upcoming_showtimes(
         ctx.session,
         limit=0,
         film_ids=film_ids,
@@ -87,7 +87,7 @@ def showtimes(ctx: Context, args: dict[str, ArgValue]) -> Reply:
     if total == 0:
         return Reply(blocks=(Notice(f"{heading}: nothing scheduled."),), ephemeral=True)
     page, offset, pages = page_window(args, total, SHOWTIMES_PER_PAGE)
-    rows, _ = repo.upcoming_showtimes(
+    rows, _ = showtime_queries.upcoming_showtimes(
         ctx.session,
         offset=offset,
         limit=SHOWTIMES_PER_PAGE,
@@ -145,7 +145,7 @@ def _title_score(ctx: Context, query: str) -> float:
     """How close the nearest film title is to `query` (100 for an exact title)."""
     title, year = split_year(query)
     norm = normalize(title)
-    if repo.films_with_norm(ctx.session, norm, year):
+    if film_queries.films_with_norm(ctx.session, norm, year):
         return 100.0
     ranked = ctx.resolver.ranked(ctx.session, norm, year, limit=1)
     return ranked[0][1] if ranked else 0.0
@@ -162,7 +162,7 @@ def _window(
         return {"start": ctx.now, "end": ctx.now + timedelta(days=366)}, ""
     try:
         days = LocalDays.parse(str(when), ctx.now)
-        zones = repo.showtime_zones(ctx.session, **scope)
+        zones = showtime_queries.showtime_zones(ctx.session, **scope)
         windows = days.windows(zones)
         label = days.label(zones or [tz_name])
     except WhenError as exc:
@@ -176,9 +176,9 @@ def search(ctx: Context, args: dict[str, ArgValue]) -> Reply:
     if len(norm) < 2:
         raise UserError("Search needs at least two letters or digits.")
     found: dict[int, str | None] = {}  # film id → why it matched
-    for genre in repo.known_genres(ctx.session):
+    for genre in film_queries.known_genres(ctx.session):
         if normalize(genre) == norm:
-            for film_id in repo.films_by_genre(ctx.session, genre, 200):
+            for film_id in film_queries.films_by_genre(ctx.session, genre, 200):
                 found.setdefault(film_id, genre)
     # People by the same forgiving match as titles ("tarkovski", "vinterburg", "östlund").
     for film_id, person, role in films_by_person(ctx.session, ctx.resolver.people, norm, 100):
@@ -190,7 +190,7 @@ def search(ctx: Context, args: dict[str, ArgValue]) -> Reply:
         raise UserError(f"Nothing matches “{text}” in titles, people or genres.")
     page, offset, pages = page_window(args, len(found), RESULTS_PER_PAGE)
     window = list(found.items())[offset : offset + RESULTS_PER_PAGE]
-    films = repo.get_films(ctx.session, [f for f, _ in window])
+    films = film_queries.get_films(ctx.session, [f for f, _ in window])
     options = tuple(
         Choice(label=film_label(films[f]), command="film", args={"title": f"#{f}"}, description=why)
         for f, why in window

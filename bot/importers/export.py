@@ -14,7 +14,7 @@ import icalendar
 
 from bot.cards import film_label
 from bot.timefmt import zone
-from storage.models import Showtime
+from storage.models_screenings import Showtime
 
 DEFAULT_RUNTIME = 120  # minutes, when the film's runtime is unknown
 PRODID = "-//Marquee//film community bot//EN"

@@ -11,20 +11,20 @@ evaluation measures exactly this code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from bot.recommend.collaborative import Neighbours, item_neighbours
-from bot.recommend.features import ContentBuilder, ContentIndex, Profile
-
-
-@dataclass(frozen=True)
-class BlendWeights:
-    collaborative: float
-    content: float
-    popularity: float
-
+from bot.recommend.community import FAVOURITE_MIN_MEAN, Community, Ratings
+from bot.recommend.features import ContentBuilder, ContentIndex
+from bot.recommend.reasons import Reason, explain
+from bot.recommend.scores import (
+    MAX_SEEDS,
+    BlendWeights,
+    Components,
+    Ranked,
+    scaled,
+    top_order,
+)
 
 # Chosen by bench/eval_recommend.py: a grid search over the weight simplex (steps of 0.1) for
 # the best NDCG@10 on a validation split of MovieLens ml-latest-small's training ratings, never
@@ -35,97 +35,7 @@ BLEND = BlendWeights(collaborative=0.8, content=0.2, popularity=0.0)
 # ratings (or none) still gets well-liked films.
 POPULAR_POOL = 300
 CONTENT_PER_FEATURE = 200
-MAX_SEEDS = 200
 MAX_CF_CANDIDATES = 2000
-
-
-# What makes a film a community favourite, the picks a newcomer (who has rated nothing) gets:
-# enough members rated it, their mean is good, and they are ranked by a damped mean — the mean
-# pulled toward the catalogue's average by DAMPING imaginary average ratings — so three 5-star
-# ratings don't outrank a hundred 4.5s, and one half-star rating is never "popular".
-FAVOURITE_MIN_RATERS = 3
-FAVOURITE_MIN_MEAN = 3.5
-DAMPING = 5.0
-
-
-def preference(stars: np.ndarray) -> np.ndarray:
-    """How much a rating says "more like this": 3 stars and up pull, 2 and below push away."""
-    return np.asarray(stars, dtype=np.float64) - 2.5
-
-
-@dataclass(frozen=True)
-class Ratings:
-    """Who rated which film row how many stars; `critic` marks ratings that came with a review."""
-
-    users: np.ndarray
-    rows: np.ndarray
-    stars: np.ndarray
-    critic: np.ndarray
-
-
-@dataclass(frozen=True)
-class Components:
-    """The three scores of each candidate, each scaled to at most 1."""
-
-    rows: np.ndarray
-    collaborative: np.ndarray
-    content: np.ndarray
-    popularity: np.ndarray
-
-    def blend(self, weights: BlendWeights) -> np.ndarray:
-        return (
-            weights.collaborative * self.collaborative
-            + weights.content * self.content
-            + weights.popularity * self.popularity
-        )
-
-
-@dataclass(frozen=True)
-class Ranked:
-    rows: np.ndarray
-    scores: np.ndarray
-    collaborative: np.ndarray
-    content: np.ndarray
-
-
-@dataclass(frozen=True)
-class Community:
-    """Per film row: how many members rated it and their mean, each member counted once (their
-    `rate` score over their review's stars, as in their own taste)."""
-
-    raters: np.ndarray  # int64
-    mean: np.ndarray  # float64 stars, nan when nobody rated it
-    score: np.ndarray  # the damped mean used for ranking
-    favourites: np.ndarray  # rows that qualify, best first
-
-    @classmethod
-    def of(cls, ratings: Ratings, n: int) -> Community:
-        users = np.asarray(ratings.users, dtype=np.int64)
-        rows = np.asarray(ratings.rows, dtype=np.int64)
-        stars = np.asarray(ratings.stars, dtype=np.float64)
-        if len(rows):
-            key = users * max(n, 1) + rows
-            order = np.lexsort((np.asarray(ratings.critic, dtype=bool), key))  # rate first
-            first = np.concatenate(([True], key[order][1:] != key[order][:-1]))
-            rows, stars = rows[order][first], stars[order][first]
-        raters = np.bincount(rows, minlength=n).astype(np.int64)
-        sums = np.bincount(rows, weights=stars, minlength=n)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = np.where(raters > 0, sums / np.maximum(raters, 1), np.nan)
-        prior = float(stars.mean()) if len(stars) else 0.0
-        score = (DAMPING * prior + sums) / (DAMPING + raters)
-        good = np.flatnonzero((raters >= FAVOURITE_MIN_RATERS) & (mean >= FAVOURITE_MIN_MEAN))
-        favourites = good[np.lexsort((good, -raters[good], -score[good]))]
-        return cls(raters, mean, score, favourites)
-
-
-@dataclass(frozen=True)
-class Reason:
-    """Why a film was recommended; the handler turns it into one line with names."""
-
-    kind: str  # director | cast | rated_with | description | critics | popular
-    seed_row: int | None = None
-    keys: tuple[str, ...] = ()
 
 
 class Recommender:
@@ -240,8 +150,8 @@ class Recommender:
         content = self.content.similarity(profile, candidates)
         return Components(
             rows=candidates,
-            collaborative=_scaled(cf),
-            content=_scaled(content),
+            collaborative=scaled(cf),
+            content=scaled(content),
             popularity=self.popularity[candidates],
         )
 
@@ -324,106 +234,15 @@ class Recommender:
         collaborative: np.ndarray,
         content: np.ndarray,
     ) -> list[Reason]:
-        """One reason per film of a page: the strongest fact linking it to the seeds.
-
-        Works on the page's few films with whole-array operations over the seeds, so a member
-        with hundreds of ratings costs no more than one with a few.
-        """
-        seeds = np.asarray(seeds, dtype=np.int64)
-        prefs = np.asarray(prefs, dtype=np.float64)
-        liked = seeds[prefs > 0][:MAX_SEEDS]
-        people: dict[str, int] = {}  # a director's or actor's key → the first liked film with them
-        for seed in liked.tolist():
-            for key in self.content.keys_of(seed):
-                if _is(key, "director") or _is(key, "cast"):
-                    people.setdefault(key, seed)
-        best_seed = self._best_collaborative_seeds(seeds, prefs, rows)
-        w = self.weights
-        reasons = []
-        for row, cf, ct in zip(rows.tolist(), collaborative, content, strict=True):
-            keys = self.content.keys_of(row)
-            reason = None
-            for kind in ("director", "cast"):
-                shared = [k for k in keys if _is(k, kind) and k in people]
-                if shared:
-                    reason = Reason(kind, people[shared[0]], tuple(shared))
-                    break
-            if reason is None and cf > 0 and w.collaborative * cf >= w.content * ct:
-                if row in best_seed:
-                    reason = Reason("rated_with", best_seed[row])
-            if reason is None and ct > 0 and len(liked):
-                feats, weights = self.content.features(row)
-                order = np.argsort(feats)
-                closeness = self.content.similarity(
-                    Profile(feats[order], weights[order].astype(np.float32)), liked
-                )
-                reason = Reason("description", int(liked[int(np.argmax(closeness))]), tuple(keys))
-            if reason is None:
-                reason = Reason("critics" if self.critic_count[row] > 0 else "popular")
-            reasons.append(reason)
-        return reasons
-
-    def _best_collaborative_seeds(
-        self, seeds: np.ndarray, prefs: np.ndarray, rows: np.ndarray
-    ) -> dict[int, int]:
-        """For each of `rows`, the seed whose neighbour list gives it the most (sim × pref)."""
-        if len(seeds) == 0:
-            return {}
-        starts = self.neighbours.ptr[seeds]
-        lens = self.neighbours.ptr[seeds + 1] - starts
-        total = int(lens.sum())
-        if total == 0:
-            return {}
-        offsets = np.repeat(starts - (np.cumsum(lens) - lens), lens) + np.arange(total)
-        nb = self.neighbours.idx[offsets].astype(np.int64)
-        contrib = self.neighbours.sim[offsets] * np.repeat(prefs, lens)
-        owner = np.repeat(seeds, lens)
-        keep = np.isin(nb, rows) & (contrib > 0)
-        nb, contrib, owner = nb[keep], contrib[keep], owner[keep]
-        order = np.lexsort((-contrib, nb))
-        best: dict[int, int] = {}
-        for n, o in zip(nb[order].tolist(), owner[order].tolist(), strict=True):
-            best.setdefault(n, o)
-        return best
-
-
-def _is(key: str, kind: str) -> bool:
-    return key.startswith(kind + ":")
-
-
-def _scaled(values: np.ndarray) -> np.ndarray:
-    top = float(np.abs(values).max()) if len(values) else 0.0
-    return values / top if top > 0 else values
-
-
-def top_order(scores: np.ndarray, tie: np.ndarray, rows: np.ndarray, limit: int) -> np.ndarray:
-    """Indices of the `limit` best scores, best first; ties: more popular, then older."""
-    if len(scores) > limit:
-        cut = np.argpartition(-scores, limit - 1)[:limit] if limit > 0 else np.zeros(0, int)
-    else:
-        cut = np.arange(len(scores))
-    order = np.lexsort((rows[cut], -tie[cut], -scores[cut]))
-    return cut[order]
-
-
-def seed_arrays(rows: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
-    """(rows, preferences) from row → stars."""
-    seeds = np.fromiter(rows.keys(), dtype=np.int64, count=len(rows))
-    stars = np.fromiter(rows.values(), dtype=np.float64, count=len(rows))
-    return seeds, preference(stars)
-
-
-__all__ = [
-    "BLEND",
-    "BlendWeights",
-    "Community",
-    "Components",
-    "Profile",
-    "Ranked",
-    "Ratings",
-    "Reason",
-    "Recommender",
-    "preference",
-    "seed_arrays",
-    "top_order",
-]
+        """One reason per film of a page (see bot/recommend/reasons.py)."""
+        return explain(
+            self.content,
+            self.neighbours,
+            self.weights,
+            self.critic_count,
+            rows,
+            seeds,
+            prefs,
+            collaborative,
+            content,
+        )

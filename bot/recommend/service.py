@@ -10,8 +10,9 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from bot.normalize import normalize
+from bot.recommend.community import Ratings
 from bot.recommend.features import ContentBuilder
-from bot.recommend.model import Ratings, Recommender
+from bot.recommend.model import Recommender
 from storage import recommend_repo
 
 

@@ -15,7 +15,8 @@ from adapters.discord.client import MarqueeDiscord
 from bot.core import Marquee
 from bot.settings import Settings
 from storage import import_repo
-from storage.models import MemberRating, Showtime
+from storage.models_members import MemberRating
+from storage.models_screenings import Showtime
 from tests.discord_adapter.fake_discord import (
     CHANNEL_MESSAGE,
     DEFERRED_CHANNEL_MESSAGE,

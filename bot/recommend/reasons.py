@@ -1,0 +1,100 @@
+"""Why a film was recommended: the strongest fact linking it to the member's seeds (a shared
+director or actor, members who rated both, a similar description), one per film of a page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.recommend.collaborative import Neighbours
+from bot.recommend.features import ContentIndex, Profile
+from bot.recommend.scores import MAX_SEEDS, BlendWeights
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a film was recommended; the handler turns it into one line with names."""
+
+    kind: str  # director | cast | rated_with | description | critics | popular
+    seed_row: int | None = None
+    keys: tuple[str, ...] = ()
+
+
+def explain(
+    index: ContentIndex,
+    neighbours: Neighbours,
+    blend: BlendWeights,
+    critic_count: np.ndarray,
+    rows: np.ndarray,
+    seeds: np.ndarray,
+    prefs: np.ndarray,
+    collaborative: np.ndarray,
+    content: np.ndarray,
+) -> list[Reason]:
+    """One reason per film of a page: the strongest fact linking it to the seeds.
+
+    Works on the page's few films with whole-array operations over the seeds, so a member
+    with hundreds of ratings costs no more than one with a few.
+    """
+    seeds = np.asarray(seeds, dtype=np.int64)
+    prefs = np.asarray(prefs, dtype=np.float64)
+    liked = seeds[prefs > 0][:MAX_SEEDS]
+    people: dict[str, int] = {}  # a director's or actor's key → the first liked film with them
+    for seed in liked.tolist():
+        for key in index.keys_of(seed):
+            if _is(key, "director") or _is(key, "cast"):
+                people.setdefault(key, seed)
+    best_seed = _best_collaborative_seeds(neighbours, seeds, prefs, rows)
+    w = blend
+    reasons = []
+    for row, cf, ct in zip(rows.tolist(), collaborative, content, strict=True):
+        keys = index.keys_of(row)
+        reason = None
+        for kind in ("director", "cast"):
+            shared = [k for k in keys if _is(k, kind) and k in people]
+            if shared:
+                reason = Reason(kind, people[shared[0]], tuple(shared))
+                break
+        if reason is None and cf > 0 and w.collaborative * cf >= w.content * ct:
+            if row in best_seed:
+                reason = Reason("rated_with", best_seed[row])
+        if reason is None and ct > 0 and len(liked):
+            feats, weights = index.features(row)
+            order = np.argsort(feats)
+            closeness = index.similarity(
+                Profile(feats[order], weights[order].astype(np.float32)), liked
+            )
+            reason = Reason("description", int(liked[int(np.argmax(closeness))]), tuple(keys))
+        if reason is None:
+            reason = Reason("critics" if critic_count[row] > 0 else "popular")
+        reasons.append(reason)
+    return reasons
+
+
+def _best_collaborative_seeds(
+    neighbours: Neighbours, seeds: np.ndarray, prefs: np.ndarray, rows: np.ndarray
+) -> dict[int, int]:
+    """For each of `rows`, the seed whose neighbour list gives it the most (sim × pref)."""
+    if len(seeds) == 0:
+        return {}
+    starts = neighbours.ptr[seeds]
+    lens = neighbours.ptr[seeds + 1] - starts
+    total = int(lens.sum())
+    if total == 0:
+        return {}
+    offsets = np.repeat(starts - (np.cumsum(lens) - lens), lens) + np.arange(total)
+    nb = neighbours.idx[offsets].astype(np.int64)
+    contrib = neighbours.sim[offsets] * np.repeat(prefs, lens)
+    owner = np.repeat(seeds, lens)
+    keep = np.isin(nb, rows) & (contrib > 0)
+    nb, contrib, owner = nb[keep], contrib[keep], owner[keep]
+    order = np.lexsort((-contrib, nb))
+    best: dict[int, int] = {}
+    for n, o in zip(nb[order].tolist(), owner[order].tolist(), strict=True):
+        best.setdefault(n, o)
+    return best
+
+
+def _is(key: str, kind: str) -> bool:
+    return key.startswith(kind + ":")
