@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 # The suite fails, rather than skips, when PostgreSQL cannot be started. Set to 0 to skip.
 export MARQUEE_REQUIRE_POSTGRES ?= 1
 
-.PHONY: run test lint format bench clean
+.PHONY: run test test-fast lint format bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+# The tests not marked slow: in process, on SQLite, no fuzzing or timing runs (no subprocess,
+# no SIGKILL, no PostgreSQL). Under a minute, for the edit-test loop; `make test` runs them all.
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not slow"
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,7 +16,7 @@ from bot.alerts.rules import next_local_time
 from bot.alerts.scheduler import AlertScheduler, TickReport
 from bot.core import Marquee
 from bot.notify import ChannelGone, RateLimited
-from bot.types import ChannelRef, ErrorNotice, Invocation, Notice, Reply, ShowtimeList, Table, Text
+from bot.types import Actor, ChannelRef, ErrorNotice, Notice, Reply, ShowtimeList, Table, Text
 from storage import alert_outbox
 from storage.models import (
     AlertCursor,
@@ -27,7 +26,8 @@ from storage.models import (
     Subscription,
     SubscriptionLead,
 )
-from tests.conftest import MEMBER, MODERATOR, make_core
+from tests.backend import MEMBER, MODERATOR, SayBot
+from tests.conftest import make_core
 
 FESTIVAL = "Hurtigruten Scandinavian Film Festival 2025"
 
@@ -78,13 +78,15 @@ class Alerts:
             sleep=self.mono.sleep,
         )
         self.channel = ChannelRef(platform, "workspace", "channel")
+        # Moderators set alerts up; the bot speaks as one on the alerts' platform.
+        self.bot = SayBot(self.core, actor=MODERATOR, channel=self.channel)
 
     def clock(self) -> datetime:
         return self.now
 
-    def ask(self, command: str, actor=MODERATOR, **args: Any) -> Reply:  # type: ignore[no-untyped-def]
-        actor = dataclasses.replace(actor, platform=self.channel.platform)
-        return self.core.handle(Invocation(command, args, actor, self.channel))
+    def ask(self, command: str, actor: Actor = MODERATOR, **args: Any) -> Reply:
+        """For tests/test_ops.py, which shares this harness; the tests here use `bot`."""
+        return self.bot.ask(command, as_=actor, **args)
 
     def at(self, moment: datetime) -> list[tuple[ChannelRef, Reply]]:
         """Move the clock, tick, deliver; the posts this made."""
@@ -123,14 +125,14 @@ def alerts(tmp_path) -> Alerts:  # type: ignore[no-untyped-def]
 
 def test_festival_announcement_reminder_and_digest_fire_once_on_time(db_url: str) -> None:
     a = Alerts(db_url, datetime(2025, 7, 20, 2, 0, tzinfo=UTC))
-    reply = a.ask(
+    reply = a.bot.ask(
         "alerts subscribe", target=FESTIVAL, kinds="new, reminder, digest", digest="09:00"
     )
     assert isinstance(reply.blocks[0], Notice), reply
     assert "Australia/Perth" in reply.blocks[0].text
     a.at(datetime(2025, 7, 20, 2, 1, tzinfo=UTC))  # first tick: nothing is new yet
     st = added_id(
-        a.ask(
+        a.bot.ask(
             "showtime add",
             film="Second Victims",
             cinema="Luna Leederville",
@@ -207,7 +209,7 @@ def test_scheduler_digest_across_the_change(
 ) -> None:  # type: ignore[no-untyped-def]
     a = Alerts(f"sqlite:///{tmp_path / 'dst.db'}", datetime(2025, 3, 28, 12, tzinfo=UTC))
     assert isinstance(
-        a.ask("alerts subscribe", target=f"cinema:{cinema}", kinds="digest").blocks[0], Notice
+        a.bot.ask("alerts subscribe", target=f"cinema:{cinema}", kinds="digest").blocks[0], Notice
     )
     minute = timedelta(minutes=1)
     for day_digest in (before, after_change):
@@ -220,12 +222,12 @@ def test_scheduler_digest_across_the_change(
 
 def test_reminder_before_a_fall_back_fires_at_the_right_instant(alerts: Alerts) -> None:
     a = alerts
-    a.ask("alerts subscribe", target="cinema:Film Forum", kinds="reminder", leads="600")
+    a.bot.ask("alerts subscribe", target="cinema:Film Forum", kinds="reminder", leads="600")
     a.at(datetime(2025, 10, 30, 0, 0, tzinfo=UTC))
     # 09:00 EST on 2 November (after the change) is 14:00 UTC; ten hours before is 04:00 UTC,
     # which is still 00:00 EDT: the reminder must not drift by the hour the clocks go back.
     st = added_id(
-        a.ask("showtime add", film="Arrival", cinema="Film Forum", starts="2025-11-02 09:00")
+        a.bot.ask("showtime add", film="Arrival", cinema="Film Forum", starts="2025-11-02 09:00")
     )
     assert st not in lists(a.at(datetime(2025, 11, 2, 3, 59, tzinfo=UTC)), "Starting soon")
     posts = a.at(datetime(2025, 11, 2, 4, 0, tzinfo=UTC))
@@ -263,7 +265,7 @@ def test_after_downtime_ahead_reminders_go_late_and_passed_ones_are_dropped(
 ) -> None:
     a = alerts
     t = datetime(2025, 7, 21, 0, 0, tzinfo=UTC)
-    a.ask("alerts subscribe", target="cinema:Grand Teatret", kinds="reminder", leads="60")
+    a.bot.ask("alerts subscribe", target="cinema:Grand Teatret", kinds="reminder", leads="60")
     film, cinema = _ids(a, "Second Victims", "Grand Teatret")
     passed = _add_showtime(a, film, cinema, t + timedelta(minutes=90))  # due t+30m
     ahead = _add_showtime(a, film, cinema, t + timedelta(minutes=150))  # due t+90m
@@ -281,10 +283,10 @@ def test_after_downtime_ahead_reminders_go_late_and_passed_ones_are_dropped(
 
 def test_moves_and_cancellations_after_announcement_are_alerted(alerts: Alerts) -> None:
     a = alerts
-    a.ask("alerts subscribe", target="film:Second Victims", kinds="new")
+    a.bot.ask("alerts subscribe", target="film:Second Victims", kinds="new")
     a.at(datetime(2025, 7, 20, 2, 1, tzinfo=UTC))
     st = added_id(
-        a.ask(
+        a.bot.ask(
             "showtime add", film="Second Victims", cinema="Grand Teatret", starts="2025-07-30 20:00"
         )
     )
@@ -301,16 +303,16 @@ def test_moves_and_cancellations_after_announcement_are_alerted(alerts: Alerts) 
     notes = [b.text for _, r in posts for b in r.blocks if isinstance(b, Text)]
     assert notes == ["Second Victims at Grand Teatret moved from Wed 30 Jul 2025, 20:00 CEST."]
     assert a.at(datetime(2025, 7, 20, 3, 2, tzinfo=UTC)) == []
-    assert isinstance(a.ask("showtime remove", showtime=st).blocks[0], Notice)
+    assert isinstance(a.bot.ask("showtime remove", showtime=st).blocks[0], Notice)
     assert lists(a.at(datetime(2025, 7, 20, 3, 3, tzinfo=UTC)), "Screenings cancelled") == [st]
     assert a.at(datetime(2025, 7, 20, 3, 4, tzinfo=UTC)) == []
     # Added and cancelled within one tick: never announced, so nothing to take back.
     gone = added_id(
-        a.ask(
+        a.bot.ask(
             "showtime add", film="Second Victims", cinema="Grand Teatret", starts="2025-07-31 20:00"
         )
     )
-    a.ask("showtime remove", showtime=gone)
+    a.bot.ask("showtime remove", showtime=gone)
     assert a.at(datetime(2025, 7, 20, 3, 5, tzinfo=UTC)) == []
 
 
@@ -331,35 +333,35 @@ def test_bad_subscriptions_are_refused_and_store_nothing(alerts: Alerts) -> None
         "Unknown alert kind": dict(target="all", kinds="weekly"),
     }
     for expected, args in cases.items():
-        reply = a.ask("alerts subscribe", **args)
+        reply = a.bot.ask("alerts subscribe", **args)
         assert isinstance(reply.blocks[0], ErrorNotice), (args, reply)
         assert expected.strip() in reply.blocks[0].text, (args, reply.blocks[0].text)
-    member = a.ask("alerts subscribe", actor=MEMBER, target="all")
+    member = a.bot.ask("alerts subscribe", as_=MEMBER, target="all")
     assert isinstance(member.blocks[0], ErrorNotice)
-    bad_city = a.ask("watch", actor=MEMBER, title="Second Victims", cities="Atlantis")
+    bad_city = a.bot.ask("watch", as_=MEMBER, title="Second Victims", cities="Atlantis")
     assert "No cinema is in a city" in bad_city.blocks[0].text  # type: ignore[union-attr]
-    remove = a.ask("alerts remove", subscription=999)
+    remove = a.bot.ask("alerts remove", subscription=999)
     assert isinstance(remove.blocks[0], ErrorNotice)
     assert (a.count(Subscription), a.count(SubscriptionLead), a.count(AuditEntry)) == before
 
 
 def test_subscriptions_are_listed_audited_and_removed(alerts: Alerts) -> None:
     a = alerts
-    reply = a.ask("alerts subscribe", target="city:perth", kinds="reminder", leads="15, 2h")
+    reply = a.bot.ask("alerts subscribe", target="city:perth", kinds="reminder", leads="15, 2h")
     sub = int(reply.created.id)
-    listed = a.ask("alerts list", actor=MEMBER)
+    listed = a.bot.ask("alerts list", as_=MEMBER)
     table = listed.blocks[0]
     assert isinstance(table, Table)
     assert table.rows == ((f"#{sub}", "city Perth: reminders 15, 120 min before", "active"),)
     # Subscribing the same target again updates it rather than adding a second one.
-    a.ask("alerts subscribe", target="city:Perth", kinds="new")
+    a.bot.ask("alerts subscribe", target="city:Perth", kinds="new")
     assert a.count(Subscription) == 1 and a.count(SubscriptionLead) == 0
     with a.core.db.session() as s:  # an alert of this subscription waiting in the outbox
         row = {"dedupe_key": f"s{sub}|digest|2025-07-20", "kind": "digest", "direct": False}
         row |= {"subscription_id": sub, "platform": "test", "workspace_id": "workspace"}
         row |= {"channel_id": "channel", "due_at": a.now, "status": "pending"}
         assert alert_outbox.enqueue(s, [row | {"attempts": 0, "created_at": a.now}]) == 1
-    removed = a.ask("alerts remove", subscription=sub)
+    removed = a.bot.ask("alerts remove", subscription=sub)
     assert isinstance(removed.blocks[0], Notice)
     assert a.count(Subscription) == 0
     assert a.count(AlertOutbox) == 0  # its pending alerts went with it
@@ -370,12 +372,12 @@ def test_subscriptions_are_listed_audited_and_removed(alerts: Alerts) -> None:
 
 def test_alerts_for_one_channel_in_one_tick_are_one_message(alerts: Alerts) -> None:
     a = alerts
-    a.ask("alerts subscribe", target="cinema:Grand Teatret", kinds="new")
-    a.ask("alerts subscribe", target="film:Second Victims", kinds="new")
+    a.bot.ask("alerts subscribe", target="cinema:Grand Teatret", kinds="new")
+    a.bot.ask("alerts subscribe", target="film:Second Victims", kinds="new")
     a.at(datetime(2025, 7, 20, 2, 1, tzinfo=UTC))
     ids = [
         added_id(
-            a.ask("showtime add", film=f, cinema="Grand Teatret", starts=f"2025-07-2{i} 20:00")
+            a.bot.ask("showtime add", film=f, cinema="Grand Teatret", starts=f"2025-07-2{i} 20:00")
         )
         for i, f in enumerate(["Second Victims", "Arrival", "Another Round"], start=5)
     ]
@@ -388,16 +390,18 @@ def test_alerts_for_one_channel_in_one_tick_are_one_message(alerts: Alerts) -> N
 def test_watchlist_sends_direct_messages_for_chosen_cities(alerts: Alerts) -> None:
     a = alerts
     assert isinstance(
-        a.ask("watch", actor=MEMBER, title="secnd victims", cities="Copenhagen").blocks[0], Notice
+        a.bot.ask("watch", as_=MEMBER, title="secnd victims", cities="Copenhagen").blocks[0], Notice
     )
-    shown = a.ask("watchlist", actor=MEMBER).blocks[0]
+    shown = a.bot.ask("watchlist", as_=MEMBER).blocks[0]
     assert isinstance(shown, Table) and shown.rows == (("Second Victims (2025)", "Copenhagen"),)
     a.at(datetime(2025, 7, 20, 2, 1, tzinfo=UTC))
     perth = added_id(
-        a.ask("showtime add", film="Second Victims", cinema="Luna on SX", starts="2025-07-28 20:00")
+        a.bot.ask(
+            "showtime add", film="Second Victims", cinema="Luna on SX", starts="2025-07-28 20:00"
+        )
     )
     cph = added_id(
-        a.ask(
+        a.bot.ask(
             "showtime add", film="Second Victims", cinema="Grand Teatret", starts="2025-07-28 20:00"
         )
     )
@@ -406,13 +410,13 @@ def test_watchlist_sends_direct_messages_for_chosen_cities(alerts: Alerts) -> No
         (ch, lists([(ch, r)], "New screenings of films on your watchlist")) for ch, r in posts
     ] == [(ChannelRef("test", "workspace", MEMBER.user_id), [cph])]
     assert perth not in lists(posts, "New")
-    assert isinstance(a.ask("unwatch", actor=MEMBER, title="Second Victims").blocks[0], Notice)
-    assert "empty" in a.ask("watchlist", actor=MEMBER).blocks[0].text  # type: ignore[union-attr]
+    assert isinstance(a.bot.ask("unwatch", as_=MEMBER, title="Second Victims").blocks[0], Notice)
+    assert "empty" in a.bot.ask("watchlist", as_=MEMBER).blocks[0].text  # type: ignore[union-attr]
 
 
 def _flood(a: Alerts, n: int) -> None:
     """`n` new screenings announced to one channel at once."""
-    a.ask("alerts subscribe", target="cinema:Grand Teatret", kinds="new")
+    a.bot.ask("alerts subscribe", target="cinema:Grand Teatret", kinds="new")
     a.at(datetime(2025, 7, 20, 2, 1, tzinfo=UTC))  # announces the demo's screenings
     film, cinema = _ids(a, "Arrival", "Grand Teatret")
     for i in range(n):
@@ -458,7 +462,7 @@ def test_lost_channel_is_reported_once_and_its_subscription_paused(
     a.at(datetime(2025, 7, 20, 2, 2, tzinfo=UTC))
     assert a.last_delivery.gone == [a.channel]
     assert caplog.text.count("cannot post to") == 1
-    status = a.ask("alerts list").blocks[0]
+    status = a.bot.ask("alerts list").blocks[0]
     assert isinstance(status, Table) and status.rows[0][2] == "paused: kicked"
     film, cinema = _ids(a, "Arrival", "Grand Teatret")
     _add_showtime(a, film, cinema, datetime(2025, 7, 26, tzinfo=UTC))
@@ -490,26 +494,18 @@ async def deliver_festival_screening(
     now = next(moments)
     core = make_core(url, now=now)
     core.clock = lambda: now
-    moderator = dataclasses.replace(MODERATOR, platform=channel.platform)
-    core.handle(
-        Invocation("alerts subscribe", {"target": FESTIVAL, "kinds": "new"}, moderator, channel)
-    )
+    moderator = SayBot(core, actor=MODERATOR, channel=channel)
+    moderator.ask("alerts subscribe", target=FESTIVAL, kinds="new")
     scheduler = AlertScheduler(core.db, lambda: now)
     now = next(moments)
     await asyncio.to_thread(scheduler.tick)
-    reply = core.handle(
-        Invocation(
-            "showtime add",
-            {
-                "film": "Second Victims",
-                # Luna Leederville already has the demo's 18:30 screening that day.
-                "cinema": "Luna on SX",
-                "starts": "2025-08-01 18:30",
-                "event": "Hurtigruten",
-            },
-            moderator,
-            channel,
-        )
+    reply = moderator.ask(
+        "showtime add",
+        film="Second Victims",
+        # Luna Leederville already has the demo's 18:30 screening that day.
+        cinema="Luna on SX",
+        starts="2025-08-01 18:30",
+        event="Hurtigruten",
     )
     now = next(moments)
     await asyncio.to_thread(scheduler.tick)
@@ -538,8 +534,8 @@ def test_reminders_reach_every_kind_of_target_once_at_their_lead(db_url: str) ->
         ("all", "all", "1440"),
         ("paused", "all", "60"),
     ]:
-        a.channel = ChannelRef("test", "workspace", name)
-        reply = a.ask("alerts subscribe", target=target, kinds="reminder", leads=leads)
+        a.bot.channel = ChannelRef("test", "workspace", name)
+        reply = a.bot.ask("alerts subscribe", target=target, kinds="reminder", leads=leads)
         subs[name] = int(reply.created.id)
     first = _add_showtime(a, film, luna, t)
     second = _add_showtime(a, other, luna, t + timedelta(minutes=20))
@@ -697,11 +693,11 @@ def test_a_channel_hears_of_a_screening_once_per_kind_however_many_subscriptions
         ("film:Second Victims", "15, 60"),
         ("cinema:Luna Leederville", "60"),
     ):
-        assert not a.ask("alerts subscribe", target=target, leads=leads, **every).is_error
+        assert not a.bot.ask("alerts subscribe", target=target, leads=leads, **every).is_error
     first = a.at(datetime(2025, 7, 20, 2, 1, tzinfo=UTC))
     assert _repeats(first) == []
     st = added_id(
-        a.ask(
+        a.bot.ask(
             "showtime add",
             film="Second Victims",
             cinema="Luna Leederville",
@@ -742,7 +738,7 @@ def test_a_digest_lists_each_cinemas_own_local_days(alerts: Alerts) -> None:
     """A digest at 09:00 in Perth is still the evening before in New York: there it lists
     today (from now), tomorrow and the day after by New York's calendar, not 72 hours."""
     a = alerts
-    reply = a.ask(
+    reply = a.bot.ask(
         "alerts subscribe", target="cinema:Film Forum", kinds="digest", zone="Australia/Perth"
     )
     assert not reply.is_error, reply

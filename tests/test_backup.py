@@ -296,6 +296,7 @@ def _marquee(url: str, *args: str, stdin: str = "") -> subprocess.CompletedProce
     )
 
 
+@pytest.mark.slow
 def test_the_commands_back_up_and_restore_from_the_shell(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'live.db'}"
     make_core(url).db.dispose()

@@ -84,6 +84,7 @@ def heavy(modules: set[str]) -> list[str]:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", [[], *subcommands()], ids=lambda p: " ".join(p) or "marquee")
 def test_help_answers_without_importing_heavy_libraries(path: list[str]) -> None:
     result = marquee(*path, "--help", env={"PYTHONPROFILEIMPORTTIME": "1"})
@@ -94,6 +95,7 @@ def test_help_answers_without_importing_heavy_libraries(path: list[str]) -> None
     assert heavy(modules) == []
 
 
+@pytest.mark.slow
 def test_building_the_parser_imports_nothing_heavy() -> None:
     code = "import sys, adapters.cli; adapters.cli.parser(); print('\\n'.join(sorted(sys.modules)))"
     result = subprocess.run(
@@ -132,6 +134,7 @@ def demo_db(tmp_path: Path) -> dict[str, str]:
     return env
 
 
+@pytest.mark.slow
 def test_a_closed_pipe_is_one_line_and_status_141(demo_db: dict[str, str]) -> None:
     status, stderr = _closed_pipe("export", "showtimes", env=demo_db)
     assert status == cli.EXIT_BROKEN_PIPE
@@ -140,6 +143,7 @@ def test_a_closed_pipe_is_one_line_and_status_141(demo_db: dict[str, str]) -> No
     assert lines == ["marquee: standard output was closed before everything was written"]
 
 
+@pytest.mark.slow
 def test_help_into_a_closed_pipe_ends_quietly(demo_db: dict[str, str]) -> None:
     # argparse drops a help text it can't write; what matters is that nothing else is said.
     status, stderr = _closed_pipe("--help", env=demo_db)
@@ -147,6 +151,7 @@ def test_help_into_a_closed_pipe_ends_quietly(demo_db: dict[str, str]) -> None:
     assert "Traceback" not in stderr and "Exception ignored" not in stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args",
     [["migrate"], ["export", "showtimes"], ["shell"], ["import", "films", "x.csv"]],
@@ -162,6 +167,7 @@ def test_an_unreachable_database_is_one_line_and_status_1(args: list[str], tmp_p
     assert "hunter2" not in result.stderr  # the password is never printed
 
 
+@pytest.mark.slow
 def test_a_url_that_is_not_one_is_one_line(tmp_path: Path) -> None:
     result = marquee("migrate", env={"DATABASE_URL": "not a url"}, cwd=tmp_path)
     assert result.returncode == cli.EXIT_FAILED
@@ -171,6 +177,7 @@ def test_a_url_that_is_not_one_is_one_line(tmp_path: Path) -> None:
     assert "DATABASE_URL" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_read_only_start_serves_reads_and_refuses_writes(demo_db: dict[str, str]) -> None:
     script = (
         "/review Second Victims\n"
@@ -198,6 +205,7 @@ def _rows(env: dict[str, str]) -> tuple[int, int, int]:
         )
 
 
+@pytest.mark.slow
 def test_a_long_console_user_name_is_refused_by_the_command_line(tmp_path: Path) -> None:
     result = marquee(
         "shell",

@@ -155,6 +155,7 @@ def _replay_build_stage(context: Path, root: Path) -> Path:
     return venv
 
 
+@pytest.mark.slow
 def test_the_dockerfile_install_runs_marquee(tmp_path: Path) -> None:
     context = tmp_path / "context"
     build_context(context)
@@ -228,6 +229,7 @@ def _docker_engine() -> bool:
     return subprocess.run(["docker", "info"], capture_output=True).returncode == 0
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not _docker_engine(), reason="no Docker engine answers on this machine")
 def test_the_image_builds_and_answers(tmp_path: Path) -> None:
     tag = f"marquee-test:{os.getpid()}"
@@ -254,6 +256,7 @@ def test_the_image_builds_and_answers(tmp_path: Path) -> None:
         subprocess.run(["docker", "rmi", "-f", tag], capture_output=True)
 
 
+@pytest.mark.slow
 def test_marquee_run_migrates_an_empty_postgresql_before_serving(postgres: PostgresServer) -> None:
     """compose.yaml's upgrade path: a new image, a restart, and `marquee run` migrates."""
     url = postgres.create_database(f"run_{os.getpid()}")

@@ -8,38 +8,37 @@ from bot.types import (
     Choices,
     ErrorNotice,
     FilmCard,
-    Invocation,
     Notice,
     ReviewCard,
     ShowtimeList,
     Table,
 )
-from storage import repo
+from storage import film_queries
 from storage.models import AuditEntry, Review, Showtime
-from tests.conftest import CHANNEL, MEMBER, MODERATOR
-
-
-def ask(core: Marquee, command: str, actor=MEMBER, **args):  # type: ignore[no-untyped-def]
-    return core.handle(Invocation(command, args, actor, CHANNEL))
+from tests.backend import MEMBER, MODERATOR, SayBot
 
 
 def counts(core: Marquee) -> tuple[int, int, int]:
     with core.db.session() as s:
-        return repo.count(s, Review), repo.count(s, Showtime), repo.count(s, AuditEntry)
+        return (
+            film_queries.count(s, Review),
+            film_queries.count(s, Showtime),
+            film_queries.count(s, AuditEntry),
+        )
 
 
-def test_review_second_victims_returns_the_demo_review(any_core: Marquee) -> None:
-    reply = ask(any_core, "review", title="Second Victims")
+def test_review_second_victims_returns_the_demo_review(any_bot: SayBot) -> None:
+    reply = any_bot.say("/review Second Victims")
     cards = [b for b in reply.blocks if isinstance(b, ReviewCard)]
     assert {c.film_title for c in cards} == {"Second Victims"}
     assert any(c.headline == "A hospital drama about the doctor, not the patient" for c in cards)
     spoiler = next(c for c in cards if c.spoiler)
     assert not spoiler.spoiler_revealed
-    revealed = ask(any_core, "review", title="Second Victims", spoilers="yes")
+    revealed = any_bot.say("/review Second Victims spoilers=yes")
     assert all(c.spoiler_revealed for c in revealed.blocks if isinstance(c, ReviewCard))
 
 
-def test_title_resolution_forgives_case_accents_punctuation_and_typos(any_core: Marquee) -> None:
+def test_title_resolution_forgives_case_accents_punctuation_and_typos(any_bot: SayBot) -> None:
     for typed, expected in [
         ("secnd victims", "Second Victims"),
         ("SECOND VICTIMS!", "Second Victims"),
@@ -52,49 +51,48 @@ def test_title_resolution_forgives_case_accents_punctuation_and_typos(any_core: 
         ("Solaris y:2002", "Solaris"),
         ("lat den ratte komma in", "Let the Right One In"),
     ]:
-        reply = ask(any_core, "film", title=typed)
+        reply = any_bot.ask("film", title=typed)
         cards = [b for b in reply.blocks if isinstance(b, FilmCard)]
         assert cards and cards[0].title == expected, (typed, reply.blocks)
-    card = ask(any_core, "film", title="Solaris (1972)").blocks[0]
+    card = any_bot.ask("film", title="Solaris (1972)").blocks[0]
     assert isinstance(card, FilmCard) and card.directors == ("Andrei Tarkovsky",)
 
 
-def test_equally_good_titles_offer_choices_that_resolve(any_core: Marquee) -> None:
-    reply = ask(any_core, "review", title="solaris")
+def test_equally_good_titles_offer_choices_that_resolve(any_bot: SayBot) -> None:
+    reply = any_bot.ask("review", title="solaris")
     choices = reply.blocks[0]
     assert isinstance(choices, Choices)
     assert sorted(o.label for o in choices.options) == ["Solaris (1972)", "Solaris (2002)"]
     pick = next(o for o in choices.options if o.label == "Solaris (1972)")
-    picked = any_core.handle(Invocation(pick.command, dict(pick.args), MEMBER, CHANNEL))
+    picked = any_bot.ask(pick.command, **pick.args)
     assert [b.headline for b in picked.blocks if isinstance(b, ReviewCard)] == [
         "Patience, rewarded"
     ]
 
 
-def test_unknown_title_says_so_and_suggests(any_core: Marquee) -> None:
-    reply = ask(any_core, "film", title="zzzq xxvv")
+def test_unknown_title_says_so_and_suggests(any_bot: SayBot) -> None:
+    reply = any_bot.ask("film", title="zzzq xxvv")
     assert reply.is_error and "No film found" in reply.blocks[0].text  # type: ignore[union-attr]
-    near = ask(any_core, "film", title="ostlund")
+    near = any_bot.ask("film", title="ostlund")
     assert near.is_error
     options = next(b for b in near.blocks if isinstance(b, Choices)).options
     assert "Triangle of Sadness (2022)" in [o.label for o in options]
 
 
-def test_member_cannot_moderate_and_nothing_changes(any_core: Marquee) -> None:
-    before = counts(any_core)
-    reply = ask(
-        any_core, "review add", MEMBER, film="Second Victims", rating="4", headline="h", body="b"
+def test_member_cannot_moderate_and_nothing_changes(any_bot: SayBot) -> None:
+    before = counts(any_bot.core)
+    reply = any_bot.ask(
+        "review add", as_=MEMBER, film="Second Victims", rating="4", headline="h", body="b"
     )
     assert reply.is_error and "moderator" in reply.blocks[0].text  # type: ignore[union-attr]
-    assert ask(any_core, "showtime remove", MEMBER, showtime="1").is_error
-    assert counts(any_core) == before
+    assert any_bot.ask("showtime remove", as_=MEMBER, showtime="1").is_error
+    assert counts(any_bot.core) == before
 
 
-def test_moderator_review_lifecycle_is_audited(any_core: Marquee) -> None:
-    added = ask(
-        any_core,
+def test_moderator_review_lifecycle_is_audited(any_bot: SayBot) -> None:
+    added = any_bot.ask(
         "review add",
-        MODERATOR,
+        as_=MODERATOR,
         film="Second Victims",
         rating="3.5",
         headline="Tense and humane",
@@ -102,30 +100,32 @@ def test_moderator_review_lifecycle_is_audited(any_core: Marquee) -> None:
     )
     assert isinstance(added.blocks[0], Notice), added.blocks
     review_id = added.created.id
-    listed = ask(any_core, "review", title="Second Victims")
+    listed = any_bot.ask("review", title="Second Victims")
     assert review_id in [b.review_id for b in listed.blocks if isinstance(b, ReviewCard)]
 
-    edited = ask(any_core, "review edit", MODERATOR, review=str(review_id), rating="4", version="1")
+    edited = any_bot.as_moderator().say(f"/review edit {review_id} rating=4 version=1")
     card = next(b for b in edited.blocks if isinstance(b, ReviewCard))
     assert card.rating == 4.0 and card.version == 2
-    stale = ask(any_core, "review edit", MODERATOR, review=str(review_id), rating="2", version="1")
+    stale = any_bot.ask(
+        "review edit", as_=MODERATOR, review=str(review_id), rating="2", version="1"
+    )
     assert stale.is_error and "version" in stale.blocks[0].text  # type: ignore[union-attr]
 
-    removed = ask(any_core, "review remove", MODERATOR, review=str(review_id))
+    removed = any_bot.ask("review remove", as_=MODERATOR, review=str(review_id))
     assert not removed.is_error
-    log = ask(any_core, "audit", MODERATOR)
+    log = any_bot.as_moderator().say("/audit")
     table = log.blocks[0]
     assert isinstance(table, Table)
     actions = [row[2] for row in table.rows]
     assert actions[:3] == ["review remove", "review edit", "review add"]
     assert all(row[1] == MODERATOR.display_name for row in table.rows[:3])
-    with any_core.db.session() as s:
+    with any_bot.core.db.session() as s:
         entry = s.query(AuditEntry).filter_by(action="review edit").one()
         assert entry.before["rating"] == 3.5 and entry.after["rating"] == 4.0
 
 
-def test_bad_input_is_refused_clearly_and_changes_nothing(any_core: Marquee) -> None:
-    before = counts(any_core)
+def test_bad_input_is_refused_clearly_and_changes_nothing(any_bot: SayBot) -> None:
+    before = counts(any_bot.core)
     cases = [
         (
             "review add",
@@ -200,18 +200,17 @@ def test_bad_input_is_refused_clearly_and_changes_nothing(any_core: Marquee) -> 
         ("review", {"title": "Second Victims", "colour": "red"}, "no option"),
     ]
     for command, args, expected in cases:
-        reply = any_core.handle(Invocation(command, args, MODERATOR, CHANNEL))
+        reply = any_bot.ask(command, as_=MODERATOR, **args)
         assert reply.is_error and reply.ephemeral, (command, args, reply)
         text = " ".join(b.text for b in reply.blocks if isinstance(b, ErrorNotice))
         assert expected.lower() in text.lower(), (command, args, text)
-    assert counts(any_core) == before
+    assert counts(any_bot.core) == before
 
 
-def test_mass_mentions_are_stored_as_given(any_core: Marquee) -> None:
-    reply = ask(
-        any_core,
+def test_mass_mentions_are_stored_as_given(any_bot: SayBot) -> None:
+    reply = any_bot.ask(
         "review add",
-        MODERATOR,
+        as_=MODERATOR,
         film="Arrival",
         rating="4",
         headline="@everyone <!channel> look",
@@ -221,9 +220,8 @@ def test_mass_mentions_are_stored_as_given(any_core: Marquee) -> None:
     assert card.headline == "@everyone <!channel> look"
 
 
-def test_showtimes_are_listed_in_the_cinemas_local_time(any_core: Marquee) -> None:
-    reply = ask(
-        any_core,
+def test_showtimes_are_listed_in_the_cinemas_local_time(any_bot: SayBot) -> None:
+    reply = any_bot.ask(
         "showtimes",
         query="Hurtigruten Scandinavian Film Festival 2025",
         when="2025-07-24..2025-08-13",
@@ -235,24 +233,22 @@ def test_showtimes_are_listed_in_the_cinemas_local_time(any_core: Marquee) -> No
     assert first.local_time == "Fri 25 Jul 2025, 18:30 AWST"
     assert first.starts_at.hour == 10  # 18:30 in Perth (UTC+8, no daylight saving) in UTC
     assert first.event == "Hurtigruten Scandinavian Film Festival 2025"
-    bad = ask(any_core, "showtimes", query="Perth", when="the 32nd of never")
+    bad = any_bot.ask("showtimes", query="Perth", when="the 32nd of never")
     assert bad.is_error
 
 
-def test_showtime_add_respects_daylight_saving(any_core: Marquee) -> None:
+def test_showtime_add_respects_daylight_saving(any_bot: SayBot) -> None:
     # New York: EDT (UTC-4) in July, EST (UTC-5) in January; 02:30 on 14 March 2027 is skipped.
-    summer = ask(
-        any_core,
+    summer = any_bot.ask(
         "showtime add",
-        MODERATOR,
+        as_=MODERATOR,
         film="Arrival",
         cinema="Film Forum",
         starts="2027-07-04 19:30",
     )
-    winter = ask(
-        any_core,
+    winter = any_bot.ask(
         "showtime add",
-        MODERATOR,
+        as_=MODERATOR,
         film="Arrival",
         cinema="Film Forum",
         starts="2027-01-04 19:30",
@@ -261,20 +257,18 @@ def test_showtime_add_respects_daylight_saving(any_core: Marquee) -> None:
     w_item = next(b for b in winter.blocks if isinstance(b, ShowtimeList)).items[0]
     assert (s_item.starts_at.hour, w_item.starts_at.hour) == (23, 0)
     assert s_item.local_time.endswith("19:30 EDT") and w_item.local_time.endswith("19:30 EST")
-    copenhagen = ask(
-        any_core,
+    copenhagen = any_bot.ask(
         "showtime add",
-        MODERATOR,
+        as_=MODERATOR,
         film="Festen",
         cinema="Grand Teatret",
         starts="2027-10-31 02:30",
     )  # the repeated hour: first occurrence, CEST
     c_item = next(b for b in copenhagen.blocks if isinstance(b, ShowtimeList)).items[0]
     assert c_item.starts_at.hour == 0 and c_item.local_time.endswith("02:30 CEST")
-    gap = ask(
-        any_core,
+    gap = any_bot.ask(
         "showtime add",
-        MODERATOR,
+        as_=MODERATOR,
         film="Arrival",
         cinema="Film Forum",
         starts="2027-03-14 02:30",
@@ -282,53 +276,51 @@ def test_showtime_add_respects_daylight_saving(any_core: Marquee) -> None:
     assert gap.is_error and "does not exist" in gap.blocks[0].text  # type: ignore[union-attr]
 
 
-def test_film_add_and_edit_update_resolution(any_core: Marquee) -> None:
-    added = ask(
-        any_core,
+def test_film_add_and_edit_update_resolution(any_bot: SayBot) -> None:
+    added = any_bot.ask(
         "film add",
-        MODERATOR,
+        as_=MODERATOR,
         title="Sound of Falling",
         year="2025",
         directors="Mascha Schilinski",
         genres="drama",
     )
     film_id = added.created.id
-    assert ask(any_core, "film", title="sound of faling").blocks[0].film_id == film_id  # type: ignore[union-attr]
-    ask(
-        any_core,
+    assert any_bot.ask("film", title="sound of faling").blocks[0].film_id == film_id  # type: ignore[union-attr]
+    any_bot.ask(
         "film edit",
-        MODERATOR,
+        as_=MODERATOR,
         film=f"#{film_id}",
         title="In die Sonne schauen",
         alt_titles="Sound of Falling",
     )
-    card = ask(any_core, "film", title="in die sonne schauen").blocks[0]
+    card = any_bot.ask("film", title="in die sonne schauen").blocks[0]
     assert isinstance(card, FilmCard) and card.film_id == film_id
     assert card.alternative_titles == ("Sound of Falling",)
 
 
-def test_search_by_person_genre_and_title_pages(any_core: Marquee) -> None:
-    people = ask(any_core, "search", text="Mads Mikkelsen").blocks[0]
+def test_search_by_person_genre_and_title_pages(any_bot: SayBot) -> None:
+    people = any_bot.say("/search Mads Mikkelsen").blocks[0]
     assert isinstance(people, Choices)
     assert {"Another Round (2020)", "The Hunt (2012)"} <= {o.label for o in people.options}
-    drama = ask(any_core, "search", text="drama")
+    drama = any_bot.ask("search", text="drama")
     assert drama.page is not None and drama.page.page_count > 1
-    second = ask(any_core, "search", **drama.page.args_for(2))
+    second = any_bot.ask("search", **drama.page.args_for(2))
     first_labels = {o.label for o in drama.blocks[0].options}  # type: ignore[union-attr]
     second_labels = {o.label for o in second.blocks[0].options}  # type: ignore[union-attr]
     assert first_labels and second_labels and not first_labels & second_labels
-    assert ask(any_core, "search", text="drama", page="99").is_error
+    assert any_bot.ask("search", text="drama", page="99").is_error
 
 
-def test_cancelled_showtime_leaves_listings(any_core: Marquee) -> None:
-    listing = ask(any_core, "showtimes", query="Second Victims").blocks[0]
+def test_cancelled_showtime_leaves_listings(any_bot: SayBot) -> None:
+    listing = any_bot.ask("showtimes", query="Second Victims").blocks[0]
     assert isinstance(listing, ShowtimeList)
     target = listing.items[0].showtime_id
-    assert not ask(any_core, "showtime remove", MODERATOR, showtime=str(target)).is_error
-    again = ask(any_core, "showtimes", query="Second Victims").blocks[0]
+    assert not any_bot.ask("showtime remove", as_=MODERATOR, showtime=str(target)).is_error
+    again = any_bot.ask("showtimes", query="Second Victims").blocks[0]
     assert target not in [i.showtime_id for i in again.items]  # type: ignore[union-attr]
 
 
-def test_unknown_command_suggests(any_core: Marquee) -> None:
-    reply = ask(any_core, "reviw")
+def test_unknown_command_suggests(any_bot: SayBot) -> None:
+    reply = any_bot.ask("reviw")
     assert reply.is_error and "review" in reply.blocks[0].text  # type: ignore[union-attr]

@@ -24,6 +24,8 @@ from bot.types import Actor, ArgValue, AttachedFile, ChannelRef, Invocation, Rep
 from tests.conftest import make_core
 from tests.fuzz_support import counted, fingerprint, hostile_text
 
+pytestmark = pytest.mark.slow  # thousands of generated commands: a fuzz run, not an edit-test loop
+
 # The generic apology means an exception escaped a handler: always a bug.
 APOLOGY = "Something went wrong"
 EXAMPLES = int(os.environ.get("MARQUEE_FUZZ_EXAMPLES", "4000"))

@@ -24,7 +24,8 @@ from bot.importers.job import ImportJob
 from bot.importers.reviews import import_reviews
 from bot.importers.showtimes import import_showtimes
 from bot.importers.source import MAX_RECORD_CHARS
-from storage.models import Review, Showtime
+from storage.models_catalogue import Review
+from storage.models_screenings import Showtime
 from tests.conftest import FIXED_NOW, MODERATOR
 from tests.fuzz_support import fingerprint
 
@@ -187,6 +188,7 @@ def test_a_rule_that_never_or_rarely_matches_is_refused_by_the_work_it_does(
     assert fingerprint(core.db) == before
 
 
+@pytest.mark.slow
 def test_many_costly_rules_exhaust_the_files_budget_and_refuse_the_whole_file(
     core: Marquee, tmp_path: Path
 ) -> None:
@@ -204,6 +206,7 @@ def test_many_costly_rules_exhaust_the_files_budget_and_refuse_the_whole_file(
     assert fingerprint(core.db) == before
 
 
+@pytest.mark.slow
 def test_a_small_file_can_not_expand_into_a_million_screenings(tmp_path: Path) -> None:
     text = calendar(*(event(f"m{i}", "RRULE:FREQ=DAILY;COUNT=1000") for i in range(101)))
     path = write(tmp_path, "million.ics", text)
@@ -242,6 +245,7 @@ def test_a_huge_review_file_is_refused_before_it_is_read(core: Marquee, tmp_path
     assert "huge.md line 1: the file is far longer than a review can be" in str(info.value)
 
 
+@pytest.mark.slow
 def test_a_long_folded_line_is_never_built(core: Marquee, tmp_path: Path) -> None:
     folded = "\r\n ".join(["x" * 70] * 60_000)  # 4 MB once unfolded
     ignored = calendar(event("d", f"DESCRIPTION:{folded}"))

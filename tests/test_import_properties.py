@@ -24,6 +24,9 @@ from bot.importers.summary import ImportSummary
 from tests.conftest import FIXED_NOW, MODERATOR, make_core
 from tests.fuzz_support import counted, fingerprint
 
+# A thousand generated files per importer: a fuzz run, not an edit-test loop.
+pytestmark = pytest.mark.slow
+
 # Cells that are almost right: the shapes real files get wrong.
 cell = st.one_of(
     st.sampled_from(

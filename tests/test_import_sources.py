@@ -26,7 +26,9 @@ from bot.importers.summary import expand_ids
 from bot.types import AttachedFile, ErrorNotice, Invocation, Notice, Reply, Text
 from storage.busy import BUSY_MESSAGE, is_busy
 from storage.db import Database
-from storage.models import AuditEntry, MemberRating, Showtime
+from storage.models_audit import AuditEntry
+from storage.models_members import MemberRating
+from storage.models_screenings import Showtime
 from tests.conftest import CHANNEL, FIXED_NOW, MEMBER, MODERATOR
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -340,6 +342,7 @@ class ImportThread(threading.Thread):
 EVENTS = 12_000  # more than two batches: the old importer held the lock from the first
 
 
+@pytest.mark.slow
 def test_a_member_can_rate_while_a_long_import_reads_its_file(
     core: Marquee, tmp_path: Path
 ) -> None:
@@ -367,6 +370,7 @@ def test_a_member_can_rate_while_a_long_import_reads_its_file(
     assert importer.result.created == EVENTS and timed_out == []
 
 
+@pytest.mark.slow
 def test_the_write_step_is_bulk_statements_only(core: Marquee, tmp_path: Path) -> None:
     path = write(tmp_path, "big.ics", big_calendar(EVENTS))
     statements: list[str] = []
@@ -395,6 +399,7 @@ def test_the_write_step_is_bulk_statements_only(core: Marquee, tmp_path: Path) -
     assert not [s for s in statements if " FROM film" in s or " FROM title" in s]
 
 
+@pytest.mark.slow
 def test_a_writer_during_the_write_step_gets_through(core: Marquee, tmp_path: Path) -> None:
     path = write(tmp_path, "big.ics", big_calendar(EVENTS))
     writing = threading.Event()
@@ -434,6 +439,7 @@ def locked(core: Marquee) -> Iterator[None]:
         other.close()
 
 
+@pytest.mark.slow
 def test_a_write_while_the_database_is_locked_says_busy_and_changes_nothing(
     core: Marquee, locked: None
 ) -> None:
@@ -443,6 +449,7 @@ def test_a_write_while_the_database_is_locked_says_busy_and_changes_nothing(
     assert ratings(core) == 0
 
 
+@pytest.mark.slow
 def test_the_cli_import_says_busy_when_locked(
     core: Marquee,
     locked: None,

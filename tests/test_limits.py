@@ -25,10 +25,11 @@ from bot.importers.reviews import import_reviews
 from bot.importers.showtimes import import_showtimes
 from bot.normalize import normalize
 from bot.registry import COMMANDS, CommandSpec, Param, ParamKind
-from bot.types import Actor, AttachedFile, Invocation, Reply, Role
+from bot.types import Actor, AttachedFile, Reply, Role
 from storage import limits
 from storage.models import AuditEntry, Base, Cinema, Event, Film, Person, Review, Subscription
-from tests.conftest import CHANNEL, FIXED_NOW, MODERATOR
+from tests.backend import MODERATOR, SayBot
+from tests.conftest import FIXED_NOW
 
 # The characters whose transliteration is longest, so a normal form grows the most.
 _CJK = sorted(
@@ -63,12 +64,14 @@ def snapshot(core: Marquee) -> dict[str, list[str]]:
         }
 
 
-def ask(core: Marquee, name: str, actor: Actor = ADMIN, /, **args: Any) -> Reply:
-    return core.handle(Invocation(name, args, actor, CHANNEL))
+@pytest.fixture
+def admin(any_bot: SayBot) -> SayBot:
+    """The long-named admin who asks every command here, on each backend."""
+    return any_bot.as_(ADMIN)
 
 
-def new_film(core: Marquee, title: str, **args: Any) -> int:
-    reply = ask(core, "film add", title=title, **args)
+def new_film(admin: SayBot, title: str, **args: Any) -> int:
+    reply = admin.ask("film add", title=title, **args)
     assert not reply.is_error, text_of(reply)
     return int(reply.created.id)
 
@@ -160,37 +163,38 @@ def test_every_text_parameter_declares_its_limit() -> None:
     assert missing == []
 
 
+@pytest.mark.slow
 def test_every_text_parameter_takes_its_longest_value_and_refuses_one_more(
-    any_core: Marquee,
+    admin: SayBot,
 ) -> None:
     """For each command's text parameters: the longest value (CJK, then emoji) gets an answer
     that is not an internal error, and is stored where the command stores it; one character
     more is refused, naming the parameter and the limit, with the database unchanged."""
-    probe = new_film(any_core, "Limit Probe", year=2024)
+    probe = new_film(admin, "Limit Probe", year=2024)
     failures: list[str] = []
     for number, (spec, param) in enumerate(CASES):
         for variant, alphabet in (("cjk", _CJK), ("emoji", _EMOJI)):
             value = longest(spec, param, alphabet, offset=number)
             args = {**base_args(spec, probe, f"{number} {variant}"), param.name: value}
-            reply = ask(any_core, spec.name, **args)
+            reply = admin.ask(spec.name, **args)
             where = f"{spec.name} {param.name}={variant}"
             if INTERNAL_ERROR in text_of(reply):
                 failures.append(f"{where}: {text_of(reply)}")
             elif (spec.name, param.name) in STORED and reply.is_error:
                 failures.append(f"{where} was refused: {text_of(reply)[:200]}")
-            if ask(any_core, "film", title=f"#{probe}").is_error or spec.name == "film edit":
+            if admin.ask("film", title=f"#{probe}").is_error or spec.name == "film edit":
                 # Renamed or removed by the case (film remove, film edit title=…): a new one.
-                probe = new_film(any_core, f"Limit Probe {number} {variant}", year=2024)
+                probe = new_film(admin, f"Limit Probe {number} {variant}", year=2024)
             args = {**base_args(spec, probe, f"{number} {variant} over"), param.name: value}
             over = value + alphabet[0] if param.name != "ticket" else value + "a"
             # A list's last name is now one over its own limit.
             most = ITEMS[param.name][0] if param.name in ITEMS else param.max_length
-            before = snapshot(any_core)
-            refused = ask(any_core, spec.name, **{**args, param.name: over})
+            before = snapshot(admin.core)
+            refused = admin.ask(spec.name, **{**args, param.name: over})
             message = text_of(refused)
             if not (refused.is_error and param.name in message and f"{most:,}" in message):
                 failures.append(f"{where} + 1 was not refused clearly: {message[:200]}")
-            if snapshot(any_core) != before:
+            if snapshot(admin.core) != before:
                 failures.append(f"{where} + 1 changed the database")
     assert failures == [], "\n".join(failures)
 
@@ -200,17 +204,17 @@ def test_every_text_parameter_takes_its_longest_value_and_refuses_one_more(
 # ---------------------------------------------------------------------------------------------
 
 
-def test_a_long_cjk_title_with_long_names_is_stored_and_found(any_core: Marquee) -> None:
+def test_a_long_cjk_title_with_long_names_is_stored_and_found(admin: SayBot) -> None:
     title = worst(limits.TITLE_MAX, _CJK)
     assert len(normalize(title)) > 2 * limits.TITLE_MAX  # the normal form more than doubles
     cast = [worst(limits.PERSON_NAME_MAX, _EMOJI, i) for i in range(4)]
     genres = [worst(limits.GENRE_MAX, _CJK, i) for i in range(3)]
-    film_id = new_film(any_core, title, year=2025, cast=", ".join(cast), genres=", ".join(genres))
-    found = ask(any_core, "film", title=title)
+    film_id = new_film(admin, title, year=2025, cast=", ".join(cast), genres=", ".join(genres))
+    found = admin.ask("film", title=title)
     assert not found.is_error and any(
         getattr(b, "film_id", None) == film_id for b in found.blocks
     ), text_of(found)
-    with any_core.db.session() as s:
+    with admin.core.db.session() as s:
         film = s.get(Film, film_id)
         assert film is not None
         assert film.title == title
@@ -229,21 +233,21 @@ def test_a_long_cjk_title_with_long_names_is_stored_and_found(any_core: Marquee)
     ],
 )
 def test_one_over_long_name_in_a_list_is_refused(
-    any_core: Marquee, field: str, item: str, most: int
+    admin: SayBot, field: str, item: str, most: int
 ) -> None:
-    before = snapshot(any_core)
+    before = snapshot(admin.core)
     sep = " | " if field == "alt_titles" else ", "
     value = sep.join(["Short", worst(most + 1, _CJK)])
     for command, args in (
         ("film add", {"title": "Overlong List Film", "year": 2020}),
         ("film edit", {"film": "Second Victims"}),
     ):
-        reply = ask(any_core, command, **args, **{field: value})
+        reply = admin.ask(command, **args, **{field: value})
         message = text_of(reply)
         assert reply.is_error, message
         assert field in message and f"at most {most:,}" in message and item in message
         assert "Nothing was changed" in message
-    assert snapshot(any_core) == before
+    assert snapshot(admin.core) == before
 
 
 def test_normal_forms_are_bounded_the_same_way_for_storage_and_lookup() -> None:
@@ -255,19 +259,19 @@ def test_normal_forms_are_bounded_the_same_way_for_storage_and_lookup() -> None:
     assert len(" ".join(anyascii(emoji_title).split())) > limits.NORM_MAX  # it is cut
 
 
-def test_an_emoji_title_whose_normal_form_is_cut_is_still_found(any_core: Marquee) -> None:
+def test_an_emoji_title_whose_normal_form_is_cut_is_still_found(admin: SayBot) -> None:
     title = worst(limits.TITLE_MAX, _EMOJI)
-    film_id = new_film(any_core, title, year=2021)
-    reply = ask(any_core, "review", title=f"{title} (2021)")
+    film_id = new_film(admin, title, year=2021)
+    reply = admin.ask("review", title=f"{title} (2021)")
     assert INTERNAL_ERROR not in text_of(reply)
-    found = ask(any_core, "film", title=title)
+    found = admin.ask("film", title=title)
     assert any(getattr(b, "film_id", None) == film_id for b in found.blocks), text_of(found)
 
 
-def test_alert_targets_as_long_as_their_names_are_stored(any_core: Marquee, tmp_path: Path) -> None:
+def test_alert_targets_as_long_as_their_names_are_stored(admin: SayBot, tmp_path: Path) -> None:
     title = worst(limits.TITLE_MAX, _CJK)
-    new_film(any_core, title, year=2025)
-    by_film = ask(any_core, "alerts subscribe", target=f"film:{title} (2025)")
+    new_film(admin, title, year=2025)
+    by_film = admin.ask("alerts subscribe", target=f"film:{title} (2025)")
     assert not by_film.is_error, text_of(by_film)
     # A city as long as a city can be, with a normal form far longer: the subscription keeps
     # the normal form, and its reminder rows keep it inside their key.
@@ -278,17 +282,17 @@ def test_alert_targets_as_long_as_their_names_are_stored(any_core: Marquee, tmp_
         f"film,cinema,city,time zone,start\nSecond Victims,{cinema},{city},UTC,2027-03-01 18:30\n",
         encoding="utf-8",
     )
-    import_showtimes(job(any_core), listing)
-    by_city = ask(any_core, "alerts subscribe", target=f"city:{city}")
+    import_showtimes(job(admin.core), listing)
+    by_city = admin.ask("alerts subscribe", target=f"city:{city}")
     assert not by_city.is_error, text_of(by_city)
-    by_cinema = ask(any_core, "alerts subscribe", target=f"cinema:{cinema}")
+    by_cinema = admin.ask("alerts subscribe", target=f"cinema:{cinema}")
     assert not by_cinema.is_error, text_of(by_cinema)
-    with any_core.db.session() as s:
+    with admin.core.db.session() as s:
         texts = set(s.scalars(select(Subscription.target_text)))
     assert f"{title} (2025)" in texts and normalize(city) in texts and cinema in texts
 
 
-def test_long_display_names_are_shortened_and_every_write_succeeds(any_core: Marquee) -> None:
+def test_long_display_names_are_shortened_and_every_write_succeeds(admin: SayBot) -> None:
     """A moderator whose platform name is longer than the audit column can still write."""
     mod = Actor("test", "u-long", "M" * 200, Role.MODERATOR)
     writes = [
@@ -301,9 +305,9 @@ def test_long_display_names_are_shortened_and_every_write_succeeds(any_core: Mar
         ("alerts subscribe", {"target": "all"}),
     ]
     for command, args in writes:
-        reply = ask(any_core, command, mod, **args)
+        reply = admin.ask(command, as_=mod, **args)
         assert not reply.is_error, f"{command}: {text_of(reply)}"
-    with any_core.db.session() as s:
+    with admin.core.db.session() as s:
         names = set(
             s.scalars(select(AuditEntry.actor_name).where(AuditEntry.actor_user_id == "u-long"))
         )

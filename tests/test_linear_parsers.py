@@ -131,6 +131,7 @@ CASES: dict[str, tuple[Callable[[str], object], Callable[[int], str]]] = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_parser_is_linear(name: str) -> None:
@@ -152,6 +153,7 @@ def _file_parser(
     return run
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize(
     ("suffix", "read", "make"),

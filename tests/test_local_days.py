@@ -11,18 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
 
 import pytest
 
 from adapters import cli, cli_import
 from bot.catalogue import FilmFields, create_film
 from bot.core import Marquee
-from bot.types import ErrorNotice, Invocation, Reply, ShowtimeList
+from bot.types import ErrorNotice, Reply, ShowtimeList
 from bot.when import LocalDays
-from storage import repo
+from storage import showtime_queries
 from storage.models import Cinema, Event, Showtime
-from tests.conftest import CHANNEL, FIXED_NOW, MEMBER, make_core
+from tests.backend import SayBot
+from tests.conftest import FIXED_NOW, make_core
 
 # Perth first: the festival's first cinema, whose zone the old code used for all of them.
 ZONES = {
@@ -71,12 +71,13 @@ FESTIVAL_SCREENINGS = {
 
 @dataclass
 class World:
-    core: Marquee
+    bot: SayBot
     film: int
     ids: dict[str, int]
 
-    def ask(self, command: str, **args: Any) -> Reply:
-        return self.core.handle(Invocation(command, args, MEMBER, CHANNEL))
+    @property
+    def core(self) -> Marquee:
+        return self.bot.core
 
     def listed(self, reply: Reply) -> set[str]:
         assert not reply.is_error, reply
@@ -89,7 +90,7 @@ class World:
         }
 
     def showtimes(self, query: str, when: str) -> set[str]:
-        reply = self.ask("showtimes", query=query, when=when)
+        reply = self.bot.ask("showtimes", query=query, when=when)
         if reply.blocks and "nothing scheduled" in getattr(reply.blocks[0], "text", ""):
             return set()
         assert reply.page is None or reply.page.page_count == 1, reply.page
@@ -137,7 +138,7 @@ def _build(url: str) -> World:
         s.flush()
         ids = {name: st.id for name, st in rows.items()}
         film_id = film.id
-    return World(core, film_id, ids)
+    return World(SayBot(core), film_id, ids)
 
 
 @pytest.fixture
@@ -153,7 +154,7 @@ def test_weekdays_are_the_local_weekday_of_each_cinema(world: World) -> None:
     assert world.showtimes(film, "fri") == {"perth_fri", "berlin_fri", "akl_fri"}
     assert world.showtimes(film, "thu") == {"ny_thu"}
     assert world.showtimes(film, "2026-11-27") == {"perth_fri", "berlin_fri", "akl_fri"}
-    heading = world.ask("showtimes", query=film, when="fri").blocks[0]
+    heading = world.bot.ask("showtimes", query=film, when="fri").blocks[0]
     assert isinstance(heading, ShowtimeList) and heading.heading.endswith("Fri 27 Nov 2026")
 
 
@@ -162,7 +163,7 @@ def test_today_is_each_cinemas_today_and_starts_now(world: World) -> None:
     # Monday night in New York, Tuesday elsewhere; what has started is left out.
     assert world.showtimes(film, "today") == {"ny_mon_late", "perth_tue", "akl_tue"}
     assert world.showtimes(film, "tomorrow") == {"ny_tue", "akl_wed"}
-    heading = world.ask("showtimes", query=film, when="today").blocks[0]
+    heading = world.bot.ask("showtimes", query=film, when="today").blocks[0]
     assert isinstance(heading, ShowtimeList)
     assert heading.heading.endswith("today (each cinema's local day)")
     # A city's "today" is that city's: Auckland's Tuesday ends at its own midnight.
@@ -196,12 +197,14 @@ def outside_day(name: str) -> str:
 def test_counts_and_pages_come_from_the_same_local_days(world: World) -> None:
     days = LocalDays.parse("this week", FIXED_NOW)
     with world.core.db.session() as s:
-        zones = repo.showtime_zones(s, film_ids=[world.film])
+        zones = showtime_queries.showtime_zones(s, film_ids=[world.film])
         assert zones == sorted(tz for _, _, tz in ZONES.values())
         windows = days.windows(zones)
-        rows, total = repo.upcoming_showtimes(s, zone_windows=windows, limit=None)
-        first, _ = repo.upcoming_showtimes(s, zone_windows=windows, limit=3)
-        rest, again = repo.upcoming_showtimes(s, zone_windows=windows, offset=3, limit=50)
+        rows, total = showtime_queries.upcoming_showtimes(s, zone_windows=windows, limit=None)
+        first, _ = showtime_queries.upcoming_showtimes(s, zone_windows=windows, limit=3)
+        rest, again = showtime_queries.upcoming_showtimes(
+            s, zone_windows=windows, offset=3, limit=50
+        )
     expected = {
         "ny_mon_late", "perth_tue", "akl_tue", "ny_tue", "akl_wed", "ny_thu", "perth_fri",
         "berlin_fri", "akl_fri", "akl_sat",
@@ -247,7 +250,7 @@ def test_cli_export_days_are_local_days(
     assert cli.main(film) == 0
     upcoming = {v for k, v in ids.items() if not k.endswith("_past")}
     assert _uids(capsys.readouterr().out) == upcoming
-    chat = w.ask("export", query=FESTIVAL)
+    chat = w.bot.ask("export", query=FESTIVAL)
     assert set(chat.exported) == {ids[n] for n in FESTIVAL_SCREENINGS}
 
 
@@ -279,7 +282,7 @@ def test_cli_export_refuses_a_cinema_outside_the_city(
 
 
 def test_chat_export_refuses_unknown_names(world: World) -> None:
-    reply = world.ask("export", query="nosuchthing")
+    reply = world.bot.ask("export", query="nosuchthing")
     assert reply.is_error
     assert isinstance(reply.blocks[0], ErrorNotice)
     assert "nosuchthing" in reply.blocks[0].text

@@ -12,23 +12,20 @@ from adapters.console.render import render_reply
 from adapters.discord.render import review_embed
 from adapters.slack.render import render_review
 from bot import audit
-from bot.core import Marquee
 from bot.importers.job import ImportJob
 from bot.importers.reviews import import_reviews
-from bot.textargs import parse_line
 from bot.types import (
     Actor,
     Choices,
     ErrorNotice,
     FilmCard,
-    Invocation,
     Reply,
     ReviewCard,
     ShowtimeList,
     Table,
     Text,
 )
-from storage import repo
+from storage import film_queries
 from storage.models import (
     AlertOutbox,
     AuditEntry,
@@ -39,36 +36,29 @@ from storage.models import (
     Subscription,
     WatchlistItem,
 )
-from tests.conftest import CHANNEL, FIXED_NOW, make_core
+from tests.backend import SayBot
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-
-
-def ask(core: Marquee, actor: Actor, command: str, **args: object) -> Reply:
-    return core.handle(Invocation(command, dict(args), actor, CHANNEL))  # type: ignore[arg-type]
 
 
 def error_text(reply: Reply) -> str:
     return " ".join(b.text for b in reply.blocks if isinstance(b, ErrorNotice))
 
 
-def count(core: Marquee, model: type) -> int:
-    with core.db.session() as s:
-        return repo.count(s, model)
+def count(bot: SayBot, model: type) -> int:
+    with bot.core.db.session() as s:
+        return film_queries.count(s, model)
 
 
-def run_printed(core: Marquee, actor: Actor, reply: Reply) -> Reply:
+def run_printed(bot: SayBot, actor: Actor, reply: Reply) -> Reply:
     """Type the command a refusal prints on the console, exactly as printed."""
     printed = re.findall(r"`(/[^`]+)`", render_reply(reply))
     assert len(printed) == 1, render_reply(reply)
-    parsed = parse_line(printed[0])
-    assert parsed is not None, printed
-    spec, args = parsed
-    return core.handle(Invocation(spec.name, args, actor, CHANNEL))
+    return bot.say(printed[0], as_=actor)
 
 
-def audit_rows(core: Marquee, actor: Actor) -> tuple[tuple[str, ...], ...]:
-    table = ask(core, actor, "audit").blocks[0]
+def audit_rows(bot: SayBot, actor: Actor) -> tuple[tuple[str, ...], ...]:
+    table = bot.ask("audit", as_=actor).blocks[0]
     assert isinstance(table, Table)
     return table.rows
 
@@ -78,78 +68,82 @@ def audit_rows(core: Marquee, actor: Actor) -> tuple[tuple[str, ...], ...]:
 # ---------------------------------------------------------------------------------------------
 
 
-def test_an_identical_screening_is_refused_and_named(core: Marquee, moderator: Actor) -> None:
+def test_an_identical_screening_is_refused_and_named(bot: SayBot, moderator: Actor) -> None:
     args = {"film": "Arrival", "cinema": "Film Forum", "starts": "2027-07-04 19:30"}
-    first = ask(core, moderator, "showtime add", **args)
+    first = bot.ask("showtime add", as_=moderator, **args)
     assert not first.is_error, first
     showtime_id = first.created.id
-    before = count(core, Showtime)
+    before = count(bot, Showtime)
     for _ in range(2):
-        again = ask(core, moderator, "showtime add", **args)
+        again = bot.ask("showtime add", as_=moderator, **args)
         assert again.is_error and f"#{showtime_id}" in error_text(again), again
-    assert count(core, Showtime) == before
+    assert count(bot, Showtime) == before
     # Another time, or another cinema, is another screening.
-    assert not ask(
-        core, moderator, "showtime add", **{**args, "starts": "2027-07-04 21:30"}
+    assert not bot.ask(
+        "showtime add", as_=moderator, **{**args, "starts": "2027-07-04 21:30"}
     ).is_error
-    assert not ask(core, moderator, "showtime add", **{**args, "cinema": "Grand Teatret"}).is_error
+    assert not bot.ask(
+        "showtime add", as_=moderator, **{**args, "cinema": "Grand Teatret"}
+    ).is_error
     # A cancelled screening does not block adding it again.
-    assert not ask(core, moderator, "showtime remove", showtime=str(showtime_id)).is_error
-    assert not ask(core, moderator, "showtime add", **args).is_error
+    assert not bot.ask("showtime remove", as_=moderator, showtime=str(showtime_id)).is_error
+    assert not bot.ask("showtime add", as_=moderator, **args).is_error
 
 
-def test_a_screening_in_the_past_needs_confirmation(core: Marquee, moderator: Actor) -> None:
+def test_a_screening_in_the_past_needs_confirmation(bot: SayBot, moderator: Actor) -> None:
     args = {"film": "Arrival", "cinema": "Film Forum", "starts": "2020-01-01 19:30"}
-    before = count(core, Showtime)
-    refused = ask(core, moderator, "showtime add", **args)
+    before = count(bot, Showtime)
+    refused = bot.ask("showtime add", as_=moderator, **args)
     assert refused.is_error and "past" in error_text(refused), refused
     assert "past=yes" in error_text(refused)
-    assert count(core, Showtime) == before
+    assert count(bot, Showtime) == before
     # The command the refusal prints runs as printed, and adds it.
-    confirmed = run_printed(core, moderator, refused)
+    confirmed = run_printed(bot, moderator, refused)
     assert not confirmed.is_error, confirmed
     item = next(b for b in confirmed.blocks if isinstance(b, ShowtimeList)).items[0]
     assert item.local_time == "Wed 1 Jan 2020, 19:30 EST"
-    assert count(core, Showtime) == before + 1
+    assert count(bot, Showtime) == before + 1
 
 
 def test_a_film_whose_title_exists_is_added_only_when_confirmed(
-    core: Marquee, moderator: Actor, member: Actor
+    bot: SayBot, moderator: Actor, member: Actor
 ) -> None:
-    films = count(core, Film)
+    films = count(bot, Film)
     for args in (
         {"title": "Second Victims"},  # no year
         {"title": "second victims!", "year": "2026"},  # another year, another spelling
         {"title": "Second Victims", "year": "2025"},  # the same film
         {"title": "Druk"},  # an alternative title of Another Round
     ):
-        refused = ask(core, moderator, "film add", **args)
+        refused = bot.ask("film add", as_=moderator, **args)
         assert refused.is_error, (args, refused)
         text = error_text(refused)
         assert "#" in text and "again=yes" in text, text
-        assert count(core, Film) == films
-    druk = error_text(ask(core, moderator, "film add", title="Druk"))
+        assert count(bot, Film) == films
+    druk = error_text(bot.ask("film add", as_=moderator, title="Druk"))
     assert "Another Round (2020)" in druk and "also called Druk" in druk
 
-    refused = ask(core, moderator, "film add", title="Second Victims", year="2026")
+    refused = bot.ask("film add", as_=moderator, title="Second Victims", year="2026")
     assert "Second Victims (2025)" in error_text(refused)
     assert "`/film add Second Victims year=2026 again=yes`" in render_reply(refused)
-    added = run_printed(core, moderator, refused)
+    added = run_printed(bot, moderator, refused)
     assert not added.is_error, added
     card = next(b for b in added.blocks if isinstance(b, FilmCard))
     assert (card.title, card.year) == ("Second Victims", 2026)
-    assert count(core, Film) == films + 1
+    assert count(bot, Film) == films + 1
     # A new title needs no confirmation.
-    assert not ask(core, moderator, "film add", title="A Title Nobody Used").is_error
-    assert ask(core, member, "film add", title="Second Victims", again="yes").is_error
+    assert not bot.ask("film add", as_=moderator, title="A Title Nobody Used").is_error
+    assert bot.ask("film add", as_=member, title="Second Victims", again="yes").is_error
 
 
-def test_a_long_film_add_is_refused_with_the_option_to_add(core: Marquee, moderator: Actor) -> None:
+def test_a_long_film_add_is_refused_with_the_option_to_add(bot: SayBot, moderator: Actor) -> None:
     # Too long for a button to carry: the refusal names the option instead of offering one.
-    refused = ask(core, moderator, "film add", title="Second Victims", synopsis="x" * 2000)
+    refused = bot.ask("film add", as_=moderator, title="Second Victims", synopsis="x" * 2000)
     assert refused.is_error and "again=yes" in error_text(refused)
     assert "`" not in error_text(refused)  # no 2,000-character command to copy
-    ok = ask(core, moderator, "film add", title="Second Victims", synopsis="x" * 2000, again="yes")
+    ok = bot.ask(
+        "film add", as_=moderator, title="Second Victims", synopsis="x" * 2000, again="yes"
+    )
     assert not ok.is_error, ok
 
 
@@ -159,19 +153,19 @@ def test_a_long_film_add_is_refused_with_the_option_to_add(core: Marquee, modera
 
 
 def test_film_remove_says_what_goes_and_leaves_nothing_dangling(
-    any_core: Marquee, moderator: Actor, member: Actor
+    any_bot: SayBot, moderator: Actor, member: Actor
 ) -> None:
-    core = any_core
-    subscribed = ask(core, moderator, "alerts subscribe", target="film:Second Victims")
+    bot = any_bot
+    subscribed = bot.ask("alerts subscribe", as_=moderator, target="film:Second Victims")
     assert not subscribed.is_error, subscribed
-    assert not ask(core, member, "watch", title="Second Victims").is_error
-    assert not ask(core, member, "rate", title="Second Victims", score="4").is_error
-    with core.db.session() as s:
-        film_id = repo.films_with_norm(s, "second victims")[0]
+    assert not bot.ask("watch", as_=member, title="Second Victims").is_error
+    assert not bot.ask("rate", as_=member, title="Second Victims", score="4").is_error
+    with bot.core.db.session() as s:
+        film_id = film_queries.films_with_norm(s, "second victims")[0]
         review_ids = set(s.scalars(select(Review.id).where(Review.film_id == film_id)))
         showtime_ids = set(s.scalars(select(Showtime.id).where(Showtime.film_id == film_id)))
         ratings = len(s.scalars(select(MemberRating).where(MemberRating.film_id == film_id)).all())
-        now = core.clock()
+        now = bot.core.clock()
         s.add(
             AlertOutbox(
                 dedupe_key="test|pending",
@@ -186,21 +180,21 @@ def test_film_remove_says_what_goes_and_leaves_nothing_dangling(
         )
     assert review_ids and showtime_ids
 
-    assert ask(core, member, "film remove", film="Second Victims").is_error
-    refused = ask(core, moderator, "film remove", film="Second Victims")
+    assert bot.ask("film remove", as_=member, film="Second Victims").is_error
+    refused = bot.ask("film remove", as_=moderator, film="Second Victims")
     text = error_text(refused)
     assert refused.is_error and "confirm=yes" in text, refused
     assert f"{len(review_ids)} reviews" in text and f"{len(showtime_ids)} screenings" in text
     assert "alert subscription" in text
-    with core.db.session() as s:
+    with bot.core.db.session() as s:
         assert s.get(Film, film_id) is not None
 
-    removed = run_printed(core, moderator, refused)
+    removed = run_printed(bot, moderator, refused)
     assert not removed.is_error, removed
     notice = removed.blocks[0].text  # type: ignore[union-attr]
     assert f"#{film_id}" in notice and f"{len(review_ids)} reviews" in notice
     assert f"{ratings} member rating" in notice and "1 watchlist entry" in notice
-    with core.db.session() as s:
+    with bot.core.db.session() as s:
         assert s.get(Film, film_id) is None
         assert not s.scalars(select(Review).where(Review.id.in_(review_ids))).all()
         assert not s.scalars(select(Showtime).where(Showtime.id.in_(showtime_ids))).all()
@@ -215,7 +209,7 @@ def test_film_remove_says_what_goes_and_leaves_nothing_dangling(
         assert {x["id"] for x in entry.before["showtimes"]} == showtime_ids
 
     # Nothing that named the film breaks, and the title index forgot it at once.
-    gone = ask(core, member, "film", title="Second Victims")
+    gone = bot.ask("film", as_=member, title="Second Victims")
     assert not any(isinstance(b, FilmCard) and b.film_id == film_id for b in gone.blocks)
     for command, args in [
         ("review", {"title": "Second Victims"}),
@@ -226,26 +220,26 @@ def test_film_remove_says_what_goes_and_leaves_nothing_dangling(
         ("recommend like", {"title": "Festen"}),
         ("audit", {}),
     ]:
-        reply = ask(core, moderator if command == "audit" else member, command, **args)
+        reply = bot.ask(command, as_=moderator if command == "audit" else member, **args)
         assert "went wrong" not in render_reply(reply), (command, reply)
-    assert ask(core, moderator, "film remove", film=f"#{film_id}").is_error
+    assert bot.ask("film remove", as_=moderator, film=f"#{film_id}").is_error
 
 
 def test_a_film_nothing_names_is_removed_without_confirmation(
-    core: Marquee, moderator: Actor, member: Actor
+    bot: SayBot, moderator: Actor, member: Actor
 ) -> None:
-    added = ask(core, moderator, "film add", title="Typo Fillm", year="2024")
+    added = bot.ask("film add", as_=moderator, title="Typo Fillm", year="2024")
     film_id = added.created.id
-    removed = ask(core, moderator, "film remove", film="Typo Fillm")
+    removed = bot.ask("film remove", as_=moderator, film="Typo Fillm")
     assert not removed.is_error and "nothing else named it" in removed.blocks[0].text  # type: ignore[union-attr]
-    with core.db.session() as s:
+    with bot.core.db.session() as s:
         assert s.get(Film, film_id) is None
     # One member's rating is theirs to lose: that needs confirming too.
-    rated = ask(core, moderator, "film add", title="Rated Once", year="2024").created.id
-    assert not ask(core, member, "rate", title="Rated Once", score="3").is_error
-    refused = ask(core, moderator, "film remove", film="Rated Once")
+    rated = bot.ask("film add", as_=moderator, title="Rated Once", year="2024").created.id
+    assert not bot.ask("rate", as_=member, title="Rated Once", score="3").is_error
+    refused = bot.ask("film remove", as_=moderator, film="Rated Once")
     assert refused.is_error and "1 member rating" in error_text(refused)
-    with core.db.session() as s:
+    with bot.core.db.session() as s:
         assert s.get(Film, rated) is not None
 
 
@@ -254,29 +248,27 @@ def test_a_film_nothing_names_is_removed_without_confirmation(
 # ---------------------------------------------------------------------------------------------
 
 
-def test_the_audit_log_shows_before_and_after(core: Marquee, moderator: Actor) -> None:
-    added = ask(
-        core,
-        moderator,
+def test_the_audit_log_shows_before_and_after(bot: SayBot, moderator: Actor) -> None:
+    added = bot.ask(
         "review add",
+        as_=moderator,
         film="Arrival",
         rating="3.5",
         headline="Language as time",
         body="It rewards a second look.",
     )
     review_id = added.created.id
-    ask(core, moderator, "review edit", review=str(review_id), rating="4", version="1")
-    ask(
-        core,
-        moderator,
+    bot.ask("review edit", as_=moderator, review=str(review_id), rating="4", version="1")
+    bot.ask(
         "showtime add",
+        as_=moderator,
         film="Arrival",
         cinema="Film Forum",
         starts="2027-07-04 19:30",
     )
-    ask(core, moderator, "film edit", film="Arrival", runtime="118")
-    ask(core, moderator, "review remove", review=str(review_id))
-    rows = audit_rows(core, moderator)
+    bot.ask("film edit", as_=moderator, film="Arrival", runtime="118")
+    bot.ask("review remove", as_=moderator, review=str(review_id))
+    rows = audit_rows(bot, moderator)
     changes = {row[2]: row[4] for row in rows}
     assert changes["review add"] == "created Arrival (2016): “Language as time”"
     assert changes["review edit"] == "rating 3.5 → 4 (now version 2)"
@@ -290,21 +282,21 @@ def test_the_audit_log_shows_before_and_after(core: Marquee, moderator: Actor) -
     assert all(not cell.endswith(":") and "None" not in cell for row in rows for cell in row)
 
     # Each entry's full view: every changed value, old → new, and the version.
-    reply = ask(core, moderator, "audit")
+    reply = bot.ask("audit", as_=moderator)
     full = next(b for b in reply.blocks if isinstance(b, Choices))
     edit = next(o for o in full.options if "review edit" in o.label)
-    details = ask(core, moderator, edit.command, **edit.args)
+    details = bot.ask(edit.command, as_=moderator, **edit.args)
     text = next(b for b in details.blocks if isinstance(b, Text)).text
     assert "rating: 3.5 → 4" in text and "version: 1 → 2" in text
-    assert ask(core, moderator, "audit", entry="99999").is_error
+    assert bot.ask("audit", as_=moderator, entry="99999").is_error
 
 
-def test_imports_audit_counts_and_ids(core: Marquee, moderator: Actor) -> None:
-    with core.db.session() as s:
+def test_imports_audit_counts_and_ids(bot: SayBot, moderator: Actor) -> None:
+    with bot.core.db.session() as s:
         audit.record_import(
             s,
             moderator,
-            core.clock(),
+            bot.core.clock(),
             "import showtimes",
             "showtime",
             source="festival.ics",
@@ -312,22 +304,22 @@ def test_imports_audit_counts_and_ids(core: Marquee, moderator: Actor) -> None:
             changed_ids=[3],
             cancelled_ids=[4, 5],
         )
-    row = audit_rows(core, moderator)[0]
+    row = audit_rows(bot, moderator)[0]
     assert row[3] == "showtimes"
     assert row[4] == "3 created, 1 changed, 2 cancelled from festival.ics"
-    with core.db.session() as s:
+    with bot.core.db.session() as s:
         entry_id = s.scalars(select(AuditEntry.id)).one()
-    text = ask(core, moderator, "audit", entry=str(entry_id)).blocks[0].text  # type: ignore[union-attr]
+    text = bot.ask("audit", as_=moderator, entry=str(entry_id)).blocks[0].text  # type: ignore[union-attr]
     assert "created: 7-9" in text and "changed: 3" in text and "cancelled: 4-5" in text
 
 
-def test_a_reviews_import_is_not_review_none(
-    core: Marquee, moderator: Actor, tmp_path: Path
-) -> None:
-    job = ImportJob(db=core.db, resolver=core.resolver, actor=moderator, now=core.clock())  # type: ignore[arg-type]
+def test_a_reviews_import_is_not_review_none(bot: SayBot, moderator: Actor, tmp_path: Path) -> None:
+    job = ImportJob(
+        db=bot.core.db, resolver=bot.core.resolver, actor=moderator, now=bot.core.clock()
+    )  # type: ignore[arg-type]
     summary = import_reviews(job, EXAMPLES / "reviews")
     assert summary.created
-    row = next(r for r in audit_rows(core, moderator) if r[2] == "import reviews")
+    row = next(r for r in audit_rows(bot, moderator) if r[2] == "import reviews")
     assert "None" not in row[3] and row[3] == "reviews"
     assert row[4].startswith(f"{summary.created} created"), row
 
@@ -338,14 +330,14 @@ def test_a_reviews_import_is_not_review_none(
 
 
 def test_review_cards_show_moderators_the_version(
-    core: Marquee, moderator: Actor, member: Actor
+    bot: SayBot, moderator: Actor, member: Actor
 ) -> None:
     def cards(actor: Actor) -> list[ReviewCard]:
-        reply = ask(core, actor, "review", title="Second Victims", spoilers="yes")
+        reply = bot.ask("review", as_=actor, title="Second Victims", spoilers="yes")
         return [b for b in reply.blocks if isinstance(b, ReviewCard)]
 
     first = cards(moderator)[0]
-    ask(core, moderator, "review edit", review=str(first.review_id), headline="New", version="1")
+    bot.ask("review edit", as_=moderator, review=str(first.review_id), headline="New", version="1")
     mod = next(c for c in cards(moderator) if c.review_id == first.review_id)
     assert mod.version_shown and mod.version == 2
     assert not any(c.version_shown for c in cards(member))
@@ -357,12 +349,13 @@ def test_review_cards_show_moderators_the_version(
     assert "version 2" in footer
     assert "version 2" in json.dumps(render_review(mod), ensure_ascii=False)
     # The version printed is the one an edit must give: a stale one is refused.
-    stale = ask(core, moderator, "review edit", review=str(mod.review_id), rating="2", version="1")
+    stale = bot.ask(
+        "review edit", as_=moderator, review=str(mod.review_id), rating="2", version="1"
+    )
     assert stale.is_error
-    fresh = ask(
-        core,
-        moderator,
+    fresh = bot.ask(
         "review edit",
+        as_=moderator,
         review=str(mod.review_id),
         rating="2",
         version=str(mod.version),
@@ -370,14 +363,11 @@ def test_review_cards_show_moderators_the_version(
     assert not fresh.is_error
 
 
-def test_the_past_is_the_cinemas_clock_not_its_calendar(tmp_path: Path, moderator: Actor) -> None:
+def test_the_past_is_the_cinemas_clock_not_its_calendar(fixed_bot: SayBot) -> None:
     # 03:00 UTC on 24 November is 22:00 on the 23rd in New York: ten minutes either side of it.
-    core = make_core(f"sqlite:///{tmp_path / 'fixed.db'}", now=FIXED_NOW)
-    try:
-        args = {"film": "Festen", "cinema": "Film Forum"}
-        assert not ask(core, moderator, "showtime add", **args, starts="2026-11-23 22:10").is_error
-        ago = ask(core, moderator, "showtime add", **args, starts="2026-11-23 21:50")
-        assert ago.is_error and "past" in error_text(ago)
-        assert "22:00 EST" in error_text(ago)  # it says what time it is there
-    finally:
-        core.db.dispose()
+    moderator = fixed_bot.as_moderator()
+    args = {"film": "Festen", "cinema": "Film Forum"}
+    assert not moderator.ask("showtime add", **args, starts="2026-11-23 22:10").is_error
+    ago = moderator.ask("showtime add", **args, starts="2026-11-23 21:50")
+    assert ago.is_error and "past" in error_text(ago)
+    assert "22:00 EST" in error_text(ago)  # it says what time it is there

@@ -316,6 +316,7 @@ async def test_healthz_names_a_disconnected_platform(core: Marquee) -> None:
         await server.stop()
 
 
+@pytest.mark.slow
 async def test_marquee_run_serves_health_and_metrics_for_slack(tmp_path: Path) -> None:
     """The composition root starts the endpoint with the platforms; commands from Slack show
     up in the metrics and Slack's connection in the health check."""

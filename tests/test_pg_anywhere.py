@@ -44,6 +44,7 @@ def test_the_system_postgresql_is_preferred_where_it_exists() -> None:
     assert find_server_programs().bindir == system
 
 
+@pytest.mark.slow
 def test_a_server_from_the_wheel_starts_serves_marquee_and_stops(bare_path: str) -> None:
     server = PostgresServer.start(find_server_programs(path=bare_path))
     try:

@@ -13,10 +13,14 @@ import signal
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.registry import COMMANDS
 from tests.discord_adapter.fake_discord import FakeDiscord
 from tests.slack_adapter.fake_slack import FakeSlack
 from tests.slack_adapter.workspace import SocketTransport, Workspace
+
+pytestmark = pytest.mark.slow  # `marquee run` in a subprocess, two platforms logging in
 
 MARQUEE = str(Path(sys.executable).parent / "marquee")
 STARTUP = 60.0  # seconds: migrations, demo data and two logins on a busy 2-core machine

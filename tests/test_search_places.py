@@ -7,18 +7,13 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from bot import demo_data
-from bot.core import Marquee
 from bot.normalize import normalize
 from bot.people import PersonIndex
 from bot.places import resolve_place
-from bot.types import Actor, Choices, ErrorNotice, Invocation, Notice, Reply, ShowtimeList
-from storage import repo
+from bot.types import Choices, ErrorNotice, Notice, Reply, ShowtimeList
+from storage import people_queries
 from storage.models import Showtime
-from tests.conftest import CHANNEL, MEMBER, MODERATOR
-
-
-def ask(core: Marquee, command: str, actor: Actor = MEMBER, **args):  # type: ignore[no-untyped-def]
-    return core.handle(Invocation(command, args, actor, CHANNEL))
+from tests.backend import MODERATOR, SayBot
 
 
 def found_films(reply: Reply) -> dict[str, str]:
@@ -56,59 +51,59 @@ PEOPLE = [
 ]
 
 
-def test_search_finds_people_by_forgiving_names(core: Marquee) -> None:
+def test_search_finds_people_by_forgiving_names(bot: SayBot) -> None:
     for query, person, film in PEOPLE:
-        films = found_films(ask(core, "search", text=query))
+        films = found_films(bot.ask("search", text=query))
         assert person in films.get(film, ""), (query, films)
 
 
-def test_people_are_found_the_same_way_on_every_backend(any_core: Marquee) -> None:
+def test_people_are_found_the_same_way_on_every_backend(any_bot: SayBot) -> None:
     for query in ("tarkovski", "vinterburg", "ruben"):
-        assert not ask(any_core, "search", text=query).is_error, query
+        assert not any_bot.ask("search", text=query).is_error, query
 
 
-def test_every_demo_director_is_found_by_a_misspelt_surname(core: Marquee) -> None:
+def test_every_demo_director_is_found_by_a_misspelt_surname(bot: SayBot) -> None:
     directors = {d for spec in demo_data.FILMS for d in spec.get("directors", [])}
     checked = 0
     for name in sorted(directors):
         surname = normalize(name).split()[-1]
         if len(surname) < 6:  # a swap in a short name is another name
             continue
-        films = found_films(ask(core, "search", text=_typo(surname)))
+        films = found_films(bot.ask("search", text=_typo(surname)))
         assert any(name in why for why in films.values()), (name, _typo(surname), films)
         checked += 1
     assert checked > 20
 
 
-def test_a_misspelt_name_where_a_title_was_expected_offers_their_films(core: Marquee) -> None:
-    reply = ask(core, "review", title="ostlnud")
+def test_a_misspelt_name_where_a_title_was_expected_offers_their_films(bot: SayBot) -> None:
+    reply = bot.ask("review", title="ostlnud")
     assert isinstance(reply.blocks[0], ErrorNotice)
     assert "Ruben Östlund" in reply.blocks[0].text
     offered = {o.label for o in reply.blocks[1].options}  # type: ignore[union-attr]
     assert {"Force Majeure (2014)", "The Square (2017)"} <= offered
 
 
-def test_a_new_person_is_found_at_once_after_film_add(core: Marquee) -> None:
-    assert ask(core, "search", text="vardaa").is_error
-    added = ask(
-        core, "film add", MODERATOR, title="Cléo from 5 to 7", year=1962, directors="Agnès Varda"
+def test_a_new_person_is_found_at_once_after_film_add(bot: SayBot) -> None:
+    assert bot.ask("search", text="vardaa").is_error
+    added = bot.ask(
+        "film add", as_=MODERATOR, title="Cléo from 5 to 7", year=1962, directors="Agnès Varda"
     )
     assert not added.is_error, added.blocks
-    films = found_films(ask(core, "search", text="vardaa"))
+    films = found_films(bot.ask("search", text="vardaa"))
     assert films["Cléo from 5 to 7 (1962)"] == "dir. Agnès Varda"
 
 
-def test_the_person_index_reads_people_another_process_wrote(core: Marquee) -> None:
+def test_the_person_index_reads_people_another_process_wrote(bot: SayBot) -> None:
     now = [0.0]
     people = PersonIndex(clock=lambda: now[0])
-    with core.db.session() as session:
+    with bot.core.db.session() as session:
         assert people.match(session, "tarkovsky")
         # Another process writes a person: seen once the refresh interval has passed.
-        repo.get_or_create_person(session, "Agnès Varda", "agnes varda")
+        people_queries.get_or_create_person(session, "Agnès Varda", "agnes varda")
         assert people.match(session, "varda") == []
         now[0] += 1.5
         (person_id, score), *_ = people.match(session, "vardaa")
-        assert repo.people_with_prefix(session, "agnes varda", 1)[0][0] == person_id
+        assert people_queries.people_with_prefix(session, "agnes varda", 1)[0][0] == person_id
         assert score >= 80
 
 
@@ -131,47 +126,47 @@ PLACES = [
 ]
 
 
-def test_showtimes_forgives_place_names(core: Marquee) -> None:
+def test_showtimes_forgives_place_names(bot: SayBot) -> None:
     for query, expected in PLACES:
-        assert heading(ask(core, "showtimes", query=query)).startswith(expected), query
+        assert heading(bot.ask("showtimes", query=query)).startswith(expected), query
 
 
-def test_places_are_found_the_same_way_on_every_backend(any_core: Marquee) -> None:
+def test_places_are_found_the_same_way_on_every_backend(any_bot: SayBot) -> None:
     for query, expected in PLACES[:2] + PLACES[7:8]:
-        assert heading(ask(any_core, "showtimes", query=query)).startswith(expected), query
+        assert heading(any_bot.ask("showtimes", query=query)).startswith(expected), query
 
 
-def test_a_chain_name_lists_exactly_its_cinemas(core: Marquee) -> None:
-    reply = ask(core, "showtimes", query="Luna Palace")
+def test_a_chain_name_lists_exactly_its_cinemas(bot: SayBot) -> None:
+    reply = bot.ask("showtimes", query="Luna Palace")
     cinemas = set()
     while True:
         cinemas |= {i.cinema for i in reply.blocks[0].items}  # type: ignore[union-attr]
         if not reply.page or reply.page.page == reply.page.page_count:
             break
-        reply = ask(core, "showtimes", **reply.page.args_for(reply.page.page + 1))
+        reply = bot.ask("showtimes", **reply.page.args_for(reply.page.page + 1))
     assert cinemas == {"Luna Leederville", "Luna on SX"}
 
 
-def test_a_misspelt_festival_is_found(core: Marquee) -> None:
+def test_a_misspelt_festival_is_found(bot: SayBot) -> None:
     # The seed document's own spelling.
-    text = heading(ask(core, "showtimes", query="hurtigurten scandinavian film festival"))
+    text = heading(bot.ask("showtimes", query="hurtigurten scandinavian film festival"))
     assert "Hurtigruten Scandinavian Film Festival 2025" in text
 
 
-def test_an_ambiguous_place_offers_choices_that_each_run(core: Marquee) -> None:
-    reply = ask(core, "showtimes", query="luna")
+def test_an_ambiguous_place_offers_choices_that_each_run(bot: SayBot) -> None:
+    reply = bot.ask("showtimes", query="luna")
     choices = reply.blocks[0]
     assert isinstance(choices, Choices)
     labels = [o.label for o in choices.options]
     assert labels == ["Luna Leederville (Perth)", "Luna on SX (Perth)"]
     for option in choices.options:
-        picked = ask(core, option.command, **option.args)
+        picked = bot.ask(option.command, **option.args)
         name = option.label.split(" (")[0]
         assert heading(picked).startswith(f"Screenings at {name}"), heading(picked)
 
 
-def test_every_demo_place_is_found_misspelt(core: Marquee) -> None:
-    with core.db.session() as session:
+def test_every_demo_place_is_found_misspelt(bot: SayBot) -> None:
+    with bot.core.db.session() as session:
         for spec in demo_data.CINEMAS:
             for name, kind in ((spec["name"], "cinema"), (spec["city"], "city")):
                 typo = _typo(name) if len(name) >= 6 else name.lower()[:-1]
@@ -183,48 +178,52 @@ def test_every_demo_place_is_found_misspelt(core: Marquee) -> None:
                     assert place.city == spec["city"]
 
 
-def test_nothing_close_says_so_with_the_nearest_places(core: Marquee) -> None:
-    reply = ask(core, "showtimes", query="Xyzzy Plugh")
+def test_nothing_close_says_so_with_the_nearest_places(bot: SayBot) -> None:
+    reply = bot.ask("showtimes", query="Xyzzy Plugh")
     assert reply.is_error
-    with core.db.session() as session:
+    with bot.core.db.session() as session:
         near = resolve_place(session, "Film Forums New York")
     assert not near.found and not near.choices
     assert [c.label for c in near.suggestions][:1] == ["Film Forum (New York)"]
 
 
 def test_showtime_add_takes_misspelt_and_alias_cinemas_and_refuses_a_chain(
-    core: Marquee,
+    bot: SayBot,
 ) -> None:
-    starts = f"{core.clock().date() + timedelta(days=3)} 19:00"
+    starts = f"{bot.core.clock().date() + timedelta(days=3)} 19:00"
 
     def screenings() -> int:
-        with core.db.session() as s:
+        with bot.core.db.session() as s:
             return s.scalar(select(func.count()).select_from(Showtime)) or 0
 
     before = screenings()
-    chain = ask(core, "showtime add", MODERATOR, film="Festen", cinema="Luna Palace", starts=starts)
+    chain = bot.ask(
+        "showtime add", as_=MODERATOR, film="Festen", cinema="Luna Palace", starts=starts
+    )
     assert chain.is_error
     assert "Luna Leederville" in chain.blocks[0].text and "Luna on SX" in chain.blocks[0].text  # type: ignore[union-attr]
-    unknown = ask(core, "showtime add", MODERATOR, film="Festen", cinema="Atlantis", starts=starts)
+    unknown = bot.ask(
+        "showtime add", as_=MODERATOR, film="Festen", cinema="Atlantis", starts=starts
+    )
     assert unknown.is_error
     assert screenings() == before
-    added = ask(core, "showtime add", MODERATOR, film="Festen", cinema="luna sx", starts=starts)
+    added = bot.ask("showtime add", as_=MODERATOR, film="Festen", cinema="luna sx", starts=starts)
     assert not added.is_error, added.blocks
-    with core.db.session() as s:
+    with bot.core.db.session() as s:
         made = s.get(Showtime, added.created.id)
         assert made is not None and made.cinema.name == "Luna on SX"
 
 
-def test_recommend_showing_forgives_cities_and_offers_choices(core: Marquee) -> None:
-    reply = ask(core, "recommend showing", city="Pert")
+def test_recommend_showing_forgives_cities_and_offers_choices(bot: SayBot) -> None:
+    reply = bot.ask("recommend showing", city="Pert")
     assert "in Perth" in reply.blocks[0].prompt  # type: ignore[union-attr]
-    ambiguous = ask(core, "recommend showing", city="luna", days=3)
+    ambiguous = bot.ask("recommend showing", city="luna", days=3)
     assert isinstance(ambiguous.blocks[0], Choices)
     for option in ambiguous.blocks[0].options:
         assert option.args["days"] == 3
-        picked = ask(core, option.command, **option.args)
+        picked = bot.ask(option.command, **option.args)
         assert f"at {option.label.split(' (')[0]}" in picked.blocks[0].prompt  # type: ignore[union-attr]
-    unknown = ask(core, "recommend showing", city="Atlantis")
+    unknown = bot.ask("recommend showing", city="Atlantis")
     assert unknown.is_error and "Perth" in unknown.blocks[0].text  # type: ignore[union-attr]
 
 

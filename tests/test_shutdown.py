@@ -110,6 +110,7 @@ def restart_to_the_end(url: str, log_path: Path) -> None:
     assert child.returncode == 0 and out.split()[-1] == "done"
 
 
+@pytest.mark.slow
 def test_sigterm_mid_fan_out_finishes_the_batch_and_hands_back_the_rest(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'shutdown.db'}"
     log_path = tmp_path / "delivered.log"
@@ -122,6 +123,7 @@ def test_sigterm_mid_fan_out_finishes_the_batch_and_hands_back_the_rest(tmp_path
     assert count(url, log_path) == (0, 0)  # (duplicates, misses)
 
 
+@pytest.mark.slow
 def test_sigterm_with_a_hung_platform_still_exits_and_loses_nothing(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'shutdown.db'}"
     log_path = tmp_path / "delivered.log"
