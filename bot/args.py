@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.excerpt import excerpt
-from bot.registry import CommandSpec, ParamKind
+from bot.registry import CommandSpec, Param, ParamKind
 from bot.types import ArgValue, AttachedFile
 
 RATING_MIN, RATING_MAX = 0.5, 5.0
@@ -16,7 +16,12 @@ _FALSE = {"0", "false", "no", "n", "off", ""}
 
 
 class ArgError(ValueError):
-    """A message for the user; nothing has been changed."""
+    """A message for the user; nothing has been changed. `param` names the faulty parameter
+    when the fault is in one (a form then shows the message under that field)."""
+
+    def __init__(self, message: str, *, param: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
 
 
 def parse_rating(value: ArgValue) -> float:
@@ -56,45 +61,51 @@ def coerce_args(spec: CommandSpec, raw: dict[str, ArgValue]) -> dict[str, ArgVal
     if unknown:
         raise ArgError(unknown_options_message(spec, unknown))
     for param in spec.params:
-        value = raw.get(param.name)
-        if isinstance(value, str):
-            value = value.strip()
-            if "\x00" in value:
-                raise ArgError(f"{param.name} contains a NUL character.")
-            if not _encodable(value):
-                raise ArgError(f"{param.name} contains a broken character (a lone surrogate).")
-        if param.kind is ParamKind.FILE:
-            if value is None and not param.required:
-                continue
-            out[param.name] = attached_file(spec, param.name, value)
-            continue
-        if value is None or value == "":
-            if param.required:
-                raise ArgError(f"`{spec.name}` needs {param.name} ({param.description}).")
-            continue
-        if param.kind in (ParamKind.TEXT, ParamKind.TITLE, ParamKind.WHEN):
-            text = str(value)
-            if param.max_length and len(text) > param.max_length:
-                raise ArgError(
-                    f"{param.name} is {len(text):,} characters long; "
-                    f"the most is {param.max_length:,}."
-                )
-            out[param.name] = text
-        elif param.kind is ParamKind.INT:
-            try:
-                number = int(str(value).lstrip("#"))
-            except ValueError as exc:
-                raise ArgError(
-                    f"{param.name} must be a whole number, not “{excerpt(value)}”."
-                ) from exc
-            if not -(2**31) < number < 2**31:
-                raise ArgError(f"{param.name} {number} is out of range.")
-            out[param.name] = number
-        elif param.kind is ParamKind.RATING:
-            out[param.name] = parse_rating(value)
-        elif param.kind is ParamKind.BOOL:
-            out[param.name] = parse_bool(param.name, value)
+        try:
+            _coerce_one(spec, param, raw.get(param.name), out)
+        except ArgError as exc:
+            if exc.param is not None:
+                raise
+            raise ArgError(str(exc), param=param.name) from exc
     return out
+
+
+def _coerce_one(spec: CommandSpec, param: Param, value: ArgValue, out: dict[str, ArgValue]) -> None:
+    """Check one parameter's value and put its typed form in `out` (nothing when omitted)."""
+    if isinstance(value, str):
+        value = value.strip()
+        if "\x00" in value:
+            raise ArgError(f"{param.name} contains a NUL character.")
+        if not _encodable(value):
+            raise ArgError(f"{param.name} contains a broken character (a lone surrogate).")
+    if param.kind is ParamKind.FILE:
+        if value is None and not param.required:
+            return
+        out[param.name] = attached_file(spec, param.name, value)
+        return
+    if value is None or value == "":
+        if param.required:
+            raise ArgError(f"`{spec.name}` needs {param.name} ({param.description}).")
+        return
+    if param.kind in (ParamKind.TEXT, ParamKind.TITLE, ParamKind.WHEN):
+        text = str(value)
+        if param.max_length and len(text) > param.max_length:
+            raise ArgError(
+                f"{param.name} is {len(text):,} characters long; the most is {param.max_length:,}."
+            )
+        out[param.name] = text
+    elif param.kind is ParamKind.INT:
+        try:
+            number = int(str(value).lstrip("#"))
+        except ValueError as exc:
+            raise ArgError(f"{param.name} must be a whole number, not “{excerpt(value)}”.") from exc
+        if not -(2**31) < number < 2**31:
+            raise ArgError(f"{param.name} {number} is out of range.")
+        out[param.name] = number
+    elif param.kind is ParamKind.RATING:
+        out[param.name] = parse_rating(value)
+    elif param.kind is ParamKind.BOOL:
+        out[param.name] = parse_bool(param.name, value)
 
 
 def attached_file(spec: CommandSpec, name: str, value: ArgValue) -> AttachedFile:

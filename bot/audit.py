@@ -14,9 +14,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.timefmt import local_text
-from bot.types import Actor
+from bot.types import Actor, film_label
 from storage.limits import ACTOR_NAME_MAX, shorten
-from storage.models import AuditEntry, Film, Review, Showtime
+from storage.models_audit import AuditEntry
+from storage.models_catalogue import Film, Review
+from storage.models_screenings import Showtime
 
 # Keys that describe a row rather than being one of its fields: never listed as "changed".
 LABEL_KEYS = frozenset({"film", "cinema", "starts_local", "version"})
@@ -99,7 +101,7 @@ def id_ranges(ids: Sequence[int]) -> str:
 
 
 def film_text(f: Film) -> str:
-    return f"{f.title} ({f.year})" if f.year else f.title
+    return film_label(f.title, f.year)
 
 
 def snapshot_review(r: Review) -> dict[str, Any]:

@@ -19,7 +19,12 @@ if TYPE_CHECKING:
 
 
 class UserError(Exception):
-    """Raised by a handler to refuse: the message is shown and the transaction rolls back."""
+    """Raised by a handler to refuse: the message is shown and the transaction rolls back.
+    `param` names the parameter at fault, when one is (a form shows the message beside it)."""
+
+    def __init__(self, message: str, *, param: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from rapidfuzz import process
@@ -14,12 +15,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from bot.args import ArgError, coerce_args
 from bot.context import Context, UserError
 from bot.dispatch import HANDLERS
-from bot.film_lookup import NeedsChoice
+from bot.film_lookup import NeedsChoice, film_reference
+from bot.follow_ups import with_follow_ups
 from bot.normalize import normalize
 from bot.recommend.index import RecommendationIndex
 from bot.registry import COMMANDS, find_command
 from bot.resolve import TitleResolver, split_year
-from bot.types import ErrorNotice, Failure, Invocation, Reply
+from bot.types import ErrorNotice, Failure, Invocation, Reply, film_label
 from storage import film_queries
 from storage.busy import BUSY_MESSAGE, is_busy
 from storage.db import READ_ONLY_MESSAGE, Database, ReadOnlyError
@@ -27,6 +29,9 @@ from storage.db import READ_ONLY_MESSAGE, Database, ReadOnlyError
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+
+# The one sentence for a failure on Marquee's side, here and in the adapters' catch-all.
+INTERNAL_ERROR = "Something went wrong on Marquee's side."
 
 
 def utc_now() -> datetime:
@@ -68,7 +73,7 @@ class Marquee:
         try:
             args = coerce_args(spec, inv.args)
         except ArgError as exc:
-            return Reply.error(str(exc))
+            return Reply.error(str(exc), exc.param)
         ctx: Context | None = None
         try:
             with self.db.session() as session:
@@ -82,8 +87,9 @@ class Marquee:
                     recommendations=self.recommendations,
                 )
                 reply = HANDLERS[spec.name](ctx, args)
+                reply = with_follow_ups(reply, partial(film_reference, ctx))
         except UserError as exc:
-            return Reply.error(str(exc))
+            return Reply.error(str(exc), exc.param)
         except NeedsChoice as choice:
             return choice.reply
         except StaleDataError:
@@ -95,13 +101,13 @@ class Marquee:
         except OperationalError as exc:
             if not is_busy(exc):
                 log.exception("command %r failed", spec.name)
-                return _our_failure("Something went wrong on our side; nothing was changed.")
+                return _our_failure(f"{INTERNAL_ERROR} Nothing was changed.")
             # Another writer held the lock past busy_timeout: a moment later it will work.
             log.warning("command %r: database busy (%s)", spec.name, exc.orig)
             return _our_failure(BUSY_MESSAGE, outcome="busy")
         except Exception:
             log.exception("command %r failed", spec.name)
-            return _our_failure("Something went wrong on our side; nothing was changed.")
+            return _our_failure(f"{INTERNAL_ERROR} Nothing was changed.")
         for hook in ctx.after_commit:
             hook()
         return reply
@@ -119,8 +125,7 @@ class Marquee:
             for film_id, _score in ranked:
                 film = films.get(film_id)
                 if film is not None:
-                    label = f"{film.title} ({film.year})" if film.year else film.title
-                    out.append((label[:100], f"#{film.id}"))
+                    out.append((film_label(film.title, film.year)[:100], f"#{film.id}"))
             return out
 
 

@@ -10,8 +10,12 @@ from bot.people import films_by_person
 from bot.resolve import split_year
 from bot.textargs import ArgSyntaxError, CommandReading, command_line, command_readings, parse_args
 from bot.types import ArgValue, Choice, Choices, ErrorNotice, Reply, Role
+from bot.types import film_label as label_of
 from storage import film_queries
-from storage.models import Film
+from storage.models_catalogue import Film
+
+# Characters that some platform reads as markup or a mention: <!channel>, @everyone, *bold*, ...
+MARKUP_CHARACTERS = frozenset("<>@&|*_~`[]")
 
 
 class NeedsChoice(Exception):
@@ -48,7 +52,8 @@ def resolve_film(
             listing = "; ".join(f"{film_label(f)} = #{f.id}" for f in ordered)
             raise UserError(
                 f"{prompt} Name it by number or add the year ({arg}=#{ordered[0].id}). "
-                f"Candidates: {listing}. Nothing was changed."
+                f"Candidates: {listing}. Nothing was changed.",
+                param=arg,
             )
         options = tuple(
             Choice(
@@ -91,7 +96,7 @@ def resolve_film(
         films = film_queries.get_films(ctx.session, res.suggestions)
         names = [film_label(films[f]) for f in res.suggestions if f in films]
         if writes:
-            raise UserError(f"{message} Did you mean: {', '.join(names)}?")
+            raise UserError(f"{message} Did you mean: {', '.join(names)}?", param=arg)
         options = tuple(
             Choice(
                 label=film_label(films[f]),
@@ -104,11 +109,11 @@ def resolve_film(
         )
         raise NeedsChoice(
             Reply(
-                blocks=(ErrorNotice(message), Choices("Did you mean one of these?", options)),
+                blocks=(ErrorNotice(message, arg), Choices("Did you mean one of these?", options)),
                 ephemeral=True,
             )
         )
-    raise UserError(message + " Try `search` with a word of the title or a name.")
+    raise UserError(message + " Try `search` with a word of the title or a name.", param=arg)
 
 
 def _ask_command_or_film(
@@ -137,7 +142,8 @@ def _ask_command_or_film(
         also = "".join(f" The film {film_label(f)} is {arg}=#{f.id}." for f in titled)
         raise UserError(
             f"“{text}” starts with a command's name, so it is not taken for a title. "
-            f"For the command: {lines}.{also} Nothing was changed."
+            f"For the command: {lines}.{also} Nothing was changed.",
+            param=arg,
         )
     options = [
         Choice(
@@ -177,3 +183,18 @@ def _command_choice(
 def _people(film: Film) -> str | None:
     directors = [c.person.name for c in film.credits if c.role == "director"]
     return f"dir. {', '.join(directors[:2])}" if directors else None
+
+
+def film_reference(ctx: Context, film_id: int, title: str, year: int | None) -> str:
+    """How a command the core offers names a film: by its label ("Solaris (1972)"), which a
+    reader can check against the card, when typing it back finds this film and no other and
+    is not read as a command; otherwise by its number ("#36")."""
+    label = label_of(title, year)
+    # A title carrying markup ("<!channel> Night") is named by number, so no command Marquee
+    # offers carries a member's markup, not even inside a button's value.
+    if MARKUP_CHARACTERS.intersection(label) or command_readings(label, role=Role.ADMIN):
+        return f"#{film_id}"
+    typed_back = ctx.resolver.resolve(ctx.session, label)
+    if typed_back.film_id != film_id or typed_back.choices:
+        return f"#{film_id}"
+    return label

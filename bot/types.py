@@ -91,6 +91,27 @@ class ErrorNotice:
     """Something the user must fix; the reply that carries it changed nothing."""
 
     text: str
+    # The parameter the fault is in, when it is in one: a form shows the text under that field.
+    param: str | None = None
+
+
+ActionStyle = Literal["primary", "secondary", "danger"]
+# How the answer to a chosen action is shown: in place of the message that offered it, as a new
+# message below it, or as a message only the one who chose it sees.
+Opens = Literal["replace", "new", "private"]
+
+
+@dataclass(frozen=True)
+class Action:
+    """A follow-up the core offers with a reply: a button on Discord and Slack, a command to
+    type in the console. Choosing it runs `command` with `args` as whoever chose it, with that
+    person's own role, so an action can never do more than its chooser could type."""
+
+    label: str
+    command: str
+    args: dict[str, ArgValue]
+    opens: Opens = "private"
+    style: ActionStyle = "secondary"
 
 
 def film_label(title: str, year: int | None) -> str:
@@ -116,6 +137,7 @@ class FilmCard:
     rating_count: int = 0
     review_count: int = 0
     next_showtime: ShowtimeItem | None = None
+    actions: tuple[Action, ...] = ()  # follow-ups about this film ("Reviews")
 
     @property
     def label(self) -> str:
@@ -141,6 +163,8 @@ class ReviewCard:
     # True for moderators: show `version`, which `review edit … version=` names so that an
     # edit made meanwhile by someone else is refused instead of overwritten.
     version_shown: bool = False
+    # What shows the hidden text of a spoiler review, when it is hidden.
+    reveal: Action | None = None
 
 
 @dataclass(frozen=True)
@@ -258,6 +282,9 @@ class Delivery:
     key: str  # the batch's idempotency key: a re-sent batch carries the same one
     alert_ids: tuple[int, ...]
     direct: bool = False  # the channel id is then a member's id: post to their DMs
+    # The batch was claimed before by a worker that did not finish it, so the platform may
+    # already hold it: a notifier whose platform has no idempotency key looks before posting.
+    resend: bool = False
 
 
 # "error" and "busy" (the database was locked) mark a failure on our side, so logs and metrics
@@ -283,8 +310,8 @@ class Reply:
         return any(isinstance(b, ErrorNotice) for b in self.blocks)
 
     @classmethod
-    def error(cls, text: str) -> Reply:
-        return cls(blocks=(ErrorNotice(text),), ephemeral=True)
+    def error(cls, text: str, param: str | None = None) -> Reply:
+        return cls(blocks=(ErrorNotice(text, param),), ephemeral=True)
 
     @classmethod
     def notice(cls, text: str, *more: Block) -> Reply:

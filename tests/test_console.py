@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # every test runs the marquee executable in a subprocess
+
 MARQUEE = shutil.which("marquee", path=str(Path(sys.executable).parent)) or "marquee"
 
 

@@ -20,7 +20,7 @@ import pytest
 from slack_sdk.models.blocks import Block as SlackBlock
 from slack_sdk.models.views import View as SlackView
 
-from adapters.discord.actions import Action, ActionCodec, Answer
+from adapters.discord.actions import ActionCodec, Answer, Click
 from adapters.discord.client import MarqueeDiscord, configure_endpoints
 from adapters.discord.commands import MODAL_FORMS
 from adapters.discord.components import build_view
@@ -347,7 +347,7 @@ async def _never(*args: object) -> None:
 
 def test_long_discord_actions_are_kept_in_a_bounded_lru_table() -> None:
     codec = ActionCodec(overflow_size=2)
-    actions = [Action("search", {"text": "x" * 120, "page": n}, Answer.EDIT) for n in range(3)]
+    actions = [Click("search", {"text": "x" * 120, "page": n}, Answer.EDIT) for n in range(3)]
     first, second = codec.encode(actions[0]), codec.encode(actions[1])
     assert codec.decode(first) == actions[0]  # used again: now the most recent
     third = codec.encode(actions[2])

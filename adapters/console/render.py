@@ -7,6 +7,7 @@ import textwrap
 from bot import textargs
 from bot.registry import CommandSpec, ParamKind, find_command
 from bot.types import (
+    Action,
     ArgValue,
     Block,
     Choices,
@@ -14,14 +15,11 @@ from bot.types import (
     ErrorNotice,
     FilmCard,
     Notice,
-    PageInfo,
     Reply,
     ReviewCard,
-    Role,
     ShowtimeList,
     Table,
     Text,
-    film_label,
 )
 
 WIDTH = 88
@@ -63,15 +61,8 @@ def needs_attachment(name: str) -> bool:
     return spec is not None and any(p.kind is ParamKind.FILE and p.required for p in spec.params)
 
 
-def review_page(reply: Reply) -> int | None:
-    """The page of the film's reviews a reply's review cards are on, if it lists them."""
-    page: PageInfo | None = reply.page
-    return page.page if page is not None and page.command == "review" else None
-
-
 def render_reply(reply: Reply) -> str:
-    page = review_page(reply)
-    out = [_review(b, page) if isinstance(b, ReviewCard) else render_block(b) for b in reply.blocks]
+    out = [render_block(b) for b in reply.blocks]
     if reply.page:
         p = reply.page
         nav = f"Page {p.page} of {p.page_count}"
@@ -161,23 +152,16 @@ def _film(card: FilmCard) -> str:
     if card.next_showtime:
         s = card.next_showtime
         lines.append(f"  Next screening: {s.local_time} at {s.cinema}, {s.city}")
+    lines += [f"  {action_line(a)}" for a in card.actions]
     return "\n".join(lines)
 
 
-def spoiler_hint(card: ReviewCard, page: int | None) -> str:
-    """The command that shows this review's hidden text: the film by its label (its number
-    "#1" read like the review's own number) and the page the review is on."""
-    label = film_label(card.film_title, card.film_year)
-    readings = textargs.command_readings(label, role=Role.ADMIN)
-    if any(r.full_name for r in readings):
-        label = f"#{card.film_id}"  # a title that starts with a command's name would be asked
-    args: dict[str, ArgValue] = {"title": label, "spoilers": True}
-    if page and page > 1:
-        args["page"] = page
-    return command_line("review", args)
+def action_line(action: Action) -> str:
+    """A follow-up as the console offers it: what it does and the command that does it."""
+    return f"{action.label}: {command_line(action.command, action.args)}"
 
 
-def _review(card: ReviewCard, page: int | None = None) -> str:
+def _review(card: ReviewCard) -> str:
     year = f" ({card.film_year})" if card.film_year else ""
     head = f"{stars(card.rating)} {card.rating:g}/5  {card.headline}"
     byline = (
@@ -187,7 +171,9 @@ def _review(card: ReviewCard, page: int | None = None) -> str:
     if card.version_shown:
         byline += f" · version {card.version} (an edit gives version={card.version})"
     if card.spoiler and not card.spoiler_revealed:
-        body = f"[Contains spoilers — hidden. To read it: {spoiler_hint(card, page)}]"
+        reveal = card.reveal
+        how = f" To read it: {command_line(reveal.command, reveal.args)}" if reveal else ""
+        body = f"[Contains spoilers — hidden.{how}]"
     else:
         body = "\n".join(textwrap.fill(p, WIDTH) for p in card.body.splitlines() if p.strip())
         if card.spoiler:

@@ -2,27 +2,23 @@
 
 A component carries its whole action (command, arguments, how to answer) in its `custom_id` (or
 a select option's `value`), so a click works after a restart and on any process of the bot: no
-state is kept for it. The rare action too long to fit (a long search text plus a page number)
-is kept in a bounded in-memory table instead and named by a short key; such a button stops
-working after a restart or once many newer ones have pushed it out, and then says so.
+state is kept for it. The rare action too long to fit is kept in a `LongActions` table instead,
+as on Slack (see adapters/long_actions.py).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from enum import Enum
 
+from adapters.long_actions import KEPT, LongActions
 from bot.types import ArgValue
 
 MAX_ID = 100  # Discord's limit for custom_id and for a select option's value
 PREFIX = "mq1:"  # versioned, so a later format can still read old buttons
 _KEYED = PREFIX + "#"
 _SCALARS = (str, int, float, bool, type(None))
-# Long actions kept in memory at most; least recently used ones are forgotten first.
-OVERFLOW_SIZE = 20_000
 # The pattern discord.py matches to route a clicked component back to Marquee.
 CUSTOM_ID_PATTERN = r"mq1:.*"
 
@@ -36,7 +32,9 @@ class Answer(Enum):
 
 
 @dataclass(frozen=True)
-class Action:
+class Click:
+    """What a clicked component asks for: a command, its arguments, and how to answer."""
+
     command: str
     args: dict[str, ArgValue] = field(default_factory=dict)
     answer: Answer = Answer.EDIT
@@ -45,40 +43,30 @@ class Action:
 class ActionCodec:
     """Encodes actions into ids of at most 100 characters and decodes them back."""
 
-    def __init__(self, overflow_size: int = OVERFLOW_SIZE) -> None:
-        self._overflow: OrderedDict[str, Action] = OrderedDict()
-        self._overflow_size = overflow_size
+    def __init__(self, overflow_size: int = KEPT) -> None:
+        self._overflow: LongActions[Click] = LongActions(overflow_size)
 
-    def encode(self, action: Action) -> str:
+    def encode(self, action: Click) -> str:
         args = json.dumps(action.args, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
         text = f"{PREFIX}{action.answer.value}:{action.command}:{args}"
         if len(text) <= MAX_ID:
             return text
-        key = hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
-        self._overflow[key] = action
-        self._overflow.move_to_end(key)
-        while len(self._overflow) > self._overflow_size:
-            self._overflow.popitem(last=False)
-        return _KEYED + key
+        return _KEYED + self._overflow.keep(text, action)
 
     def __len__(self) -> int:
         """How many long actions are kept in memory."""
         return len(self._overflow)
 
-    def decode(self, text: str) -> Action | None:
+    def decode(self, text: str) -> Click | None:
         """The action an id names, or None if it is not Marquee's or has been forgotten."""
         if text.startswith(_KEYED):
-            key = text[len(_KEYED) :]
-            action = self._overflow.get(key)
-            if action is not None:
-                self._overflow.move_to_end(key)  # a button still in use is kept longest
-            return action
+            return self._overflow.get(text[len(_KEYED) :])
         if not text.startswith(PREFIX):
             return None
         try:
             answer, command, args_json = text[len(PREFIX) :].split(":", 2)
             args = json.loads(args_json)
-            action = Action(command, dict(args), Answer(answer))
+            action = Click(command, dict(args), Answer(answer))
         except (ValueError, TypeError):
             return None
         # Only scalars are arguments; anything else did not come from `encode`.

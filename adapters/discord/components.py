@@ -3,34 +3,30 @@
 Each item is a `DynamicItem`: discord.py routes a click to it by matching the `custom_id`
 against a pattern, rebuilding the item from the clicked message. A view made only of such items
 is not kept in discord.py's view store, so sending thousands of replies keeps no memory and a
-click still works after a restart. The item hands the click to the client's
-`ComponentHandler` (the Marquee adapter).
+click still works after a restart. The item hands the click to the adapter behind Marquee's
+client (`connection.MarqueeClient`'s `ClientEvents`), as every other gateway event is.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Protocol, Self, cast
+from typing import Any, Self, cast
 
 import discord
 from discord import ui
 
+from adapters.discord.connection import ClientEvents, MarqueeClient
 from adapters.discord.render import ButtonSpec, RenderedMessage, SelectSpec
 
 BUTTON_TEMPLATE = r"mq1:(?:[enp]:.*|#[0-9a-f]+|page)"
 SELECT_TEMPLATE = r"mq1:select:\d+"
 
 
-class ComponentHandler(Protocol):
-    async def on_action(self, interaction: discord.Interaction[Any], encoded: str) -> None:
-        """Run the action encoded in a clicked button's id or a chosen option's value."""
-
-
-def _handler(interaction: discord.Interaction[Any]) -> ComponentHandler:
-    handler = getattr(interaction.client, "marquee_components", None)
-    if handler is None:
-        raise RuntimeError("this discord.py client has no Marquee component handler")
-    return cast(ComponentHandler, handler)
+def _handler(interaction: discord.Interaction[Any]) -> ClientEvents:
+    client = interaction.client
+    if not isinstance(client, MarqueeClient):
+        raise RuntimeError("this discord.py client is not Marquee's (connection.MarqueeClient)")
+    return client.marquee_components
 
 
 class ActionButton(ui.DynamicItem[ui.Button[Any]], template=BUTTON_TEMPLATE):
@@ -62,7 +58,11 @@ class ChoiceSelect(ui.DynamicItem[ui.Select[Any]], template=SELECT_TEMPLATE):
         await _handler(interaction).on_action(interaction, self.item.values[0])
 
 
-_STYLES = {"primary": discord.ButtonStyle.primary, "secondary": discord.ButtonStyle.secondary}
+_STYLES = {
+    "primary": discord.ButtonStyle.primary,
+    "secondary": discord.ButtonStyle.secondary,
+    "danger": discord.ButtonStyle.danger,
+}
 
 
 def _item(spec: ButtonSpec | SelectSpec, row: int) -> ui.Item[Any]:

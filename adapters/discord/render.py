@@ -9,17 +9,18 @@ block must be given a Discord rendering, never silently dropped.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import discord
 
 from adapters.discord import markup
-from adapters.discord.actions import Action, ActionCodec, Answer
+from adapters.discord.actions import ActionCodec, Answer, Click
 from adapters.discord.markup import escape, escape_prose
 from bot.args import ArgError, parse_bool
 from bot.registry import CommandSpec, ParamKind, find_command
 from bot.textargs import ArgSyntaxError, parse_args, rewrite_mentions
 from bot.types import (
+    Action,
+    ActionStyle,
     ArgValue,
     Block,
     Choices,
@@ -75,7 +76,7 @@ PAGE_LABEL_ID = "mq1:page"
 class ButtonSpec:
     label: str
     custom_id: str
-    style: Literal["primary", "secondary"] = "secondary"
+    style: ActionStyle = "secondary"
     disabled: bool = False
 
 
@@ -334,7 +335,7 @@ def choices_select(block: Choices, codec: ActionCodec, index: int, *, paged: boo
     options = tuple(
         SelectOptionSpec(
             label=clip(choice.label, SELECT_TEXT_MAX),
-            value=codec.encode(Action(choice.command, dict(choice.args), answer)),
+            value=codec.encode(Click(choice.command, dict(choice.args), answer)),
             description=clip(choice.description, SELECT_TEXT_MAX) if choice.description else None,
         )
         for choice in block.options[:SELECT_OPTIONS_MAX]
@@ -352,40 +353,43 @@ def paging_buttons(page: PageInfo, codec: ActionCodec) -> tuple[ButtonSpec, ...]
     return (
         ButtonSpec(
             "◀ Previous",
-            codec.encode(Action(page.command, page.args_for(previous), Answer.EDIT)),
+            codec.encode(Click(page.command, page.args_for(previous), Answer.EDIT)),
             disabled=page.page <= 1,
         ),
         ButtonSpec(f"{page.page} / {page.page_count}", PAGE_LABEL_ID, disabled=True),
         ButtonSpec(
             "Next ▶",
-            codec.encode(Action(page.command, page.args_for(following), Answer.EDIT)),
+            codec.encode(Click(page.command, page.args_for(following), Answer.EDIT)),
             style="primary",
             disabled=page.page >= page.page_count,
         ),
     )
 
 
-def spoiler_buttons(reply: Reply, codec: ActionCodec) -> tuple[ButtonSpec, ...]:
-    """One "Show spoilers" button per film whose spoiler-flagged reviews are hidden."""
-    hidden = [b for b in reply.blocks if isinstance(b, ReviewCard) and b.spoiler]
-    hidden = [b for b in hidden if not b.spoiler_revealed]
-    films = list(dict.fromkeys((b.film_id, b.film_title) for b in hidden))
-    page = reply.page
+# How each kind of answer the core asks for is given on Discord.
+ANSWERS = {"replace": Answer.EDIT, "new": Answer.NEW, "private": Answer.PRIVATE}
+
+
+def action_buttons(reply: Reply, codec: ActionCodec) -> tuple[ButtonSpec, ...]:
+    """The follow-ups of the reply's cards as one row of buttons (Discord puts components under
+    the message, not under each embed). Cards that offer the same action share its button;
+    when several films offer one, its label names the film."""
+    offered: dict[str, tuple[Action, str]] = {}
+    for block in reply.blocks:
+        if isinstance(block, ReviewCard) and block.reveal is not None:
+            pairs = [(block.reveal, film_label(block.film_title, block.film_year))]
+        elif isinstance(block, FilmCard):
+            pairs = [(action, block.label) for action in block.actions]
+        else:
+            continue
+        for action, film in pairs:
+            click = Click(action.command, dict(action.args), ANSWERS[action.opens])
+            offered.setdefault(codec.encode(click), (action, film))
+    films = {film for _, film in offered.values()}
     buttons = []
-    for film_id, title in films[:ROW_WIDTH]:
-        args: dict[str, ArgValue] = {
-            "title": f"#{film_id}",
-            "spoilers": True,
-        }
-        if page is not None and page.command == "review":
-            args["page"] = page.page
-        label = (
-            "Show spoilers"
-            if len(films) == 1
-            else clip(f"Show spoilers: {title}", BUTTON_LABEL_MAX)
-        )
-        # The reveal answers privately: the others in the channel did not ask to see them.
-        buttons.append(ButtonSpec(label, codec.encode(Action("review", args, Answer.PRIVATE))))
+    for custom_id, (action, film) in list(offered.items())[:ROW_WIDTH]:
+        label = action.label if len(films) == 1 else f"{action.label}: {film}"
+        buttons.append(ButtonSpec(clip(label, BUTTON_LABEL_MAX), custom_id, style=action.style))
     return tuple(buttons)
 
 
@@ -400,7 +404,7 @@ def render_reply(reply: Reply, codec: ActionCodec) -> RenderedMessage:
     rows: list[tuple[ComponentSpec, ...]] = []
     for block in reply.blocks:
         _render_block(block, texts, drafts, rows, codec, paged=reply.page is not None)
-    buttons = spoiler_buttons(reply, codec)
+    buttons = action_buttons(reply, codec)
     if buttons:
         rows.append(buttons)
     if reply.page is not None:

@@ -3,19 +3,17 @@
 Slack echoes an element's `value` (or the chosen option's `value`) in the `block_actions`
 payload, signed like every request. We put the whole re-invocation there, so a click needs no
 server-side state: the core re-runs `command` with `args` for whoever clicked, with their role.
-The rare action too long for Slack's value (long search words plus a page) is kept in a
-bounded in-memory table instead and named by a short key; such a button stops working after a
-restart, on another process, or once many newer ones have pushed it out, and then says so.
+The rare action too long for Slack's value is kept in a `LongActions` table instead, as on
+Discord (see adapters/long_actions.py).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections import OrderedDict
 from dataclasses import dataclass
 from enum import Enum
 
+from adapters.long_actions import EXPIRED, LongActions
 from bot.registry import find_command
 from bot.types import ArgValue
 
@@ -23,7 +21,6 @@ BUTTON_VALUE_MAX = 2000  # Block Kit: button value
 OPTION_VALUE_MAX = 150  # Block Kit: option value
 ACTION_PREFIX = "marquee."
 ACTION_ID_MAX = 255  # Block Kit: action_id
-LONG_ACTIONS_KEPT = 20_000
 
 
 class ActionKind(Enum):
@@ -59,33 +56,8 @@ class ExpiredAction(BadAction):
     """A click on a long action this process no longer keeps (restart, or pushed out)."""
 
 
-class _LongActions:
-    """Least recently used long action values, at most `size` of them."""
-
-    def __init__(self, size: int = LONG_ACTIONS_KEPT) -> None:
-        self.size = size
-        self._values: OrderedDict[str, str] = OrderedDict()
-
-    def keep(self, value: str) -> str:
-        key = hashlib.blake2b(value.encode(), digest_size=12).hexdigest()
-        self._values[key] = value
-        self._values.move_to_end(key)
-        while len(self._values) > self.size:
-            self._values.popitem(last=False)
-        return key
-
-    def get(self, key: str) -> str | None:
-        value = self._values.get(key)
-        if value is not None:
-            self._values.move_to_end(key)
-        return value
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-
 # One table per process: rendering stays a pure function of the reply (see render.py).
-LONG_ACTIONS = _LongActions()
+LONG_ACTIONS: LongActions[str] = LongActions()
 
 
 def encode_value(command: str, args: dict[str, ArgValue], limit: int = BUTTON_VALUE_MAX) -> str:
@@ -95,7 +67,7 @@ def encode_value(command: str, args: dict[str, ArgValue], limit: int = BUTTON_VA
     value = json.dumps({"c": command, "a": args}, separators=(",", ":"), ensure_ascii=False)
     if len(value) <= limit:
         return value
-    return json.dumps({"k": LONG_ACTIONS.keep(value)}, separators=(",", ":"))
+    return json.dumps({"k": LONG_ACTIONS.keep(value, value)}, separators=(",", ":"))
 
 
 def decode_action(action: dict[str, object]) -> ActionRequest:
@@ -115,7 +87,7 @@ def decode_action(action: dict[str, object]) -> ActionRequest:
         if isinstance(data, dict) and set(data) == {"k"}:
             kept = LONG_ACTIONS.get(str(data["k"]))
             if kept is None:
-                raise ExpiredAction("This button has expired. Please run the command again.")
+                raise ExpiredAction(EXPIRED)
             data = json.loads(kept)
         command, args = data["c"], data["a"]
     except (ValueError, KeyError, TypeError) as exc:

@@ -14,7 +14,7 @@ from typing import Any
 
 from adapters.slack.markup import plain, stars, truncate
 from bot.registry import CommandSpec, Param, ParamKind, find_command
-from bot.types import ArgValue
+from bot.types import ArgValue, ErrorNotice, Reply
 
 FORM_CALLBACK_ID = "marquee.form"
 VALUE_ACTION = "value"  # every input's action id; inputs are told apart by block id (= param)
@@ -83,29 +83,14 @@ def read_submission(view: dict[str, Any]) -> tuple[FormContext, CommandSpec, dic
     return context, spec, args
 
 
-def field_errors(spec: CommandSpec, message: str) -> dict[str, str] | None:
-    """Attach the core's error to the form field it names, if it names exactly one.
-
-    The core's ErrorNotice carries only text; a message that mentions one parameter
-    ("rating must be between 0.5 and 5") is shown under that field, anything else is not.
-    """
-    lowered = message.lower()
-    named = [p.name for p in spec.params if _mentions(lowered, p.name)]
-    if len(named) != 1:
-        return None
-    return {named[0]: truncate(message, 150)}
-
-
-def _mentions(text: str, word: str) -> bool:
-    start = text.find(word)
-    while start != -1:
-        before = text[start - 1] if start else " "
-        end = start + len(word)
-        after = text[end] if end < len(text) else " "
-        if not before.isalnum() and not after.isalnum():
-            return True
-        start = text.find(word, end)
-    return False
+def field_errors(spec: CommandSpec, reply: Reply) -> dict[str, str] | None:
+    """The core's refusal shown under the form field it names (`ErrorNotice.param`), so the
+    form stays open for a fix; None when it names no field of this form."""
+    fields = {p.name for p in spec.params}
+    for block in reply.blocks:
+        if isinstance(block, ErrorNotice) and block.param in fields:
+            return {block.param: truncate(block.text, 150)}
+    return None
 
 
 def _input(param: Param, initial: ArgValue) -> dict[str, Any]:

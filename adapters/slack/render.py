@@ -27,7 +27,7 @@ from adapters.slack.markup import (
 from bot.registry import CommandSpec, ParamKind, find_command
 from bot.textargs import rewrite_mentions
 from bot.types import (
-    ArgValue,
+    Action,
     Block,
     Choices,
     CommandList,
@@ -61,14 +61,10 @@ class UnrenderableBlock(TypeError):
 def render_reply(reply: Reply) -> dict[str, Any]:
     """`{"text": fallback, "blocks": [...]}`, ready for ack, respond or chat.postMessage."""
     body: list[JsonBlock] = []
-    page = reply.page.page if reply.page and reply.page.command == "review" else None
     for i, block in enumerate(reply.blocks):
         if i and isinstance(block, FilmCard | ReviewCard) and _is_card(reply.blocks[i - 1]):
             body.append({"type": "divider"})
-        if isinstance(block, ReviewCard):
-            body.extend(render_review(block, page))  # its spoiler button keeps the page
-        else:
-            body.extend(render_block(block))
+        body.extend(render_block(block))
     tail = render_paging(reply.page) if reply.page else []
     return {"text": fallback_text(reply), "blocks": _unique_action_ids(_fit(body, tail))}
 
@@ -163,17 +159,25 @@ def render_film(card: FilmCard) -> list[JsonBlock]:
     if card.synopsis:
         blocks.extend(_section(c) for c in escaped_chunks(card.synopsis))
     blocks.append(_context(f"Film #{card.film_id}"))
-    if card.review_count:
-        reviews = _button(
-            "Reviews",
-            action_id(ActionKind.OPEN, f"reviews.{card.film_id}"),
-            encode_value("review", {"title": f"#{card.film_id}"}),
-        )
-        blocks.append({"type": "actions", "elements": [reviews]})
+    if card.actions:
+        buttons = [action_button(a, f"film.{card.film_id}.{i}") for i, a in enumerate(card.actions)]
+        blocks.append({"type": "actions", "elements": buttons[:ACTIONS_ELEMENTS_MAX]})
     return blocks
 
 
-def render_review(card: ReviewCard, page: int | None = None) -> list[JsonBlock]:
+def action_button(action: Action, suffix: str) -> JsonBlock:
+    """A follow-up the core offers, as a button; the answer replaces the message clicked on
+    only when the core asks for that."""
+    kind = ActionKind.PICK if action.opens == "replace" else ActionKind.OPEN
+    button = _button(
+        action.label, action_id(kind, suffix), encode_value(action.command, action.args)
+    )
+    if action.style != "secondary":  # Block Kit knows "primary" and "danger"; none is default
+        button["style"] = action.style
+    return button
+
+
+def render_review(card: ReviewCard) -> list[JsonBlock]:
     film = escape(film_label(card.film_title, card.film_year))
     head = (
         f"*{escape(card.headline)}*\n"
@@ -181,13 +185,10 @@ def render_review(card: ReviewCard, page: int | None = None) -> list[JsonBlock]:
     )
     blocks = [_section(truncate(head, SECTION_TEXT_MAX))]
     if card.spoiler and not card.spoiler_revealed:
-        reveal = _button(
-            "Show spoilers",
-            action_id(ActionKind.SPOILER, card.review_id),
-            encode_value("review", _reveal_args(card, page)),
-        )
-        hidden = ":see_no_evil: _This review reveals the plot; its text is hidden._"
-        blocks.append({**_section(hidden), "accessory": reveal})
+        hidden = _section(":see_no_evil: _This review reveals the plot; its text is hidden._")
+        if card.reveal is not None:
+            hidden["accessory"] = action_button(card.reveal, f"review.{card.review_id}")
+        blocks.append(hidden)
     else:
         if card.spoiler:
             blocks.append(_context(":warning: Spoilers below"))
@@ -198,14 +199,6 @@ def render_review(card: ReviewCard, page: int | None = None) -> list[JsonBlock]:
         edited = f" · version {card.version} (an edit gives version={card.version})"
     blocks.append(_context(f"Review #{card.review_id} · {published}{edited}"))
     return blocks
-
-
-def _reveal_args(card: ReviewCard, page: int | None) -> dict[str, ArgValue]:
-    """The review listing with spoilers shown, on the page this review is on."""
-    args: dict[str, ArgValue] = {"title": f"#{card.film_id}", "spoilers": True}
-    if page and page > 1:
-        args["page"] = page
-    return args
 
 
 def render_showtimes(block: ShowtimeList) -> list[JsonBlock]:

@@ -37,7 +37,7 @@ from bot.importers.summary import ImportSummary
 from bot.normalize import normalize
 from bot.registry import BODY_MAX, HEADLINE_MAX
 from storage import film_queries, review_queries
-from storage.models import Review
+from storage.models_catalogue import Review
 
 PLATFORM = "import"  # reviews from files belong to no chat platform
 HEADER_KEYS = ("film", "title", "year", "author", "rating", "date", "spoiler", "headline")

@@ -25,6 +25,7 @@ from bot.links import is_web_url
 from bot.normalize import normalize
 from bot.resolve import split_year
 from bot.timefmt import is_known_zone, local_text, zone
+from bot.types import film_label as label_of
 from storage import film_queries, import_repo, limits, place_queries
 from storage.import_repo import IMPORTED_FIELDS
 
@@ -178,7 +179,7 @@ class Planner:
         if res.film_id is not None:
             return res.film_id
         title, year = split_year(text)
-        shown = excerpt(f"{title} ({year})" if year else title)
+        shown = excerpt(label_of(title, year))
         if res.choices:
             films = film_queries.get_films(self.session, res.choices)
             names = "; ".join(f"{film_label(films[f])} = #{f}" for f in res.choices if f in films)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters.discord.actions import Action, ActionCodec, Answer
+from adapters.discord.actions import ActionCodec, Answer, Click
 from adapters.discord.components import BUTTON_TEMPLATE, SELECT_TEMPLATE, build_view
 from adapters.discord.render import (
     CONTENT_MAX,
@@ -22,6 +22,7 @@ from adapters.discord.render import (
     SelectSpec,
     render_reply,
 )
+from bot.follow_ups import with_follow_ups
 from bot.types import (
     Choice,
     Choices,
@@ -78,7 +79,9 @@ def showtime(n: int = 1, **changes: object) -> ShowtimeItem:
 
 
 def render(*blocks: object, **reply: object) -> RenderedMessage:
-    return render_reply(Reply(blocks=blocks, **reply), ActionCodec())  # type: ignore[arg-type]
+    # The core fills in the follow-ups before any adapter sees a reply; so does this helper.
+    built = with_follow_ups(Reply(blocks=blocks, **reply))  # type: ignore[arg-type]
+    return render_reply(built, ActionCodec())
 
 
 def check_limits(message: RenderedMessage) -> None:
@@ -127,7 +130,7 @@ def test_spoiler_review_is_hidden_and_offers_a_private_reveal() -> None:
     (button,) = message.components()
     assert isinstance(button, ButtonSpec)
     action = ActionCodec().decode(button.custom_id)
-    assert action == Action("review", {"title": "#1", "spoilers": True}, Answer.PRIVATE)
+    assert action == Click("review", {"title": "#1", "spoilers": True}, Answer.PRIVATE)
 
 
 def test_revealed_spoiler_is_shown_in_full_without_a_button() -> None:
@@ -164,8 +167,8 @@ def test_choices_become_a_select_whose_options_carry_the_command() -> None:
     assert isinstance(select, SelectSpec)
     codec = ActionCodec()
     assert [codec.decode(o.value) for o in select.options] == [
-        Action("review", {"title": "#36"}, Answer.EDIT),
-        Action("review", {"title": "#37"}, Answer.EDIT),
+        Click("review", {"title": "#36"}, Answer.EDIT),
+        Click("review", {"title": "#37"}, Answer.EDIT),
     ]
     assert select.options[0].description == "dir. Andrei Tarkovsky"
 
@@ -176,7 +179,7 @@ def test_choices_in_a_paged_list_open_below_it() -> None:
     message = render(block, page=page)
     select = message.rows[0][0]
     assert isinstance(select, SelectSpec)
-    assert ActionCodec().decode(select.options[0].value) == Action(
+    assert ActionCodec().decode(select.options[0].value) == Click(
         "film", {"title": "#11"}, Answer.NEW
     )
 
@@ -187,8 +190,8 @@ def test_paging_buttons_re_invoke_the_command_with_the_page() -> None:
     previous, label, following = message.rows[-1]
     codec = ActionCodec()
     assert isinstance(previous, ButtonSpec) and isinstance(following, ButtonSpec)
-    assert codec.decode(previous.custom_id) == Action("search", {"text": "drama", "page": 1})
-    assert codec.decode(following.custom_id) == Action("search", {"text": "drama", "page": 3})
+    assert codec.decode(previous.custom_id) == Click("search", {"text": "drama", "page": 1})
+    assert codec.decode(following.custom_id) == Click("search", {"text": "drama", "page": 3})
     assert isinstance(label, ButtonSpec) and label.disabled and label.label == "2 / 5"
     first = render(Text("r"), page=PageInfo("search", {"text": "x"}, 1, 2)).rows[-1]
     assert [b.disabled for b in first if isinstance(b, ButtonSpec)] == [True, True, False]
@@ -202,7 +205,7 @@ def test_long_paging_arguments_still_fit_discords_id_limit() -> None:
     following = message.rows[-1][2]
     assert isinstance(following, ButtonSpec)
     assert len(following.custom_id) <= 100
-    assert codec.decode(following.custom_id) == Action("search", {"text": long_text, "page": 2})
+    assert codec.decode(following.custom_id) == Click("search", {"text": long_text, "page": 2})
 
 
 def test_table_is_an_aligned_code_block() -> None:

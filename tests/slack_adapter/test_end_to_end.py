@@ -122,7 +122,9 @@ async def test_spoilers_are_shown_only_to_who_asks(workspace: Workspace, core: M
     spoiler = next(b for b in hidden.blocks if isinstance(b, ReviewCard) and b.spoiler)
     assert spoiler.body not in json.dumps(answer.json)
 
-    await workspace.click(answer.json["blocks"], f"marquee.spoiler.{spoiler.review_id}", MEMBER_ID)
+    await workspace.click(
+        answer.json["blocks"], f"marquee.open.review.{spoiler.review_id}", MEMBER_ID
+    )
     response = await workspace.fake.next_response()
     assert response["response_type"] == "ephemeral"
     assert response["replace_original"] is False

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from adapters.slack.forms import (
     FORM_CALLBACK_ID,
     FormContext,
@@ -12,7 +14,9 @@ from adapters.slack.forms import (
     read_submission,
     wants_form,
 )
+from bot.args import ArgError, coerce_args
 from bot.registry import COMMANDS, CommandSpec, ParamKind, find_command
+from bot.types import Reply
 
 CONTEXT = FormContext("review add", "T1", "C1", "http://127.0.0.1:1/response/x")
 
@@ -94,11 +98,22 @@ def test_forms_are_for_commands_with_long_text_typed_without_details() -> None:
 
 def test_an_error_naming_one_field_goes_under_that_field() -> None:
     review_add = spec("review add")
-    assert field_errors(review_add, "A rating is 0.5 to 5 stars in half steps") == {
+    rating = Reply.error("A rating is 0.5 to 5 stars in half steps", param="rating")
+    assert field_errors(review_add, rating) == {
         "rating": "A rating is 0.5 to 5 stars in half steps"
     }
-    assert field_errors(review_add, "No film found for “x”.") == {"film": "No film found for “x”."}
-    # Names no field, or several: not a field error.
-    assert field_errors(review_add, "`review add` is for moderators. Nothing was changed.") is None
-    assert field_errors(review_add, "film and rating disagree") is None
-    assert field_errors(review_add, "filmography") is None
+    film = Reply.error("No film found for “x”.", param="film")
+    assert field_errors(review_add, film) == {"film": "No film found for “x”."}
+    # Names no field, or one this form lacks: not a field error, whatever the text mentions.
+    refusal = Reply.error("`review add` is for moderators; film and rating stay as they are.")
+    assert field_errors(review_add, refusal) is None
+    assert field_errors(review_add, Reply.error("Out of range.", param="page")) is None
+
+
+def test_the_core_names_the_parameter_at_fault() -> None:
+    """What the form puts under a field is the core's own word on which parameter is wrong."""
+    review_add = spec("review add")
+    bad = {"film": "Solaris", "rating": "eleven", "headline": "h", "body": "b"}
+    with pytest.raises(ArgError) as refused:
+        coerce_args(review_add, bad)
+    assert refused.value.param == "rating"

@@ -14,14 +14,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from adapters.slack import render as slack_render
 from adapters.slack.actions import ActionKind, decode_action
 from adapters.slack.markup import escaped_chunks
 from adapters.slack.render import (
     MESSAGE_BLOCKS_MAX,
     UnrenderableBlock,
     render_block,
-    render_reply,
 )
+from bot.follow_ups import with_follow_ups
 from bot.types import (
     Block,
     Choice,
@@ -46,6 +47,11 @@ STARTS = datetime(2025, 7, 25, 10, 30, tzinfo=UTC)
 OUR_MARKUP = re.compile(
     r"<!date\^\d+\^\{date_short_pretty\} \{time\}\|[^<>]*>|<https?://[^<>|]+\|Tickets>"
 )
+
+
+def render_reply(reply: Reply) -> dict[str, Any]:
+    """As the adapter renders a reply the core made: with its follow-ups filled in."""
+    return slack_render.render_reply(with_follow_ups(reply))
 
 
 def showtime(**overrides: Any) -> ShowtimeItem:
@@ -216,7 +222,7 @@ def test_a_spoiler_review_hides_its_body_behind_a_button() -> None:
     (button,) = buttons(message)
     assert button["text"]["text"] == "Show spoilers"
     request = decode_action(button)
-    assert request.kind is ActionKind.SPOILER
+    assert request.kind is ActionKind.OPEN  # only the clicker sees the answer
     assert (request.command, request.args) == ("review", {"title": "#1", "spoilers": True})
 
 
