@@ -15,20 +15,25 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 
 from adapters.core_calls import Core, handle_off_loop
+from bot.core import INTERNAL_ERROR as CORE_FAILURE
 from bot.types import Invocation, Reply
 
 log = logging.getLogger(__name__)
 
 # Slack's and Discord's deadline is 3 s; the rest is left for the network and the library.
 REPLY_BUDGET_SECONDS = 2.0
-INTERNAL_ERROR = "Something went wrong on Marquee's side. Please try again."
+# The core's sentence; after a failure out here the core may have finished its work, so this
+# one does not say that nothing was changed.
+INTERNAL_ERROR = f"{CORE_FAILURE} Please try again."
 
 
 def failure_reply() -> Reply:
-    """What the person sees when Marquee failed (a bug, not a refusal)."""
-    return Reply.error(INTERNAL_ERROR)
+    """What the person sees when Marquee failed (a bug, not a refusal). Marked as our failure,
+    so logs and metrics count it as an error rather than a refusal."""
+    return replace(Reply.error(INTERNAL_ERROR), failure="error")
 
 
 def guarded_handle(core: Core, inv: Invocation) -> Reply:

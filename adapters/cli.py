@@ -14,12 +14,13 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Callable, Coroutine, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING
 
 from storage.limits import USER_ID_MAX
 
 if TYPE_CHECKING:
+    from adapters.platform import Platform
     from bot.alerts.observer import AlertObserver
     from bot.core import Marquee
     from bot.notify import Notifier
@@ -74,34 +75,29 @@ def build_core(settings: Settings, *, demo: bool | None = None) -> Marquee:
 async def run_platforms(core: Marquee, settings: Settings) -> None:
     """Serve each configured platform, and deliver showtime alerts through their notifiers."""
     from adapters.ops.serve import serving_ops
+    from adapters.platform import run_platform
 
-    notifiers: dict[str, Notifier] = {}
-    adapters: dict[str, Any] = {}
-    tasks: list[Coroutine[Any, Any, None]] = []
+    platforms: dict[str, Platform] = {}
     if settings.discord_enabled:
         from adapters.discord.client import MarqueeDiscord
 
-        bot = MarqueeDiscord(core, settings)
-        notifiers["discord"] = bot.notifier()
-        adapters["discord"] = bot
-        tasks.append(_serve_discord(bot))
+        platforms["discord"] = MarqueeDiscord(core, settings)
     if settings.slack_enabled:
         from adapters.slack.app import SlackAdapter
 
-        adapter = SlackAdapter(core, settings)
-        notifiers["slack"] = adapter.notifier()
-        adapters["slack"] = adapter
-        tasks.append(_serve_slack(adapter))
+        platforms["slack"] = SlackAdapter(core, settings)
+    notifiers = {name: platform.notifier() for name, platform in platforms.items()}
     # Alerts write their outbox: a read-only database has none to deliver.
     alerts = bool(notifiers) and not core.db.read_only
     period = ALERT_INTERVAL if alerts else None
     # /healthz and /metrics (MARQUEE_HEALTH_PORT) for as long as the platforms run.
-    async with serving_ops(core, settings, adapters, alert_period=period) as metrics:
+    async with serving_ops(core, settings, platforms, alert_period=period) as metrics:
 
-        def alert_loop(stop: asyncio.Event) -> Coroutine[Any, Any, None]:
+        def alert_loop(stop: asyncio.Event) -> Awaitable[None]:
             return run_alerts(core, notifiers, observer=metrics, stop=stop)
 
-        await serve_until_stopped(tasks, alert_loop if alerts else None)
+        running = [run_platform(platform) for platform in platforms.values()]
+        await serve_until_stopped(running, alert_loop if alerts else None)
 
 
 # SIGTERM's budget (an orchestrator kills at 10 s): the alert loop may finish the batch it is
@@ -113,8 +109,8 @@ CLOSE_TIMEOUT = 3.0
 
 
 async def serve_until_stopped(
-    platforms: Sequence[Coroutine[Any, Any, None]],
-    alert_loop: Callable[[asyncio.Event], Coroutine[Any, Any, None]] | None,
+    platforms: Sequence[Awaitable[None]],
+    alert_loop: Callable[[asyncio.Event], Awaitable[None]] | None,
 ) -> None:
     """Run the platforms and the alert loop until SIGTERM or SIGINT (or one of them fails),
     then shut down in order: the alert loop first, while the platforms' clients can still post
@@ -167,25 +163,6 @@ async def _bounded(task: asyncio.Future[None], timeout: float, what: str) -> Non
         log.warning("%s did not stop within %.0f s; cancelling it", what, timeout)
         task.cancel()
         await asyncio.wait([task], timeout=CANCEL_TIMEOUT)
-
-
-async def _serve_discord(bot: Any) -> None:
-    try:
-        await bot.start()
-        await bot.wait_ready()
-        await bot.run_until_closed()
-    finally:
-        await bot.close()
-
-
-async def _serve_slack(adapter: Any) -> None:
-    import asyncio
-
-    await adapter.start()
-    try:
-        await asyncio.Event().wait()  # until the surrounding task is cancelled
-    finally:
-        await adapter.stop()
 
 
 ALERT_INTERVAL = 15.0  # seconds between passes of the alert loop

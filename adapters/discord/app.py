@@ -1,4 +1,4 @@
-"""Composition: run Marquee on Discord until cancelled (`marquee run` calls this)."""
+"""Composition: run Marquee on Discord until cancelled."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import asyncio
 
 from adapters.core_calls import Core
 from adapters.discord.client import MarqueeDiscord
+from adapters.platform import run_platform
 from bot.settings import Settings
 
 
@@ -13,12 +14,4 @@ async def run_discord(
     core: Core, settings: Settings, *, ready: asyncio.Event | None = None
 ) -> None:
     """Log in, sync the commands, connect, and serve interactions until cancelled."""
-    bot = MarqueeDiscord(core, settings)
-    try:
-        await bot.start()
-        await bot.wait_ready()
-        if ready is not None:
-            ready.set()
-        await bot.run_until_closed()
-    finally:
-        await bot.close()
+    await run_platform(MarqueeDiscord(core, settings), ready=ready)

@@ -1,10 +1,10 @@
 """The Discord bot: discord.py events in, `Invocation`s to the core, rendered `Reply`s out.
 
-`MarqueeDiscord` owns one discord.py client and no business rules. Every interaction becomes
-one `Invocation`; the core (synchronous) runs in a worker thread; its `Reply` is rendered by
-`render.py`. Discord wants an answer within 3 seconds: the adapter waits for the core for
-`reply_budget` seconds and, if it has not answered by then, defers (Discord shows "thinking")
-and follows up when it has.
+`MarqueeDiscord` owns one discord.py client (`connection.MarqueeClient`, which hands it every
+event) and no business rules. Every interaction becomes one `Invocation`; the core
+(synchronous) runs in a worker thread; its `Reply` is rendered by `render.py`. Discord wants
+an answer within 3 seconds: the adapter waits for the core for `reply_budget` seconds and, if
+it has not answered by then, defers (Discord shows "thinking") and follows up when it has.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import re
 from collections import OrderedDict
 from dataclasses import replace
@@ -46,13 +47,14 @@ from adapters.discord.connection import (
     new_client,
 )
 from adapters.discord.forms import CommandForm
-from adapters.discord.invocation import actor, interaction_data, invocation
+from adapters.discord.invocation import interaction_data, invocation
 from adapters.discord.notifier import DiscordNotifier
 from adapters.discord.render import RenderedMessage, clip, render_reply
 from adapters.discord.replying import FROM_ACTION, AnswerKind, defer, follow_up, respond, say
+from adapters.long_actions import EXPIRED
 from bot.registry import CommandSpec, ParamKind
 from bot.settings import Settings
-from bot.types import ArgValue, Reply
+from bot.types import ArgValue, Invocation, Reply
 
 __all__ = [
     "DISCORD_API_BASE",
@@ -77,7 +79,8 @@ _OUR_COMPONENT = re.compile(f"(?:{BUTTON_TEMPLATE})|(?:{SELECT_TEMPLATE})")
 
 
 class MarqueeDiscord:
-    """The Discord adapter. `start()` logs in, syncs the commands and connects; `close()` stops."""
+    """The Discord adapter, an `adapters.platform.Platform`: `start()` logs in, syncs the
+    commands and connects, `serve()` runs until the connection ends, `stop()` closes it."""
 
     def __init__(
         self,
@@ -100,14 +103,7 @@ class MarqueeDiscord:
         self.autocomplete_budget = autocomplete_budget
         self.commands: dict[str, CommandSpec] = slash_commands()
         self.codec = ActionCodec()
-        self.client = new_client(settings, guild_ready_timeout)
-        # discord.py calls `on_<event>` attributes of the client; components find this adapter
-        # through `marquee_components` (see components.py). The ignores: discord.Client declares
-        # neither attribute (events are meant to be set with @client.event, which would hide
-        # that these are bound methods of this adapter).
-        self.client.on_ready = self._on_ready  # type: ignore[attr-defined]
-        self.client.on_interaction = self._on_interaction  # type: ignore[attr-defined]
-        self.client.marquee_components = self  # type: ignore[attr-defined]
+        self.client = new_client(self, settings, guild_ready_timeout)
         self.client.add_dynamic_items(ActionButton, ChoiceSelect)
         self._ready = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
@@ -118,6 +114,7 @@ class MarqueeDiscord:
     # -- lifetime ------------------------------------------------------------------------------
 
     async def start(self) -> None:
+        """Log in, sync the commands, connect, and return once the gateway session is ready."""
         assert self.settings.discord_token
         await self.client.login(self.settings.discord_token)
         await self.sync_commands()
@@ -125,6 +122,7 @@ class MarqueeDiscord:
         if application_id is not None:
             log.info("Invite Marquee to a server: %s", invite_url(application_id))
         self._runner = asyncio.create_task(self.client.connect(reconnect=True))
+        await self.wait_ready()
 
     async def wait_ready(self) -> None:
         """Wait until the gateway session is ready; raise if the connection failed first."""
@@ -137,27 +135,30 @@ class MarqueeDiscord:
             self._runner.result()  # raises what stopped the connection
             raise RuntimeError("the Discord connection ended before it was ready")
 
-    async def run_until_closed(self) -> None:
+    async def serve(self) -> None:
+        """Until the connection ends: `stop()`, or a failure discord.py does not reconnect from."""
         if self._runner is None:
             raise RuntimeError("start() first")
         await self._runner
 
-    async def close(self) -> None:
+    async def stop(self) -> None:
         await self.client.close()
         runner = self._runner
         if runner is not None:
             # Wait for the connection loop to end without raising what ended it: closing is
-            # the point. `asyncio.wait` still lets a cancellation of close() itself through.
+            # the point. `asyncio.wait` still lets a cancellation of stop() itself through.
             await asyncio.wait({runner})
             if not runner.cancelled() and runner.exception() is not None:
                 log.info("The Discord connection ended with %r", runner.exception())
+
+    close = stop  # discord.py's word for it
 
     async def __aenter__(self) -> MarqueeDiscord:
         await self.start()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self.close()
+        await self.stop()
 
     async def sync_commands(self) -> list[dict[str, Any]]:
         """Register every command of the registry, in the configured servers or globally."""
@@ -178,7 +179,14 @@ class MarqueeDiscord:
         """The alert notifier posting through this bot's connection."""
         return DiscordNotifier(self.client, self.codec)
 
-    async def _on_ready(self) -> None:
+    async def is_connected(self) -> bool:
+        """The gateway session is ready, not closed, and heartbeating (discord.py's latency is
+        NaN or infinite while there is no live websocket)."""
+        client = self.client
+        return client.is_ready() and not client.is_closed() and math.isfinite(client.latency)
+
+    async def on_ready(self) -> None:
+        """The gateway session is ready (from the client, as every event below)."""
         self._ready.set()
 
     # -- interactions ----------------------------------------------------------------------
@@ -195,7 +203,7 @@ class MarqueeDiscord:
 
         return catch_all(f"Discord interaction {interaction.id}", tell)
 
-    async def _on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         async with self._answering(interaction):
             match interaction.type:
                 case discord.InteractionType.application_command:
@@ -236,10 +244,10 @@ class MarqueeDiscord:
         except AttachmentRefused as refused:
             await say(interaction, str(refused))
             return
+        inv = self._invocation(interaction, spec.name, args)
         # Forms open only for people the registry lets run the command (as on Slack); anyone
         # else gets the command run as given, and the core's own refusal.
-        role = actor(interaction, self.settings.discord_mod_role_ids).role
-        if needs_form(spec, args) and role >= spec.min_role:
+        if needs_form(spec, args) and inv.actor.role >= spec.min_role:
             form = CommandForm(
                 spec,
                 MODAL_FORMS[spec.name],
@@ -253,23 +261,25 @@ class MarqueeDiscord:
                 self._forms.popitem(last=False)
             await interaction.response.send_modal(form)
             return
-        await self._run(interaction, spec.name, args, AnswerKind.NEW)
+        await self._run(interaction, inv, AnswerKind.NEW)
 
     async def _on_form_submit(
         self, interaction: discord.Interaction[Any], spec: CommandSpec, args: dict[str, ArgValue]
     ) -> None:
         custom_id = str(interaction_data(interaction).get("custom_id", ""))
         if not self._claim_form(custom_id, interaction.id):
-            return  # a second submission of a sent form: `_on_interaction` answers it
+            return  # a second submission of a sent form: `on_interaction` answers it
         async with self._answering(interaction):
-            await self._run(interaction, spec.name, args, AnswerKind.NEW)
+            await self._run(
+                interaction, self._invocation(interaction, spec.name, args), AnswerKind.NEW
+            )
 
     def _claim_form(self, custom_id: str, interaction_id: int) -> bool | None:
         """Whether this submission is the one that runs the form: None if this process never
         opened it, False if another submission already sent it.
 
         Called for one submission both by the form (discord.py, while it keeps the form) and by
-        `_on_interaction`, in either order; the first submission claims the form.
+        `on_interaction`, in either order; the first submission claims the form.
         """
         if custom_id not in self._forms:
             return None
@@ -283,9 +293,10 @@ class MarqueeDiscord:
         async with self._answering(interaction):
             action = self.codec.decode(encoded)
             if action is None:
-                await say(interaction, "This button has expired. Please run the command again.")
+                await say(interaction, EXPIRED)
                 return
-            await self._run(interaction, action.command, action.args, FROM_ACTION[action.answer])
+            inv = self._invocation(interaction, action.command, action.args)
+            await self._run(interaction, inv, FROM_ACTION[action.answer])
 
     async def _on_autocomplete(self, interaction: discord.Interaction[Any]) -> None:
         data = interaction_data(interaction)
@@ -308,14 +319,14 @@ class MarqueeDiscord:
 
     # -- running a command and answering -------------------------------------------------------
 
+    def _invocation(
+        self, interaction: discord.Interaction[Any], command: str, args: dict[str, ArgValue]
+    ) -> Invocation:
+        return invocation(interaction, self.settings.discord_mod_role_ids, command, args)
+
     async def _run(
-        self,
-        interaction: discord.Interaction[Any],
-        command: str,
-        args: dict[str, ArgValue],
-        answer: AnswerKind,
+        self, interaction: discord.Interaction[Any], inv: Invocation, answer: AnswerKind
     ) -> None:
-        inv = invocation(interaction, self.settings.discord_mod_role_ids, command, args)
         work = await within_budget(self.core, inv, self.reply_budget)
         if work.done():
             await respond(interaction, self._render(work.result(), answer), answer)

@@ -1,11 +1,12 @@
-"""How the Discord client connects: intents, permissions, endpoints and the sharded client.
+"""The Discord client and how it connects: intents, permissions, endpoints, sharding.
 
-Everything here is about reaching Discord, nothing about answering it.
+Everything here is about reaching Discord, nothing about answering it: the client hands each
+event to the adapter (`ClientEvents`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import discord
 import yarl
@@ -48,11 +49,41 @@ def configure_endpoints(settings: Settings) -> None:
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway) if gateway else DISCORD_GATEWAY
 
 
-class ShardedClient(discord.AutoShardedClient):
-    """Shards connect to the configured gateway rather than the one `/gateway/bot` names."""
+class ClientEvents(Protocol):
+    """What the client hands its events to: the adapter (`client.MarqueeDiscord`)."""
 
-    def __init__(self, *, gateway: str | None, **options: Any) -> None:
+    async def on_ready(self) -> None: ...
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None: ...
+
+    async def on_action(self, interaction: discord.Interaction[Any], encoded: str) -> None:
+        """Run the action encoded in a clicked button's id or a chosen option's value (called
+        by components.py's items, which find the adapter as `MarqueeClient.marquee_components`)."""
+
+
+class MarqueeClient(discord.Client):
+    """discord.py's client with Marquee's events as its own methods (discord.py calls the
+    client's `on_<event>` methods), each handed to the adapter. The adapter is also where
+    Marquee's buttons find their handler (`marquee_components`, read by components.py)."""
+
+    def __init__(self, events: ClientEvents, /, **options: Any) -> None:
         super().__init__(**options)
+        self.marquee_components = events
+
+    async def on_ready(self) -> None:
+        await self.marquee_components.on_ready()
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        await self.marquee_components.on_interaction(interaction)
+
+
+class ShardedMarqueeClient(discord.AutoShardedClient, MarqueeClient):
+    """The same client, sharded; its shards connect to the configured gateway rather than the
+    one `/gateway/bot` names."""
+
+    def __init__(self, events: ClientEvents, /, *, gateway: str | None, **options: Any) -> None:
+        # AutoShardedClient passes positional arguments on to MarqueeClient (next in the MRO).
+        super().__init__(events, **options)
         self._gateway = yarl.URL(gateway) if gateway else None
 
     async def launch_shard(
@@ -61,8 +92,10 @@ class ShardedClient(discord.AutoShardedClient):
         await super().launch_shard(self._gateway or gateway, shard_id, initial=initial)
 
 
-def new_client(settings: Settings, guild_ready_timeout: float) -> discord.Client:
-    """The discord.py client the settings ask for (sharded or not)."""
+def new_client(
+    events: ClientEvents, settings: Settings, guild_ready_timeout: float
+) -> MarqueeClient:
+    """The discord.py client the settings ask for (sharded or not), reporting to `events`."""
     options: dict[str, Any] = {
         "intents": INTENTS,
         "allowed_mentions": NO_MENTIONS,
@@ -74,5 +107,5 @@ def new_client(settings: Settings, guild_ready_timeout: float) -> discord.Client
         "max_ratelimit_timeout": 30.0,
     }
     if settings.discord_sharded:
-        return ShardedClient(gateway=settings.discord_gateway_url, **options)
-    return discord.Client(**options)
+        return ShardedMarqueeClient(events, gateway=settings.discord_gateway_url, **options)
+    return MarqueeClient(events, **options)

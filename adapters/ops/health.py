@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -28,7 +27,8 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 
-# A probe says whether one platform is connected now.
+# A probe says whether one platform is connected now: a platform adapter's own
+# `adapters.platform.Platform.is_connected`, or a stand-in in tests.
 Probe = Callable[[], Awaitable[bool]]
 
 DATABASE_TIMEOUT = 5.0  # seconds a health check waits for the database
@@ -177,33 +177,3 @@ class OpsServer:
         accept = request.headers.get("Accept", "")
         body, content_type = await asyncio.to_thread(self.metrics.render, accept)
         return web.Response(body=body, headers={"Content-Type": content_type})
-
-
-# -- probes for the platform adapters ---------------------------------------------------------
-
-
-def discord_probe(bot: Any) -> Probe:
-    """Connected: discord.py's gateway session is ready, not closed, and heartbeating (its
-    latency is NaN or infinite while there is no live websocket)."""
-
-    async def probe() -> bool:
-        client = bot.client
-        latency = client.latency
-        return bool(client.is_ready() and not client.is_closed() and math.isfinite(latency))
-
-    return probe
-
-
-def slack_probe(adapter: Any) -> Probe:
-    """Connected: Socket Mode's websocket is up (slack_sdk's own check, which includes its
-    ping-pong), or the HTTP mode server is listening."""
-
-    async def probe() -> bool:
-        # The adapter keeps its handler and runner private; reading them here keeps health
-        # knowledge out of the adapter (an `is_connected()` there would be the tidier home).
-        socket = getattr(adapter, "_socket", None)
-        if socket is not None:
-            return bool(await socket.client.is_connected())
-        return getattr(adapter, "_runner", None) is not None
-
-    return probe

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from adapters.ops.metrics import Metrics
+    from adapters.platform import Platform
     from bot.core import Marquee
     from bot.settings import Settings
 
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 async def serving_ops(
     core: Marquee,
     settings: Settings,
-    adapters: Mapping[str, Any],
+    adapters: Mapping[str, Platform],
     *,
     alert_period: float | None,
 ) -> AsyncIterator[Metrics | None]:
@@ -31,14 +32,13 @@ async def serving_ops(
         return
     # Only now: Prometheus' client need not load in a process that serves no metrics.
     from adapters.core_calls import observing
-    from adapters.ops.health import Health, OpsServer, discord_probe, slack_probe
+    from adapters.ops.health import Health, OpsServer
     from adapters.ops.metrics import Metrics
 
-    probe_for = {"discord": discord_probe, "slack": slack_probe}
     metrics = Metrics(core.db, platforms=list(adapters))
     health = Health(
         core.db,
-        {name: probe_for[name](adapter) for name, adapter in adapters.items()},
+        {name: adapter.is_connected for name, adapter in adapters.items()},
         alert_last_tick=lambda: metrics.last_loop_tick,
         alert_period=alert_period,
     )

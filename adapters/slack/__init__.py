@@ -7,7 +7,11 @@ The modules are small on purpose:
 - `commands`: slash commands built from the core's registry, pure.
 - `forms`: modals built from a command's parameters and read back, pure.
 - `roles`: Slack facts (admins, configured users and groups) to a `Role`.
+- `invocation`: a request as the core's `Invocation`; its bolt middleware looks up who asks
+  once per request, before any listener runs.
 - `notifier`: alerts posted with chat.postMessage within Slack's rate limits.
 - `manifest`: the app manifest (`slack/manifest.yml`) generated from the registry.
-- `app`: the slack-bolt `AsyncApp`, its listeners, and the HTTP / Socket Mode runners.
+- `app`: `SlackAdapter`, the slack-bolt `AsyncApp` with its listeners and the HTTP / Socket
+  Mode runners; an `adapters.platform.Platform` (start, serve, stop, notifier, is_connected).
+  Answers after the acknowledgement go through bolt's own `respond` to the `response_url`.
 """

@@ -1,7 +1,8 @@
 """The Slack app: slack-bolt listeners around the core, served over HTTP or Socket Mode.
 
-Every Slack request becomes one `Invocation`; the core (synchronous) runs in a worker thread and
-its `Reply` is rendered by `render`. Both modes share the same listeners:
+Every Slack request becomes one `Invocation` (invocation.py; who asks is looked up once, by a
+middleware, before any listener runs); the core (synchronous) runs in a worker thread and its
+`Reply` is rendered by `render`. Both modes share the same listeners:
 
 - Socket Mode (SLACK_APP_TOKEN): no public URL; slack-sdk's aiohttp websocket client.
 - HTTP mode (SLACK_SIGNING_SECRET + SLACK_HTTP_PORT): our own aiohttp runner on
@@ -11,7 +12,8 @@ its `Reply` is rendered by `render`. Both modes share the same listeners:
 `process_before_response=True`: a request's HTTP response (or Socket Mode ack) is sent when the
 listener returns, so the answer can ride in the acknowledgement itself. To stay inside Slack's
 3-second window anyway, a core call that takes longer than `ack_budget` is acknowledged at once
-and its answer follows through the request's `response_url`.
+and its answer follows through the request's `response_url`, by bolt's own `respond` (a click's
+answer, and a form's, always go that way).
 """
 
 from __future__ import annotations
@@ -25,13 +27,13 @@ from typing import Any
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.answering import INTERNAL_ERROR, REPLY_BUDGET_SECONDS, catch_all, within_budget
 from adapters.core_calls import Core
+from adapters.platform import run_platform
 from adapters.slack.actions import (
     ACTION_PREFIX,
     ActionKind,
@@ -48,13 +50,13 @@ from adapters.slack.forms import (
     read_submission,
     wants_form,
 )
-from adapters.slack.invocation import actor, channel_ref, invocation
+from adapters.slack.invocation import actor_middleware, invocation
 from adapters.slack.notifier import SlackNotifier
 from adapters.slack.render import render_reply
 from adapters.slack.roles import RoleResolver
 from bot.registry import CommandSpec
 from bot.settings import Settings
-from bot.types import ArgValue, ErrorNotice, Invocation, Reply
+from bot.types import ArgValue, Invocation, Reply
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +70,8 @@ _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
 class SlackAdapter:
-    """The slack-bolt app plus the server it runs under; `start()` / `stop()` bound its life."""
+    """The slack-bolt app plus the server it runs under, an `adapters.platform.Platform`:
+    `start()` connects or listens, `serve()` runs until `stop()`."""
 
     def __init__(self, core: Core, settings: Settings, ack_budget: float = ACK_BUDGET_SECONDS):
         if not settings.slack_bot_token:
@@ -76,6 +79,9 @@ class SlackAdapter:
         self.core = core
         self.settings = settings
         self.ack_budget = ack_budget
+        # Slack's one rate pacer is the alert loop's (bot/alerts/pacing.py): it sees every channel
+        # and, after a 429, holds the channel and reschedules rather than sleep inside a post. So
+        # no RateLimitErrorRetryHandler here (slack_sdk's default retries connection errors only).
         self.client = AsyncWebClient(
             token=settings.slack_bot_token,
             base_url=_api_base(settings.slack_api_url),
@@ -94,6 +100,7 @@ class SlackAdapter:
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self._follow_ups: set[asyncio.Task[None]] = set()
+        self._stopped = asyncio.Event()
         self.http_port: int | None = None
 
     # -----------------------------------------------------------------------------------------
@@ -145,7 +152,19 @@ class SlackAdapter:
         """The alerts notifier, sharing this app's Web API client (token, base URL)."""
         return SlackNotifier(self.client)
 
+    async def is_connected(self) -> bool:
+        """Socket Mode: the websocket is up (slack_sdk's own check, which includes its
+        ping-pong). HTTP mode: the server is listening."""
+        if self._socket is not None:
+            return await self._socket.client.is_connected()
+        return self._runner is not None
+
+    async def serve(self) -> None:
+        """Until `stop()`: Socket Mode reconnects by itself, and HTTP mode just listens."""
+        await self._stopped.wait()
+
     async def stop(self) -> None:
+        self._stopped.set()
         if self._follow_ups:
             await asyncio.gather(*self._follow_ups, return_exceptions=True)
         if self._socket is not None:
@@ -180,39 +199,52 @@ class SlackAdapter:
     # -----------------------------------------------------------------------------------------
 
     def _register(self) -> None:
+        self.app.middleware(actor_middleware(self.roles, _apology))
         for command in slash_commands():
             self.app.command(command.name)(self._on_slash_command)
         self.app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(self._on_action)
         self.app.view(FORM_CALLBACK_ID)(self._on_form_submission)
 
-    async def _on_slash_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        async with catch_all("Slack slash command", self._apology(body.get("response_url"))):
-            await self._slash_command(ack, body)
+    async def _on_slash_command(
+        self,
+        ack: AsyncAck,
+        respond: AsyncRespond,
+        body: dict[str, Any],
+        context: AsyncBoltContext,
+    ) -> None:
+        async with catch_all("Slack slash command", _apology(respond)):
+            await self._slash_command(ack, respond, body, context)
 
-    async def _slash_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        response_url = body.get("response_url")
+    async def _slash_command(
+        self,
+        ack: AsyncAck,
+        respond: AsyncRespond,
+        body: dict[str, Any],
+        context: AsyncBoltContext,
+    ) -> None:
         found = resolve(body["command"], body.get("text") or "")
         if not isinstance(found, Resolved):
             await ack(**_ack_message(Reply.error(found.message)))
             return
-        asker = await actor(self.roles, body)
-        channel = channel_ref(body)
-        if wants_form(found.spec, found.args) and asker.role >= found.spec.min_role:
+        inv = invocation(context, body, found.spec.name, found.args)
+        if wants_form(found.spec, found.args) and inv.actor.role >= found.spec.min_role:
             # Forms open only for people the registry lets run the command; anyone else gets
             # the command run as typed, and the core's own refusal.
-            context = FormContext(
-                found.spec.name, channel.workspace_id, channel.channel_id, response_url
+            form = FormContext(
+                found.spec.name,
+                inv.channel.workspace_id,
+                inv.channel.channel_id,
+                respond.response_url,
             )
-            problem = await self._open_form(body["trigger_id"], found.spec, context, found.args)
+            problem = await self._open_form(body["trigger_id"], found.spec, form, found.args)
             if problem is None:
                 await ack()
             else:
                 await ack(**_ack_message(problem))
             return
-        inv = Invocation(found.spec.name, found.args, asker, channel)
 
         async def late(reply: Reply) -> None:
-            await self._send_to_response_url(response_url, _reply_message(reply))
+            await _respond(respond, _reply_message(reply))
 
         reply = await self._handle(inv, late)
         if reply is None:
@@ -233,54 +265,69 @@ class SlackAdapter:
             return Reply.error(f"Could not open the form ({error}); type the command in full.")
         return None
 
-    async def _on_action(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def _on_action(
+        self,
+        ack: AsyncAck,
+        respond: AsyncRespond,
+        body: dict[str, Any],
+        context: AsyncBoltContext,
+    ) -> None:
         await ack()  # sent when this listener returns (process_before_response)
-        async with catch_all("Slack click", self._apology(body.get("response_url"))):
-            await self._action(body)
+        async with catch_all("Slack click", _apology(respond)):
+            await self._action(respond, body, context)
 
-    async def _action(self, body: dict[str, Any]) -> None:
-        response_url = body.get("response_url")
+    async def _action(
+        self, respond: AsyncRespond, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
         try:
             request = decode_action(body["actions"][0])
         except BadAction as exc:
             log.warning("Slack: ignored a click: %s", exc)
             text = str(exc) if isinstance(exc, ExpiredAction) else "That button no longer works."
-            await self._send_to_response_url(response_url, _reply_message(Reply.error(text)))
+            await _respond(respond, _reply_message(Reply.error(text)))
             return
-        inv = await invocation(self.roles, body, request.command, request.args)
+        inv = invocation(context, body, request.command, request.args)
 
         clicked_private = bool((body.get("container") or {}).get("is_ephemeral"))
 
         async def send(reply: Reply) -> None:
-            message = _action_message(reply, request.kind, clicked_private)
-            await self._send_to_response_url(response_url, message)
+            await _respond(respond, _action_message(reply, request.kind, clicked_private))
 
         reply = await self._handle(inv, send)
         if reply is not None:
             await send(reply)
 
-    async def _on_form_submission(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def _on_form_submission(
+        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
         # No response_url to apologise through until the form is read; bolt acks on failure.
         async with catch_all("Slack form submission"):
-            await self._form_submission(ack, body)
+            await self._form_submission(ack, body, context)
 
-    async def _form_submission(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def _form_submission(
+        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
         try:
-            context, spec, args = read_submission(body["view"])
+            form, spec, args = read_submission(body["view"])
         except (KeyError, ValueError) as exc:
             log.warning("Slack: unreadable form submission: %s", exc)
             await ack()
             return
-        inv = await invocation(self.roles, body, spec.name, args, form=context)
+        inv = invocation(context, body, spec.name, args, form=form)
+        # A submission carries no response_url of its own (the form asks for none): its answer
+        # goes to the slash command's, which the form kept.
+        respond = AsyncRespond(
+            response_url=form.response_url, proxy=self.client.proxy, ssl=self.client.ssl
+        )
 
         async def late(reply: Reply) -> None:
-            await self._send_to_response_url(context.response_url, _reply_message(reply))
+            await _respond(respond, _reply_message(reply))
 
         reply = await self._handle(inv, late)
         if reply is None:
             await ack()
             return
-        errors = field_errors(spec, _error_text(reply)) if reply.is_error else None
+        errors = field_errors(spec, reply) if reply.is_error else None
         if errors:
             # The form stays open with the message under the field to fix.
             await ack(response_action="errors", errors=errors)
@@ -307,38 +354,34 @@ class SlackAdapter:
     async def _follow_up(
         self, work: asyncio.Future[Reply], late: Callable[[Reply], Awaitable[None]]
     ) -> None:
-        try:
+        # No apology: it would go the way that just failed (the response_url); a failure in
+        # the core itself already arrives as the apology (answering.guarded_handle).
+        async with catch_all("Slack: delivering a late reply"):
             await late(await work)
-        except Exception:
-            log.exception("Slack: could not deliver a late reply")
 
-    def _apology(self, response_url: str | None) -> Callable[[str], Awaitable[None]]:
-        """How the catch-all tells the person something failed: through the response_url."""
 
-        async def tell(text: str) -> None:
-            await self._send_to_response_url(response_url, _reply_message(Reply.error(text)))
+def _apology(respond: AsyncRespond | None) -> Callable[[str], Awaitable[None]]:
+    """How the catch-all tells the person something failed: through the response_url."""
 
-        return tell
+    async def tell(text: str) -> None:
+        await _respond(respond, _reply_message(Reply.error(text)))
 
-    async def _send_to_response_url(self, url: str | None, message: dict[str, Any]) -> None:
-        if not url:
-            log.warning("Slack: a reply had no response_url to go to")
-            return
-        response = await AsyncWebhookClient(
-            url, proxy=self.client.proxy, ssl=self.client.ssl
-        ).send_dict(message)
-        if response.status_code != 200:
-            log.warning("Slack: response_url answered %s: %s", response.status_code, response.body)
+    return tell
+
+
+async def _respond(respond: AsyncRespond | None, message: dict[str, Any]) -> None:
+    # bolt's respond raises without a response_url; a reply with nowhere to go is only logged.
+    if respond is None or not respond.response_url:
+        log.warning("Slack: a reply had no response_url to go to")
+        return
+    response = await respond(**message)
+    if response.status_code != 200:
+        log.warning("Slack: response_url answered %s: %s", response.status_code, response.body)
 
 
 async def run_slack(core: Core, settings: Settings) -> None:
-    """Run the Slack adapter until cancelled (the composition root's entry point)."""
-    adapter = SlackAdapter(core, settings)
-    await adapter.start()
-    try:
-        await asyncio.Event().wait()  # until the surrounding task is cancelled
-    finally:
-        await adapter.stop()
+    """Run the Slack adapter until cancelled."""
+    await run_platform(SlackAdapter(core, settings))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -372,10 +415,6 @@ def _action_message(reply: Reply, kind: ActionKind, clicked_private: bool) -> di
     if kind.replaces_original and not reply.is_error and (clicked_private or not reply.ephemeral):
         return {**render_reply(reply), "replace_original": True}
     return {**render_reply(reply), "response_type": "ephemeral", "replace_original": False}
-
-
-def _error_text(reply: Reply) -> str:
-    return " ".join(b.text for b in reply.blocks if isinstance(b, ErrorNotice))
 
 
 async def _health(_request: web.Request) -> web.Response:

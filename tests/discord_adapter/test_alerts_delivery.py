@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from adapters.discord.client import MarqueeDiscord
 from bot.types import ChannelRef, Delivery, Notice, Reply
-from storage.models import Subscription
+from storage.models_alerts import Subscription
 from tests.discord_adapter.fake_discord import CHANNEL_ID, GONE_CHANNEL_ID, GUILD_ID, FakeDiscord
 from tests.test_alerts import deliver_festival_screening
 

@@ -14,9 +14,10 @@ import pytest
 
 from adapters.answering import INTERNAL_ERROR
 from adapters.discord.client import MarqueeDiscord
+from adapters.discord.render import render_reply
 from bot.core import Marquee
 from bot.settings import Settings
-from bot.types import Invocation, Reply, ReviewCard, Role, Table
+from bot.types import Actor, ChannelRef, Invocation, Reply, ReviewCard, Role, Table
 from tests.conftest import CHANNEL
 from tests.conftest import MODERATOR as CORE_MODERATOR
 from tests.discord_adapter.fake_discord import (
@@ -242,6 +243,11 @@ async def test_a_member_gets_no_form_but_the_cores_refusal(
     data = refused.body["data"]
     assert is_ephemeral(data)  # the refusal is the member's alone
     assert data["content"].startswith("⚠️") and "moderator" in data["content"]
+    # Word for word what the core says to a member who runs the command.
+    member = Actor("discord", MEMBER.id, MEMBER.name, Role.MEMBER)
+    where = ChannelRef("discord", GUILD_ID, CHANNEL_ID)
+    core_refusal = core.handle(Invocation("review add", {}, member, where))
+    assert data["content"] == render_reply(core_refusal, bot.codec).content
     assert reviews_of_second_victims(core) == before
     assert audit_rows(core) == ()
 

@@ -82,3 +82,32 @@ async def test_a_rejected_token_fails_start(
     finally:
         await bot.close()
         configure_endpoints(Settings())
+
+
+async def test_serve_returns_once_stopped(
+    core: Marquee, settings: Settings, fake: FakeDiscord
+) -> None:
+    bot = await start_bot(core, settings)
+    try:
+        serving = asyncio.create_task(bot.serve())
+        await asyncio.sleep(0.05)
+        assert not serving.done()
+        await bot.stop()
+        await asyncio.wait_for(serving, 10)
+    finally:
+        await bot.stop()
+        configure_endpoints(Settings())
+
+
+async def test_is_connected_from_start_to_stop(
+    core: Marquee, settings: Settings, fake: FakeDiscord
+) -> None:
+    """What /healthz reports for Discord: the gateway session, through the Platform protocol."""
+    bot = await start_bot(core, settings)
+    try:
+        assert await bot.is_connected()
+        await bot.stop()
+        assert not await bot.is_connected()
+    finally:
+        await bot.stop()
+        configure_endpoints(Settings())

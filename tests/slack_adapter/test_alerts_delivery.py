@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from adapters.slack.notifier import SlackNotifier
 from bot.types import ChannelRef
-from storage.models import Subscription
+from storage.models_alerts import Subscription
 from tests.slack_adapter.fake_slack import FakeSlack
 from tests.test_alerts import deliver_festival_screening
 

@@ -10,7 +10,7 @@ import asyncio
 import threading
 from dataclasses import replace
 
-from adapters.slack.app import INTERNAL_ERROR, WORKING_TEXT, run_slack
+from adapters.slack.app import INTERNAL_ERROR, WORKING_TEXT, SlackAdapter, run_slack
 from adapters.slack.render import render_reply
 from bot.settings import Settings
 from bot.types import Choice, Choices, Invocation, Reply
@@ -136,3 +136,29 @@ async def test_run_slack_serves_socket_mode_until_cancelled(
     # The app asked the fake for its websocket URL with the app-level token.
     (opened,) = fake_slack.calls_to("apps.connections.open")
     assert opened.token == fake_slack.app_token
+
+
+async def test_serve_returns_once_stopped(fake_slack: FakeSlack, slack_settings: Settings) -> None:
+    adapter = SlackAdapter(EchoCore(), slack_settings)
+    await adapter.start()
+    serving = asyncio.create_task(adapter.serve())
+    await asyncio.sleep(0.05)
+    assert not serving.done()
+    await adapter.stop()
+    await asyncio.wait_for(serving, WAIT)
+
+
+async def test_is_connected_from_start_to_stop(
+    fake_slack: FakeSlack, slack_settings: Settings
+) -> None:
+    """What `/healthz` reports for Slack, in both modes."""
+    socket_settings = replace(slack_settings, slack_app_token=fake_slack.app_token)
+    for settings in (slack_settings, socket_settings):
+        adapter = SlackAdapter(EchoCore(), settings)
+        assert not await adapter.is_connected()
+        await adapter.start()
+        try:
+            assert await adapter.is_connected()
+        finally:
+            await adapter.stop()
+        assert not await adapter.is_connected()
