@@ -1,6 +1,6 @@
 """Alert delivery under SIGKILL and with several workers: counts duplicates and misses.
 
-    .venv/bin/python bench/alerts_crash.py [--restarts 100] [--database-url URL]
+    .venv/bin/python bench/alerts_crash.py [--restarts 100] [--platform both|discord|slack]
     .venv/bin/python bench/alerts_crash.py --workers 2      (on a PostgreSQL it starts)
 
 A setup fills a database with channels subscribed to everything and screenings announced at
@@ -11,9 +11,16 @@ it. The harness kills the worker with SIGKILL at a random moment of the fan-out,
 and repeats; the last worker runs to the end. From the log it counts alerts delivered twice and
 alerts never delivered.
 
-The fake platform deduplicates on the message's idempotency key like Discord's message nonce
-(`enforce_nonce`); the batches it turned away are counted too: that is how many duplicates a
-platform without such a key would have shown (crashes between its accept and our mark).
+Two platforms, one run each:
+- discord: the fake platform deduplicates on the message's idempotency key like Discord's
+  message nonce (`enforce_nonce`); the batches it turned away are counted too: that is how
+  many duplicates a platform without such a key would have shown (crashes between its accept
+  and our mark).
+- slack: the real SlackNotifier (slack-sdk over HTTP) posts to the test suite's fake Slack,
+  served by this harness on 127.0.0.1 so it outlives the workers. Like Slack it accepts every
+  post; the notifier itself must find a re-sent batch in the channel's history (by the batch
+  key in the message metadata) and not post it again. Duplicates are counted from the fake's
+  history: messages per batch key, times the alerts in that batch.
 
 Each worker generation runs its clock ten minutes after the previous one's, so the leases a
 killed worker held have expired for its successor without anyone waiting in real time.
@@ -41,15 +48,18 @@ from sqlalchemy import func, select  # noqa: E402
 
 from bot.alerts.delivery import AlertDelivery  # noqa: E402
 from bot.alerts.scheduler import AlertScheduler  # noqa: E402
+from bot.notify import Notifier  # noqa: E402
 from bot.types import ChannelRef, Reply  # noqa: E402
 from storage.db import Database  # noqa: E402
-from storage.models import AlertOutbox, Cinema, Film, Showtime, Subscription  # noqa: E402
+from storage.models_alerts import AlertOutbox, Subscription  # noqa: E402
+from storage.models_catalogue import Film  # noqa: E402
+from storage.models_screenings import Cinema, Showtime  # noqa: E402
 
 T0 = datetime(2025, 7, 20, 2, 0, tzinfo=UTC)
 GENERATION_STEP = timedelta(minutes=10)
 
 
-def setup(url: str, channels: int, showtimes: int) -> int:
+def setup(url: str, channels: int, showtimes: int, platform: str = "fake") -> int:
     """A fresh schema, `channels` subscriptions to everything, `showtimes` new screenings, and
     one scheduler tick that records their announcements. Returns the number of alerts."""
     db = Database(url)
@@ -68,9 +78,9 @@ def setup(url: str, channels: int, showtimes: int) -> int:
         for i in range(channels):
             session.add(
                 Subscription(
-                    platform="fake",
+                    platform=platform,
                     workspace_id="w",
-                    channel_id=f"c{i}",
+                    channel_id=f"C{i:04d}",
                     target_kind="all",
                     kinds=["new"],
                     reminder_leads_minutes=[],
@@ -129,8 +139,36 @@ class LogPlatform:
         return key
 
 
-async def work(url: str, log_path: Path, generation: int, dedupe: bool, wait_go: bool) -> None:
+class Announcing:
+    """Wraps a real notifier: says "posted" after each post, so the harness can time kills."""
+
+    def __init__(self, inner: Notifier) -> None:
+        self.inner = inner
+        self.platform = inner.platform
+
+    async def post(self, channel: ChannelRef, reply: Reply) -> str:
+        message_id = await self.inner.post(channel, reply)
+        print("posted", flush=True)
+        return message_id
+
+
+async def work(
+    url: str,
+    log_path: Path,
+    generation: int,
+    dedupe: bool,
+    wait_go: bool,
+    slack_url: str | None = None,
+) -> None:
     db = Database(url)
+    notifier: Notifier = LogPlatform(log_path, dedupe=dedupe)
+    if slack_url:
+        from slack_sdk.web.async_client import AsyncWebClient
+
+        from adapters.slack.notifier import SlackNotifier
+
+        client = AsyncWebClient(token=SLACK_TOKEN, base_url=slack_url)
+        notifier = Announcing(SlackNotifier(client))
     if wait_go:  # start together with the other workers: the harness says when
         print("ready", flush=True)
         sys.stdin.readline()
@@ -141,7 +179,7 @@ async def work(url: str, log_path: Path, generation: int, dedupe: bool, wait_go:
 
     delivery = AlertDelivery(
         db,
-        {"fake": LogPlatform(log_path, dedupe=dedupe)},
+        {notifier.platform: notifier},
         clock,
         claim_limit=50,
         worker=f"g{generation}-{os.getpid()}",
@@ -181,25 +219,36 @@ def count(url: str, log_path: Path) -> tuple[int, int]:
 
 
 def _spawn(
-    url: str, log_path: Path, generation: int, dedupe: bool, wait_go: bool = False
+    url: str,
+    log_path: Path,
+    generation: int,
+    dedupe: bool,
+    wait_go: bool = False,
+    slack_url: str | None = None,
 ) -> subprocess.Popen[str]:
     args = [sys.executable, __file__, "--worker", "--database-url", url, "--log", str(log_path)]
     args += ["--generation", str(generation)] + ([] if dedupe else ["--no-dedupe"])
+    args += ["--slack-url", slack_url] if slack_url else []
     args += ["--wait-go"] if wait_go else []
     stdin = subprocess.PIPE if wait_go else None
     return subprocess.Popen(args, stdin=stdin, stdout=subprocess.PIPE, text=True)
 
 
-def run_restarts(url: str, log_path: Path, restarts: int, *, seed: int = 5) -> Outcome:
-    """Kill a worker `restarts` times mid fan-out, then let one finish; count from the log."""
+def run_restarts(
+    url: str, log_path: Path, restarts: int, *, seed: int = 5, slack: FakeSlackThread | None = None
+) -> Outcome:
+    """Kill a worker `restarts` times mid fan-out, then let one finish; count from the log (or,
+    on Slack, from the fake Slack's channel history)."""
     # Enough messages that every kill lands mid fan-out (a kill comes after 1-8 posts).
-    alerts = setup(url, channels=30, showtimes=max(25, 2 * restarts))
+    platform = "slack" if slack else "fake"
+    alerts = setup(url, channels=30, showtimes=max(25, 2 * restarts), platform=platform)
+    slack_url = slack.api_url if slack else None
     rng = random.Random(seed)
     refused = kills = generation = 0
     finished = False
     while not finished:
         target = rng.randint(1, 8) if kills < restarts else None
-        child = _spawn(url, log_path, generation, dedupe=True)
+        child = _spawn(url, log_path, generation, dedupe=True, slack_url=slack_url)
         assert child.stdout is not None
         posted = 0
         for line in child.stdout:
@@ -217,8 +266,51 @@ def run_restarts(url: str, log_path: Path, restarts: int, *, seed: int = 5) -> O
             finished = True  # ran to the end ("done"): everything is delivered
         elif code != -signal.SIGKILL:
             raise RuntimeError(f"worker generation {generation} failed with {code}")
-    duplicates, misses = count(url, log_path)
+    if slack is not None:
+        duplicates, misses, refused = slack.count(url)
+    else:
+        duplicates, misses = count(url, log_path)
     return Outcome(alerts, kills, duplicates, misses, refused)
+
+
+SLACK_TOKEN = "xoxb-fake-bot-token"
+
+
+class FakeSlackThread:
+    """The suite's fake Slack, served on its own event loop in a thread of the harness."""
+
+    def __init__(self) -> None:
+        import threading
+
+        from tests.slack_adapter.fake_slack import FakeSlack
+
+        self.fake = FakeSlack(bot_token=SLACK_TOKEN)
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        asyncio.run_coroutine_threadsafe(self.fake.start(), self.loop).result(10)
+        self.api_url = self.fake.api_url
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.fake.stop(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+    def count(self, url: str) -> tuple[int, int, int]:
+        """(duplicate alerts, alerts never posted, re-sent batches looked up in history)."""
+        posted: Counter[str] = Counter()
+        for messages in list(self.fake.history.values()):
+            for message in messages:
+                posted[message["metadata"]["event_payload"]["batch_key"]] += 1
+        db = Database(url)
+        with db.session() as session:
+            rows = session.execute(select(AlertOutbox.id, AlertOutbox.batch_key)).all()
+        db.dispose()
+        per_batch = Counter(key for _, key in rows)
+        duplicates = sum((n - 1) * per_batch[key] for key, n in posted.items() if n > 1)
+        misses = sum(1 for _, key in rows if key not in posted)
+        looked = len(self.fake.calls_to("conversations.history"))
+        return duplicates, misses, looked
 
 
 def run_parallel(url: str, log_path: Path, workers: int = 2) -> tuple[int, int, int]:
@@ -255,22 +347,46 @@ def main() -> int:
     p.add_argument("--generation", type=int, default=0, help=argparse.SUPPRESS)
     p.add_argument("--no-dedupe", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--wait-go", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--slack-url", help=argparse.SUPPRESS)
+    p.add_argument("--platform", choices=("both", "discord", "slack"), default="both")
     args = p.parse_args()
     if args.worker:
         dedupe = not args.no_dedupe
-        asyncio.run(work(args.database_url, Path(args.log), args.generation, dedupe, args.wait_go))
+        asyncio.run(
+            work(
+                args.database_url,
+                Path(args.log),
+                args.generation,
+                dedupe,
+                args.wait_go,
+                args.slack_url,
+            )
+        )
         return 0
     if args.workers:
         return parallel_on_postgres(args.workers)
-    with tempfile.TemporaryDirectory() as tmp:
-        url = args.database_url or f"sqlite:///{tmp}/crash.db"
-        out = run_restarts(url, Path(tmp) / "delivered.log", args.restarts)
-    print(
-        f"{out.kills} SIGKILL restarts, {out.alerts} alerts: {out.duplicates} duplicates, "
-        f"{out.misses} misses; {out.refused_resends} batch re-send(s) after a crash between "
-        "the platform's accept and our mark, turned away by the idempotency key"
-    )
-    return 0 if out.duplicates == 0 and out.misses == 0 else 1
+    ok = True
+    for platform in ("discord", "slack") if args.platform == "both" else (args.platform,):
+        slack = FakeSlackThread() if platform == "slack" else None
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                url = args.database_url or f"sqlite:///{tmp}/crash.db"
+                out = run_restarts(url, Path(tmp) / "delivered.log", args.restarts, slack=slack)
+        finally:
+            if slack is not None:
+                slack.stop()
+        how = (
+            "look(s) at a channel's history for re-sent batches before posting them"
+            if slack
+            else "batch re-send(s) after a crash between the platform's accept and our mark, "
+            "turned away by the idempotency key"
+        )
+        print(
+            f"{platform}: {out.kills} SIGKILL restarts, {out.alerts} alerts: "
+            f"{out.duplicates} duplicates, {out.misses} misses; {out.refused_resends} {how}"
+        )
+        ok = ok and out.duplicates == 0 and out.misses == 0
+    return 0 if ok else 1
 
 
 def parallel_on_postgres(workers: int) -> int:

@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bench.alerts_crash import run_parallel, run_restarts
+import pytest
+
+from bench.alerts_crash import FakeSlackThread, run_parallel, run_restarts
 from tests.conftest import _new_pg_database
 from tests.pg import PostgresServer
+
+pytestmark = pytest.mark.slow  # worker processes, SIGKILL, a second PostgreSQL database
 
 
 def test_sigkill_mid_fan_out_neither_repeats_nor_loses_an_alert(tmp_path: Path) -> None:
@@ -16,6 +20,21 @@ def test_sigkill_mid_fan_out_neither_repeats_nor_loses_an_alert(tmp_path: Path) 
     assert out.kills == 3
     assert out.alerts == 750
     assert (out.duplicates, out.misses) == (0, 0)
+
+
+def test_sigkill_mid_fan_out_on_slack_posts_each_alert_once(tmp_path: Path) -> None:
+    """The real SlackNotifier against a fake that, like Slack, takes every post: a batch
+    re-sent after a kill is found in the channel's history instead of posted again."""
+    slack = FakeSlackThread()
+    try:
+        out = run_restarts(
+            f"sqlite:///{tmp_path / 'crash.db'}", tmp_path / "unused.log", 4, slack=slack
+        )
+    finally:
+        slack.stop()
+    assert out.kills == 4 and out.alerts == 750
+    assert (out.duplicates, out.misses) == (0, 0)
+    assert sum(len(m) for m in slack.fake.history.values()) >= 75  # batched, all posted
 
 
 def test_two_workers_on_postgresql_deliver_each_alert_once(

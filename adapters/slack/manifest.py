@@ -19,6 +19,11 @@ BOT_SCOPES = (
     "chat:write.public",  # alerts in public channels without inviting the bot first
     "users:read",  # users.info: admins and owners are Marquee admins
     "usergroups:read",  # usergroups.users.list: moderator groups
+    # conversations.history: a re-sent alert batch is looked for before it is posted again
+    "channels:history",
+    "groups:history",
+    "im:history",
+    "im:write",  # conversations.open: the DM an alert to a member went to
 )
 
 HEADER = """\

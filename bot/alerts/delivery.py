@@ -31,7 +31,7 @@ from bot.notify import ChannelGone, Notifier, RateLimited
 from bot.types import ChannelRef, Delivery, Reply
 from storage import alert_outbox, showtime_queries
 from storage.db import Database
-from storage.models import AlertOutbox
+from storage.models_alerts import AlertOutbox
 
 log = logging.getLogger(__name__)
 # A channel that must wait longer than this is given back to the outbox instead of waited on.
@@ -156,7 +156,10 @@ class AlertDelivery:
                     reply=Reply(
                         blocks=blocks,
                         delivery=Delivery(
-                            key=key, alert_ids=tuple(a.id for a in chunk), direct=first.direct
+                            key=key,
+                            alert_ids=tuple(a.id for a in chunk),
+                            direct=first.direct,
+                            resend=key in resent,
                         ),
                     ),
                     resend=key in resent,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -55,6 +56,8 @@ class FakeSlack:
     channel_errors: dict[str, str] = field(default_factory=dict)
     # chat.postMessage to these channels answers 429 once, with this Retry-After.
     rate_limit_once: dict[str, int] = field(default_factory=dict)
+    # conversations.history of these channels fails with the given error (missing_scope, …).
+    history_errors: dict[str, str] = field(default_factory=dict)
     # views.open fails with this error when set (expired_trigger_id, …).
     views_open_error: str | None = None
     # Web API methods that hold their answer until `release_stalled()` (a slow Slack).
@@ -74,6 +77,8 @@ class FakeSlack:
         self._sockets: list[web.WebSocketResponse] = []
         self.socket_connected = asyncio.Event()
         self._ts = itertools.count(1)
+        # Every message chat.postMessage took, by conversation id, oldest first.
+        self.history: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
         self._runner: web.AppRunner | None = None
         self._unstall = asyncio.Event()
         self.port = 0
@@ -239,8 +244,42 @@ class FakeSlack:
             return _error("no_text")
         if refused := self._refuse("chat.postMessage", message_problems(args)):
             return refused
+        metadata = args.get("metadata")
+        if metadata is not None and not _valid_metadata(metadata):
+            return _error("invalid_metadata_format")
+        # A user id as the channel posts to that user's DM with the bot, which has its own id.
+        conversation = self._dm_of(channel) if channel.startswith("U") else channel
         ts = f"1700000000.{next(self._ts):06d}"
-        return _ok(channel=channel, ts=ts, message={"text": args.get("text"), "ts": ts})
+        message = {"type": "message", "text": args.get("text"), "ts": ts}
+        if metadata is not None:
+            message["metadata"] = metadata
+        self.history[conversation].append(message)
+        return _ok(channel=conversation, ts=ts, message=message)
+
+    def _dm_of(self, user_id: str) -> str:
+        return "D" + user_id[1:]
+
+    async def _m_conversations_open(self, args: dict[str, Any]) -> web.Response:
+        users = str(args.get("users", ""))
+        if not users.startswith("U") or "," in users:
+            return _error("user_not_found")
+        return _ok(channel={"id": self._dm_of(users)})
+
+    async def _m_conversations_history(self, args: dict[str, Any]) -> web.Response:
+        """Newest first, at most `limit` (Slack's default 100, maximum 999); metadata only with
+        include_all_metadata, as Slack leaves it out otherwise."""
+        channel = str(args.get("channel", ""))
+        if channel in self.history_errors:
+            return _error(self.history_errors[channel])
+        limit = int(args.get("limit") or 100)
+        if not 1 <= limit <= 999:
+            return _error("invalid_limit")
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        newest = list(reversed(self.history.get(channel, [])))[:limit]
+        messages = [
+            m if with_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in newest
+        ]
+        return _ok(messages=messages, has_more=len(self.history.get(channel, [])) > limit)
 
     async def _m_chat_postEphemeral(self, args: dict[str, Any]) -> web.Response:
         if refused := self._refuse("chat.postEphemeral", message_problems(args)):
@@ -315,10 +354,22 @@ async def _request_args(request: web.Request) -> dict[str, Any]:
             args.update(await request.json())
         else:
             args.update(dict(parse_qsl(await request.text())))
-    for key in ("blocks", "view"):
+    for key in ("blocks", "view", "metadata"):
         if isinstance(args.get(key), str):
             args[key] = json.loads(args[key])
     return args
+
+
+def _valid_metadata(metadata: Any) -> bool:
+    """Slack's rule for message metadata: an event type of [a-zA-Z0-9_] and an object payload."""
+    if not isinstance(metadata, dict):
+        return False
+    event_type = metadata.get("event_type")
+    return (
+        isinstance(event_type, str)
+        and bool(re.fullmatch(r"[A-Za-z0-9_]{1,255}", event_type))
+        and isinstance(metadata.get("event_payload"), dict)
+    )
 
 
 def _bearer(request: web.Request) -> str | None:
