@@ -10,20 +10,10 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from storage.models import (
-    AlertOutbox,
-    Credit,
-    Film,
-    FilmGenre,
-    FilmTitle,
-    MemberRating,
-    NotInterested,
-    Review,
-    Showtime,
-    Subscription,
-    SubscriptionLead,
-    WatchlistItem,
-)
+from storage.models_alerts import AlertOutbox, Subscription, SubscriptionLead
+from storage.models_catalogue import Credit, Film, FilmGenre, FilmTitle, Review
+from storage.models_members import MemberRating, NotInterested, WatchlistItem
+from storage.models_screenings import Showtime
 
 _FILM_LOAD = (
     selectinload(Film.titles),
@@ -114,7 +104,12 @@ def films_by_genre(session: Session, genre: str, limit: int) -> list[int]:
 
 
 def known_genres(session: Session) -> list[str]:
-    return list(session.scalars(select(FilmGenre.genre).distinct().order_by(FilmGenre.genre)))
+    """Every genre in use, in order. A loose index scan: one probe of the genre index per genre
+    (a few dozen), where `DISTINCT` would read every film's genres (90 ms at a million films)."""
+    first = select(func.min(FilmGenre.genre).label("genre")).cte("genres", recursive=True)
+    following = select(func.min(FilmGenre.genre)).where(FilmGenre.genre > first.c.genre)
+    genres = first.union_all(select(following.scalar_subquery()).where(first.c.genre.is_not(None)))
+    return list(session.scalars(select(genres.c.genre).where(genres.c.genre.is_not(None))))
 
 
 def count(session: Session, model: type[Any]) -> int:
