@@ -28,9 +28,9 @@ from adapters.cli import parser
 from adapters.console.render import render_reply as render_console
 from adapters.console.shell import ConsoleSession
 from adapters.discord.actions import ActionCodec
+from adapters.discord.buttons import PAGE_LABEL_ID, ButtonSpec, SelectSpec
 from adapters.discord.commands import options_to_args
 from adapters.discord.commands import slash_commands as discord_commands
-from adapters.discord.render import PAGE_LABEL_ID, ButtonSpec, SelectSpec
 from adapters.discord.render import render_reply as render_discord
 from adapters.slack.actions import ActionKind, BadAction, decode_action
 from adapters.slack.commands import Resolved

@@ -15,8 +15,9 @@ from typing import Any, Self, cast
 import discord
 from discord import ui
 
+from adapters.discord.buttons import ButtonSpec, SelectSpec
 from adapters.discord.connection import ClientEvents, MarqueeClient
-from adapters.discord.render import ButtonSpec, RenderedMessage, SelectSpec
+from adapters.discord.render import RenderedMessage
 
 BUTTON_TEMPLATE = r"mq1:(?:[enp]:.*|#[0-9a-f]+|page)"
 SELECT_TEMPLATE = r"mq1:select:\d+"

@@ -1,8 +1,8 @@
 """Turn the core's `Reply` into a Discord message: content, embeds and component rows.
 
-Pure functions: no network, no client. Components are described by small spec values here and
-turned into discord.py view items by `components.build_view`, so tests can read every button's
-action without a running bot. A block type this module does not know raises `TypeError`: a new
+Pure functions: no network, no client. Embeds are built here; buttons and menus are described by
+the spec values of `buttons.py` and turned into discord.py view items by
+`components.build_view`. A block type this module does not know raises `TypeError`: a new
 block must be given a Discord rendering, never silently dropped.
 """
 
@@ -13,14 +13,20 @@ from dataclasses import dataclass
 import discord
 
 from adapters.discord import markup
-from adapters.discord.actions import ActionCodec, Answer, Click
+from adapters.discord.actions import ActionCodec
+from adapters.discord.buttons import (
+    ROWS_MAX,
+    SELECT_OPTIONS_MAX,
+    ComponentSpec,
+    action_buttons,
+    choices_select,
+    paging_buttons,
+)
 from adapters.discord.markup import escape, escape_prose
 from bot.args import ArgError, parse_bool
 from bot.registry import CommandSpec, ParamKind, find_command
 from bot.textargs import ArgSyntaxError, parse_args, rewrite_mentions
 from bot.types import (
-    Action,
-    ActionStyle,
     ArgValue,
     Block,
     Choices,
@@ -28,7 +34,6 @@ from bot.types import (
     ErrorNotice,
     FilmCard,
     Notice,
-    PageInfo,
     Reply,
     ReviewCard,
     ShowtimeItem,
@@ -49,11 +54,6 @@ FIELD_VALUE_MAX = 1024
 FOOTER_MAX = 2048
 AUTHOR_MAX = 256
 EMBEDS_TOTAL_MAX = 6000
-BUTTON_LABEL_MAX = 80
-SELECT_OPTIONS_MAX = 25
-SELECT_TEXT_MAX = 100
-ROW_WIDTH = 5
-ROWS_MAX = 5
 
 # A description is never cut below this when fitting the 6,000-character total.
 _DESCRIPTION_FLOOR = 200
@@ -66,35 +66,6 @@ COLOUR_REVIEW = discord.Colour(0x5865F2)
 COLOUR_SHOWTIMES = discord.Colour(0x3BA55D)
 COLOUR_TABLE = discord.Colour(0x99AAB5)
 COLOUR_ERROR = discord.Colour(0xED4245)
-
-# The disabled "2 / 5" button between Previous and Next; it shares the buttons' id pattern so
-# every item of a Marquee view is dynamic (see components.py).
-PAGE_LABEL_ID = "mq1:page"
-
-
-@dataclass(frozen=True)
-class ButtonSpec:
-    label: str
-    custom_id: str
-    style: ActionStyle = "secondary"
-    disabled: bool = False
-
-
-@dataclass(frozen=True)
-class SelectOptionSpec:
-    label: str
-    value: str
-    description: str | None = None
-
-
-@dataclass(frozen=True)
-class SelectSpec:
-    custom_id: str
-    placeholder: str
-    options: tuple[SelectOptionSpec, ...]
-
-
-ComponentSpec = ButtonSpec | SelectSpec
 
 
 @dataclass(frozen=True)
@@ -321,76 +292,6 @@ def table_embed(block: Table) -> _EmbedDraft:
     dropped = len(lines) - len(kept)
     after = "\n```" + (f"\n…and {dropped} more rows" if dropped else "")
     return _EmbedDraft(embed, before="```\n", text="\n".join(kept), after=after)
-
-
-# ---------------------------------------------------------------------------------------------
-# Components
-# ---------------------------------------------------------------------------------------------
-
-
-def choices_select(block: Choices, codec: ActionCodec, index: int, *, paged: bool) -> SelectSpec:
-    # A one-off question (which "Solaris"?) is replaced by its answer; a list one can page
-    # through (search results) stays, and the pick opens below it.
-    answer = Answer.NEW if paged else Answer.EDIT
-    options = tuple(
-        SelectOptionSpec(
-            label=clip(choice.label, SELECT_TEXT_MAX),
-            value=codec.encode(Click(choice.command, dict(choice.args), answer)),
-            description=clip(choice.description, SELECT_TEXT_MAX) if choice.description else None,
-        )
-        for choice in block.options[:SELECT_OPTIONS_MAX]
-    )
-    return SelectSpec(
-        custom_id=f"mq1:select:{index}", placeholder=clip(block.prompt, 150), options=options
-    )
-
-
-def paging_buttons(page: PageInfo, codec: ActionCodec) -> tuple[ButtonSpec, ...]:
-    if page.page_count <= 1:
-        return ()
-    previous = max(1, page.page - 1)
-    following = min(page.page_count, page.page + 1)
-    return (
-        ButtonSpec(
-            "◀ Previous",
-            codec.encode(Click(page.command, page.args_for(previous), Answer.EDIT)),
-            disabled=page.page <= 1,
-        ),
-        ButtonSpec(f"{page.page} / {page.page_count}", PAGE_LABEL_ID, disabled=True),
-        ButtonSpec(
-            "Next ▶",
-            codec.encode(Click(page.command, page.args_for(following), Answer.EDIT)),
-            style="primary",
-            disabled=page.page >= page.page_count,
-        ),
-    )
-
-
-# How each kind of answer the core asks for is given on Discord.
-ANSWERS = {"replace": Answer.EDIT, "new": Answer.NEW, "private": Answer.PRIVATE}
-
-
-def action_buttons(reply: Reply, codec: ActionCodec) -> tuple[ButtonSpec, ...]:
-    """The follow-ups of the reply's cards as one row of buttons (Discord puts components under
-    the message, not under each embed). Cards that offer the same action share its button;
-    when several films offer one, its label names the film."""
-    offered: dict[str, tuple[Action, str]] = {}
-    for block in reply.blocks:
-        if isinstance(block, ReviewCard) and block.reveal is not None:
-            pairs = [(block.reveal, film_label(block.film_title, block.film_year))]
-        elif isinstance(block, FilmCard):
-            pairs = [(action, block.label) for action in block.actions]
-        else:
-            continue
-        for action, film in pairs:
-            click = Click(action.command, dict(action.args), ANSWERS[action.opens])
-            offered.setdefault(codec.encode(click), (action, film))
-    films = {film for _, film in offered.values()}
-    buttons = []
-    for custom_id, (action, film) in list(offered.items())[:ROW_WIDTH]:
-        label = action.label if len(films) == 1 else f"{action.label}: {film}"
-        buttons.append(ButtonSpec(clip(label, BUTTON_LABEL_MAX), custom_id, style=action.style))
-    return tuple(buttons)
 
 
 # ---------------------------------------------------------------------------------------------

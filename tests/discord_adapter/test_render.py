@@ -10,16 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adapters.discord.actions import ActionCodec, Answer, Click
+from adapters.discord.buttons import PAGE_LABEL_ID, ButtonSpec, SelectSpec
 from adapters.discord.components import BUTTON_TEMPLATE, SELECT_TEMPLATE, build_view
 from adapters.discord.render import (
     CONTENT_MAX,
     EMBED_DESCRIPTION_MAX,
     EMBEDS_MAX,
     EMBEDS_TOTAL_MAX,
-    PAGE_LABEL_ID,
-    ButtonSpec,
     RenderedMessage,
-    SelectSpec,
     render_reply,
 )
 from bot.follow_ups import with_follow_ups
