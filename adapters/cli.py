@@ -12,18 +12,13 @@ import argparse
 import asyncio
 import logging
 import os
-import signal
 import sys
-from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
 from storage.limits import USER_ID_MAX
 
 if TYPE_CHECKING:
-    from adapters.platform import Platform
-    from bot.alerts.observer import AlertObserver
     from bot.core import Marquee
-    from bot.notify import Notifier
     from bot.settings import Settings
 
 log = logging.getLogger("marquee")
@@ -72,148 +67,7 @@ def build_core(settings: Settings, *, demo: bool | None = None) -> Marquee:
     return core
 
 
-async def run_platforms(core: Marquee, settings: Settings) -> None:
-    """Serve each configured platform, and deliver showtime alerts through their notifiers."""
-    from adapters.ops.serve import serving_ops
-    from adapters.platform import run_platform
-
-    platforms: dict[str, Platform] = {}
-    if settings.discord_enabled:
-        from adapters.discord.client import MarqueeDiscord
-
-        platforms["discord"] = MarqueeDiscord(core, settings)
-    if settings.slack_enabled:
-        from adapters.slack.app import SlackAdapter
-
-        platforms["slack"] = SlackAdapter(core, settings)
-    notifiers = {name: platform.notifier() for name, platform in platforms.items()}
-    # Alerts write their outbox: a read-only database has none to deliver.
-    alerts = bool(notifiers) and not core.db.read_only
-    period = ALERT_INTERVAL if alerts else None
-    # /healthz and /metrics (MARQUEE_HEALTH_PORT) for as long as the platforms run.
-    async with serving_ops(core, settings, platforms, alert_period=period) as metrics:
-
-        def alert_loop(stop: asyncio.Event) -> Awaitable[None]:
-            return run_alerts(core, notifiers, observer=metrics, stop=stop)
-
-        running = [run_platform(platform) for platform in platforms.values()]
-        await serve_until_stopped(running, alert_loop if alerts else None)
-
-
-# SIGTERM's budget (an orchestrator kills at 10 s): the alert loop may finish the batch it is
-# posting, then the platforms close; each step is bounded, so a platform that hangs cannot
-# hold the process past it.
-DRAIN_TIMEOUT = 5.0
-CANCEL_TIMEOUT = 1.0
-CLOSE_TIMEOUT = 3.0
-
-
-async def serve_until_stopped(
-    platforms: Sequence[Awaitable[None]],
-    alert_loop: Callable[[asyncio.Event], Awaitable[None]] | None,
-) -> None:
-    """Run the platforms and the alert loop until SIGTERM or SIGINT (or one of them fails),
-    then shut down in order: the alert loop first, while the platforms' clients can still post
-    the batch in flight, then the platforms. A failure is raised once everything is closed."""
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    signals = (signal.SIGTERM, signal.SIGINT)
-    for signum in signals:
-        loop.add_signal_handler(signum, stop.set)
-    running = [asyncio.ensure_future(p) for p in platforms]
-    alerting = asyncio.ensure_future(alert_loop(stop)) if alert_loop else None
-    everything = running + ([alerting] if alerting else [])
-    stopping = asyncio.ensure_future(stop.wait())
-    try:
-        # A part that ends cleanly (a Discord client closed) leaves the others running, as
-        # before; a part that fails, or a signal, shuts everything down.
-        pending = {*everything, stopping}
-        while not stop.is_set() and pending - {stopping}:
-            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            if any(not t.cancelled() and t.exception() is not None for t in done):
-                break
-        if stop.is_set():
-            log.info("stopping: finishing the alerts in flight, then closing the platforms")
-        stop.set()
-        if alerting is not None:
-            await _bounded(alerting, DRAIN_TIMEOUT, "the alert loop")
-        for task in running:
-            task.cancel()
-        if running:
-            await asyncio.wait(running, timeout=CLOSE_TIMEOUT)
-        if any(not t.done() for t in running):
-            log.warning("a platform did not close within %.0f s; exiting anyway", CLOSE_TIMEOUT)
-    finally:
-        # Cancelled from outside (tests, an embedding program): take everything down with us.
-        stopping.cancel()
-        for task in everything:
-            task.cancel()
-        for signum in signals:
-            loop.remove_signal_handler(signum)
-    for task in everything:
-        failure = task.exception() if task.done() and not task.cancelled() else None
-        if failure is not None:
-            raise failure
-
-
-async def _bounded(task: asyncio.Future[None], timeout: float, what: str) -> None:
-    """Wait for `task` up to `timeout`, then cancel it and give it a moment to clean up."""
-    await asyncio.wait([task], timeout=timeout)
-    if not task.done():
-        log.warning("%s did not stop within %.0f s; cancelling it", what, timeout)
-        task.cancel()
-        await asyncio.wait([task], timeout=CANCEL_TIMEOUT)
-
-
-ALERT_INTERVAL = 15.0  # seconds between passes of the alert loop
-
-
-async def run_alerts(
-    core: Marquee,
-    notifiers: dict[str, Notifier],
-    *,
-    interval: float = ALERT_INTERVAL,
-    observer: AlertObserver | None = None,
-    stop: asyncio.Event | None = None,
-) -> None:
-    """The alert loop: a scheduler tick, then delivery, every `interval` seconds. Every process
-    may run it: outbox keys and leased claims keep alerts single across processes. `observer`
-    (the metrics, when served) hears what each pass did; setting `stop` ends it gracefully."""
-    from bot.alerts.delivery import AlertDelivery, run_forever
-    from bot.alerts.observer import NO_OBSERVER
-    from bot.alerts.scheduler import AlertScheduler
-
-    observer = observer or NO_OBSERVER
-    scheduler = AlertScheduler(core.db, core.clock, observer=observer)
-    delivery = AlertDelivery(core.db, notifiers, core.clock, observer=observer)
-    await run_forever(
-        scheduler.tick,
-        delivery,
-        interval=interval,
-        housekeeping=scheduler.prune,
-        observer=observer,
-        stop=stop,
-    )
-
-
-def start_console_alerts(core: Marquee) -> None:
-    """Print due alerts in the console, from a background thread (ends with the process)."""
-    import asyncio
-    import threading
-
-    from adapters.console.notifier import ConsoleNotifier
-
-    notifiers: dict[str, Notifier] = {"console": ConsoleNotifier()}
-    thread = threading.Thread(
-        target=lambda: asyncio.run(run_alerts(core, notifiers, interval=5.0)),
-        name="alerts",
-        daemon=True,
-    )
-    thread.start()
-
-
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    import asyncio
 
     from adapters.ops.logs import configure_logging
 
@@ -223,6 +77,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if not (settings.discord_enabled or settings.slack_enabled):
         log.info("no Discord or Slack credentials found: starting the console")
         return cmd_shell(args, settings, core)
+    from adapters.serving import run_platforms
+
     # SIGTERM and Ctrl-C shut down gracefully (serve_until_stopped); exit status 0 either way.
     try:
         asyncio.run(run_platforms(core, settings))
@@ -239,6 +95,8 @@ def cmd_shell(args: argparse.Namespace, settings: Settings, core: Marquee | None
     # Alerts print between prompts when a person is typing; piped input stays deterministic.
     wants_alerts = args.alerts or (args.alerts is None and sys.stdin.isatty())
     if wants_alerts and not core.db.read_only:
+        from adapters.serving import start_console_alerts
+
         start_console_alerts(core)
     return run_shell(core, user=args.user, role=Role.parse(args.role))
 

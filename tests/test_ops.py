@@ -21,11 +21,11 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.exc import OperationalError
 
-from adapters.cli import run_platforms
 from adapters.core_calls import handle_off_loop, observing
 from adapters.ops.health import Health, OpsServer
 from adapters.ops.logs import REDACTED, configure_logging
 from adapters.ops.metrics import Metrics
+from adapters.serving import run_platforms
 from bot.alerts.delivery import AlertDelivery, run_forever
 from bot.alerts.pacing import Pacer
 from bot.alerts.scheduler import AlertScheduler

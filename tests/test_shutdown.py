@@ -58,7 +58,7 @@ async def platform_connection() -> None:
 
 
 async def serve(url: str, log_path: Path, hang_after: int | None) -> None:
-    from adapters.cli import serve_until_stopped
+    from adapters.serving import serve_until_stopped
 
     db = Database(url)
     platform = (
@@ -138,7 +138,7 @@ def test_sigterm_with_a_hung_platform_still_exits_and_loses_nothing(tmp_path: Pa
 
 
 async def test_a_failing_platform_stops_the_alert_loop_gently_and_is_raised() -> None:
-    from adapters.cli import serve_until_stopped
+    from adapters.serving import serve_until_stopped
 
     steps: list[str] = []
 

@@ -9,7 +9,10 @@ The modules are small on purpose:
 - `roles`: Slack facts (admins, configured users and groups) to a `Role`.
 - `invocation`: a request as the core's `Invocation`; its bolt middleware looks up who asks
   once per request, before any listener runs.
-- `notifier`: alerts posted with chat.postMessage within Slack's rate limits.
+- `replying`: a `Reply` as the message for an ack, a response_url or a click, sent through
+  bolt's `respond`.
+- `notifier`: alerts posted with chat.postMessage, each carrying its batch key in the message
+  metadata so a re-sent batch is found in the channel's history instead of posted twice.
 - `manifest`: the app manifest (`slack/manifest.yml`) generated from the registry.
 - `app`: `SlackAdapter`, the slack-bolt `AsyncApp` with its listeners and the HTTP / Socket
   Mode runners; an `adapters.platform.Platform` (start, serve, stop, notifier, is_connected).

@@ -36,7 +36,6 @@ from adapters.core_calls import Core
 from adapters.platform import run_platform
 from adapters.slack.actions import (
     ACTION_PREFIX,
-    ActionKind,
     BadAction,
     ExpiredAction,
     decode_action,
@@ -52,7 +51,13 @@ from adapters.slack.forms import (
 )
 from adapters.slack.invocation import actor_middleware, invocation
 from adapters.slack.notifier import SlackNotifier
-from adapters.slack.render import render_reply
+from adapters.slack.replying import (
+    ack_message,
+    action_message,
+    apology,
+    reply_message,
+    send_response,
+)
 from adapters.slack.roles import RoleResolver
 from bot.registry import CommandSpec
 from bot.settings import Settings
@@ -199,7 +204,7 @@ class SlackAdapter:
     # -----------------------------------------------------------------------------------------
 
     def _register(self) -> None:
-        self.app.middleware(actor_middleware(self.roles, _apology))
+        self.app.middleware(actor_middleware(self.roles, apology))
         for command in slash_commands():
             self.app.command(command.name)(self._on_slash_command)
         self.app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(self._on_action)
@@ -212,7 +217,7 @@ class SlackAdapter:
         body: dict[str, Any],
         context: AsyncBoltContext,
     ) -> None:
-        async with catch_all("Slack slash command", _apology(respond)):
+        async with catch_all("Slack slash command", apology(respond)):
             await self._slash_command(ack, respond, body, context)
 
     async def _slash_command(
@@ -224,7 +229,7 @@ class SlackAdapter:
     ) -> None:
         found = resolve(body["command"], body.get("text") or "")
         if not isinstance(found, Resolved):
-            await ack(**_ack_message(Reply.error(found.message)))
+            await ack(**ack_message(Reply.error(found.message)))
             return
         inv = invocation(context, body, found.spec.name, found.args)
         if wants_form(found.spec, found.args) and inv.actor.role >= found.spec.min_role:
@@ -240,17 +245,17 @@ class SlackAdapter:
             if problem is None:
                 await ack()
             else:
-                await ack(**_ack_message(problem))
+                await ack(**ack_message(problem))
             return
 
         async def late(reply: Reply) -> None:
-            await _respond(respond, _reply_message(reply))
+            await send_response(respond, reply_message(reply))
 
         reply = await self._handle(inv, late)
         if reply is None:
             await ack(text=WORKING_TEXT, response_type="ephemeral")
         else:
-            await ack(**_ack_message(reply))
+            await ack(**ack_message(reply))
 
     async def _open_form(
         self, trigger_id: str, spec: CommandSpec, context: FormContext, args: dict[str, ArgValue]
@@ -273,7 +278,7 @@ class SlackAdapter:
         context: AsyncBoltContext,
     ) -> None:
         await ack()  # sent when this listener returns (process_before_response)
-        async with catch_all("Slack click", _apology(respond)):
+        async with catch_all("Slack click", apology(respond)):
             await self._action(respond, body, context)
 
     async def _action(
@@ -284,14 +289,14 @@ class SlackAdapter:
         except BadAction as exc:
             log.warning("Slack: ignored a click: %s", exc)
             text = str(exc) if isinstance(exc, ExpiredAction) else "That button no longer works."
-            await _respond(respond, _reply_message(Reply.error(text)))
+            await send_response(respond, reply_message(Reply.error(text)))
             return
         inv = invocation(context, body, request.command, request.args)
 
         clicked_private = bool((body.get("container") or {}).get("is_ephemeral"))
 
         async def send(reply: Reply) -> None:
-            await _respond(respond, _action_message(reply, request.kind, clicked_private))
+            await send_response(respond, action_message(reply, request.kind, clicked_private))
 
         reply = await self._handle(inv, send)
         if reply is not None:
@@ -321,7 +326,7 @@ class SlackAdapter:
         )
 
         async def late(reply: Reply) -> None:
-            await _respond(respond, _reply_message(reply))
+            await send_response(respond, reply_message(reply))
 
         reply = await self._handle(inv, late)
         if reply is None:
@@ -360,61 +365,9 @@ class SlackAdapter:
             await late(await work)
 
 
-def _apology(respond: AsyncRespond | None) -> Callable[[str], Awaitable[None]]:
-    """How the catch-all tells the person something failed: through the response_url."""
-
-    async def tell(text: str) -> None:
-        await _respond(respond, _reply_message(Reply.error(text)))
-
-    return tell
-
-
-async def _respond(respond: AsyncRespond | None, message: dict[str, Any]) -> None:
-    # bolt's respond raises without a response_url; a reply with nowhere to go is only logged.
-    if respond is None or not respond.response_url:
-        log.warning("Slack: a reply had no response_url to go to")
-        return
-    response = await respond(**message)
-    if response.status_code != 200:
-        log.warning("Slack: response_url answered %s: %s", response.status_code, response.body)
-
-
 async def run_slack(core: Core, settings: Settings) -> None:
     """Run the Slack adapter until cancelled."""
     await run_platform(SlackAdapter(core, settings))
-
-
-# ---------------------------------------------------------------------------------------------
-# Replies as Slack messages
-# ---------------------------------------------------------------------------------------------
-
-
-def _is_private(reply: Reply) -> bool:
-    return reply.ephemeral or reply.is_error
-
-
-def _reply_message(reply: Reply) -> dict[str, Any]:
-    """A message for a response_url: errors and ephemeral replies are seen by the asker only."""
-    response_type = "ephemeral" if _is_private(reply) else "in_channel"
-    return {**render_reply(reply), "response_type": response_type}
-
-
-def _ack_message(reply: Reply) -> dict[str, Any]:
-    message = _reply_message(reply)
-    return {
-        "text": message["text"],
-        "blocks": message["blocks"],
-        "response_type": message["response_type"],
-    }
-
-
-def _action_message(reply: Reply, kind: ActionKind, clicked_private: bool) -> dict[str, Any]:
-    """Answer a click. A pick or a page replaces the message clicked on, unless that would show
-    a private answer to the whole channel; spoilers, follow-ups and errors arrive as a new
-    message only the clicker sees."""
-    if kind.replaces_original and not reply.is_error and (clicked_private or not reply.ephemeral):
-        return {**render_reply(reply), "replace_original": True}
-    return {**render_reply(reply), "response_type": "ephemeral", "replace_original": False}
 
 
 async def _health(_request: web.Request) -> web.Response:
