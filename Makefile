@@ -28,9 +28,10 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 # The tests not marked slow: in process, on SQLite, no fuzzing or timing runs (no subprocess,
-# no SIGKILL, no PostgreSQL). Under a minute, for the edit-test loop; `make test` runs them all.
+# no SIGKILL, no PostgreSQL), on every core. About half a minute, for the edit-test loop;
+# `make test` runs them all, one at a time.
 test-fast: $(STAMP)
-	$(BIN)/pytest -m "not slow"
+	$(BIN)/pytest -m "not slow" -n auto
 
 format: $(STAMP)
 	$(BIN)/ruff format .
