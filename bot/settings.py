@@ -48,6 +48,10 @@ class Settings:
     # Where the title index is saved between runs, so a restart maps it instead of rebuilding
     # it (bot/title_index_file.py); None: rebuilt at every start.
     title_index_dir: Path | None = None
+    # Where small facts that outlive a process are kept (MARQUEE_DATA_DIR): the hash of the
+    # last Discord command sync, so a start syncs only when the commands changed. None: the
+    # commands are synced at every start.
+    state_dir: Path | None = None
 
     @property
     def discord_enabled(self) -> bool:
@@ -93,6 +97,7 @@ class Settings:
                 get("DATABASE_URL") or default_database_url(),
                 get("MARQUEE_DATA_DIR") or "data",
             ),
+            state_dir=Path(get("MARQUEE_DATA_DIR") or "data"),
         )
 
 

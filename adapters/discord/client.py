@@ -25,6 +25,7 @@ from adapters.answering import REPLY_BUDGET_SECONDS, catch_all, within_budget
 from adapters.core_calls import Core, call_core
 from adapters.discord.actions import ActionCodec
 from adapters.discord.attachments import AttachmentRefused, attach_files
+from adapters.discord.command_sync import SyncRecord, payload_hash
 from adapters.discord.commands import (
     MODAL_FORMS,
     command_payloads,
@@ -166,13 +167,22 @@ class MarqueeDiscord:
         application_id = self.client.application_id
         if application_id is None:
             raise RuntimeError("log in before syncing commands")
-        if self.settings.discord_guild_ids:
-            # Server commands appear at once: the way to develop and test.
-            for guild_id in sorted(self.settings.discord_guild_ids):
-                await self.client.http.bulk_upsert_guild_commands(application_id, guild_id, payload)
-        else:
-            await self.client.http.bulk_upsert_global_commands(application_id, payload)
-        log.info("Synced %d Discord commands", len(payload))
+        record = SyncRecord(self.settings.state_dir)
+        digest = payload_hash(payload)
+        http = self.client.http
+        # Server commands appear at once: the way to develop and test; else global ones.
+        guilds: list[str | None] = [*sorted(self.settings.discord_guild_ids)] or [None]
+        for guild_id in guilds:
+            scope = f"{application_id}:" + (f"guild:{guild_id}" if guild_id else "global")
+            if record.unchanged(scope, digest):
+                log.info("Discord commands unchanged since the last sync (%s)", scope)
+                continue
+            if guild_id is None:
+                await http.bulk_upsert_global_commands(application_id, payload)
+            else:
+                await http.bulk_upsert_guild_commands(application_id, guild_id, payload)
+            record.remember(scope, digest)
+            log.info("Synced %d Discord commands (%s)", len(payload), scope)
         return payload
 
     def notifier(self) -> DiscordNotifier:

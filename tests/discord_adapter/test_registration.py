@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from adapters.discord.client import MarqueeDiscord, invite_url
@@ -114,3 +115,37 @@ def test_invite_url_asks_for_the_bot_and_commands_scopes_and_few_permissions() -
     view_channel, send_messages, embed_links, send_in_threads = 1 << 10, 1 << 11, 1 << 14, 1 << 38
     expected = view_channel | send_messages | embed_links | send_in_threads
     assert url.endswith(f"permissions={expected}")
+
+
+async def test_commands_are_synced_again_only_when_they_changed(
+    core: Marquee, settings: Settings, fake: FakeDiscord, tmp_path: Path, monkeypatch: Any
+) -> None:
+    kept = replace(settings, state_dir=tmp_path, discord_guild_ids=frozenset())
+
+    def syncs() -> list[str]:
+        pattern = re.compile(rf"/applications/{APP_ID}(/guilds/\d+)?/commands")
+        return [r.path for r in fake.requests if r.method == "PUT" and pattern.fullmatch(r.path)]
+
+    for _ in range(2):  # the first start syncs; a restart with the same commands does not
+        bot = await start_bot(core, kept)
+        await bot.stop()
+    assert syncs() == [f"/applications/{APP_ID}/commands"]
+
+    # A release that changes a command's description syncs once more, and remembers it.
+    changed = command_payloads()
+    changed[0] = {**changed[0], "description": changed[0]["description"] + " (new)"}
+    monkeypatch.setattr("adapters.discord.client.command_payloads", lambda: changed)
+    for _ in range(2):
+        bot = await start_bot(core, kept)
+        await bot.stop()
+    assert len(syncs()) == 2
+    assert (tmp_path / "discord-commands.json").exists()
+
+
+async def test_without_a_data_folder_every_start_syncs(
+    core: Marquee, settings: Settings, fake: FakeDiscord
+) -> None:
+    for _ in range(2):
+        bot = await start_bot(core, replace(settings, state_dir=None))
+        await bot.stop()
+    assert len([r for r in fake.requests if r.method == "PUT" and "/commands" in r.path]) == 2
