@@ -36,7 +36,7 @@ async def run_platforms(core: Marquee, settings: Settings) -> None:
     if settings.slack_enabled:
         from adapters.slack.app import SlackAdapter
 
-        platforms["slack"] = SlackAdapter(core, settings)
+        platforms["slack"] = SlackAdapter(core, settings, database=core.db)
     notifiers = {name: platform.notifier() for name, platform in platforms.items()}
     # Alerts write their outbox: a read-only database has none to deliver.
     alerts = bool(notifiers) and not core.db.read_only

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +41,12 @@ class Settings:
     slack_api_url: str | None = None  # Web API base ending in /api/; None means Slack's own
     slack_mod_user_ids: frozenset[str] = field(default_factory=frozenset)
     slack_mod_usergroup_ids: frozenset[str] = field(default_factory=frozenset)
+    # Slack in many workspaces (OAuth v2, HTTP mode): the app's credentials instead of one
+    # SLACK_BOT_TOKEN; each workspace's bot token comes from its installation.
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    # The redirect URL registered with Slack, when it has several (None: Slack uses its only one).
+    slack_install_redirect_uri: str | None = None
     # Operations: the health and metrics endpoint (None: off) and the log format.
     health_host: str = "127.0.0.1"
     health_port: int | None = None
@@ -58,7 +64,14 @@ class Settings:
         return bool(self.discord_token)
 
     @property
+    def slack_oauth(self) -> bool:
+        """Slack in many workspaces: installed through OAuth, one bot token per workspace."""
+        return bool(self.slack_client_id and self.slack_client_secret)
+
+    @property
     def slack_enabled(self) -> bool:
+        if self.slack_oauth:
+            return bool(self.slack_signing_secret)
         return bool(self.slack_bot_token and (self.slack_app_token or self.slack_signing_secret))
 
     @classmethod
@@ -89,6 +102,7 @@ class Settings:
             slack_api_url=get("SLACK_API_URL") or None,
             slack_mod_user_ids=_ids(get("SLACK_MOD_USER_IDS")),
             slack_mod_usergroup_ids=_ids(get("SLACK_MOD_USERGROUP_IDS")),
+            **_slack_oauth(get),
             health_host=get("MARQUEE_HEALTH_HOST") or "127.0.0.1",
             health_port=_port("MARQUEE_HEALTH_PORT", get("MARQUEE_HEALTH_PORT")),
             log_format=_log_format(get("MARQUEE_LOG_FORMAT")),
@@ -119,6 +133,34 @@ def _port(name: str, value: str | None) -> int | None:
     if not text.isdigit() or int(text) > 65535:
         raise SettingsError(f"{name} must be a port number from 1 to 65535 (0: off), not {text!r}")
     return int(text) or None
+
+
+def _slack_oauth(get: Callable[[str], str | None]) -> dict[str, str | None]:
+    """SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (OAuth mode), checked against the other Slack
+    settings: one bot token and OAuth are two ways to run, never both."""
+    client_id = get("SLACK_CLIENT_ID") or None
+    secret = get("SLACK_CLIENT_SECRET") or None
+    if bool(client_id) != bool(secret):
+        raise SettingsError(
+            "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET go together (OAuth install for many "
+            "workspaces): set both, or neither to run in one workspace with SLACK_BOT_TOKEN"
+        )
+    if client_id:
+        if get("SLACK_BOT_TOKEN"):
+            raise SettingsError(
+                "SLACK_BOT_TOKEN and SLACK_CLIENT_ID/SLACK_CLIENT_SECRET are both set: choose one "
+                "workspace (SLACK_BOT_TOKEN) or OAuth installs in many (the client id and secret)"
+            )
+        if get("SLACK_APP_TOKEN") or not get("SLACK_SIGNING_SECRET"):
+            raise SettingsError(
+                "OAuth installs (SLACK_CLIENT_ID) run in HTTP mode: set SLACK_SIGNING_SECRET "
+                "and SLACK_HTTP_PORT, and no SLACK_APP_TOKEN"
+            )
+    return {
+        "slack_client_id": client_id,
+        "slack_client_secret": secret,
+        "slack_install_redirect_uri": get("SLACK_INSTALL_REDIRECT_URI") or None,
+    }
 
 
 def _log_format(value: str | None) -> str:

@@ -161,7 +161,7 @@ def test_read_only_with_an_older_schema_refuses_to_start(tmp_path: Path) -> None
     old.migrate("0005")
     old.dispose()
     database = Database(url, read_only=True)
-    with pytest.raises(SchemaOutOfDate, match="revision 0005, not 0006"):
+    with pytest.raises(SchemaOutOfDate, match="revision 0005, not 0007"):
         database.migrate()
     database.dispose()
     assert Database(url).schema_revisions()[0] == "0005"  # nothing was migrated

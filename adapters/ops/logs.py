@@ -69,6 +69,7 @@ def secrets_of(settings: Settings) -> list[str]:
         settings.slack_bot_token,
         settings.slack_app_token,
         settings.slack_signing_secret,
+        settings.slack_client_secret,
     ]
     try:
         from sqlalchemy.engine import make_url

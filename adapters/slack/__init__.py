@@ -13,6 +13,8 @@ The modules are small on purpose:
   bolt's `respond`.
 - `notifier`: alerts posted with chat.postMessage, each carrying its batch key in the message
   metadata so a re-sent batch is found in the channel's history instead of posted twice.
+- `oauth`, `oauth_stores`: many workspaces (OAuth v2): bolt's install and redirect routes,
+  installations and install states in Marquee's database, a bot token per workspace.
 - `manifest`: the app manifest (`slack/manifest.yml`) generated from the registry.
 - `app`: `SlackAdapter`, the slack-bolt `AsyncApp` with its listeners and the HTTP / Socket
   Mode runners; an `adapters.platform.Platform` (start, serve, stop, notifier, is_connected).

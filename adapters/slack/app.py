@@ -9,6 +9,11 @@ middleware, before any listener runs); the core (synchronous) runs in a worker t
   SLACK_HTTP_HOST (127.0.0.1 unless configured; bolt's built-in server would bind 0.0.0.0).
   slack-bolt verifies each request's signature and its 5-minute timestamp window.
 
+One workspace runs on SLACK_BOT_TOKEN; many (HTTP mode, SLACK_CLIENT_ID + SLACK_CLIENT_SECRET)
+install Marquee through OAuth and each request runs with its own workspace's bot token
+(oauth.py): the install pages are served beside the events, and who asks is looked up with the
+token of the workspace asking.
+
 `process_before_response=True`: a request's HTTP response (or Socket Mode ack) is sent when the
 listener returns, so the answer can ride in the acknowledgement itself. To stay inside Slack's
 3-second window anyway, a core call that takes longer than `ack_budget` is acknowledged at once
@@ -50,7 +55,9 @@ from adapters.slack.forms import (
     wants_form,
 )
 from adapters.slack.invocation import actor_middleware, invocation
+from adapters.slack.manifest import BOT_SCOPES
 from adapters.slack.notifier import SlackNotifier
+from adapters.slack.oauth import Installations
 from adapters.slack.replying import (
     ack_message,
     action_message,
@@ -62,6 +69,7 @@ from adapters.slack.roles import RoleResolver
 from bot.registry import CommandSpec
 from bot.settings import Settings
 from bot.types import ArgValue, Invocation, Reply
+from storage.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -78,15 +86,31 @@ class SlackAdapter:
     """The slack-bolt app plus the server it runs under, an `adapters.platform.Platform`:
     `start()` connects or listens, `serve()` runs until `stop()`."""
 
-    def __init__(self, core: Core, settings: Settings, ack_budget: float = ACK_BUDGET_SECONDS):
-        if not settings.slack_bot_token:
-            raise ValueError("SLACK_BOT_TOKEN is required for the Slack adapter")
+    def __init__(
+        self,
+        core: Core,
+        settings: Settings,
+        ack_budget: float = ACK_BUDGET_SECONDS,
+        *,
+        database: Database | None = None,
+    ):
+        """`database` holds the OAuth installations (OAuth mode only; default: the core's)."""
+        if settings.slack_oauth and settings.slack_bot_token:
+            raise ValueError(
+                "SLACK_BOT_TOKEN and SLACK_CLIENT_ID/SLACK_CLIENT_SECRET are both set: choose one"
+            )
+        if not (settings.slack_bot_token or settings.slack_oauth):
+            raise ValueError(
+                "the Slack adapter needs SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and "
+                "SLACK_CLIENT_SECRET (OAuth installs in many)"
+            )
         self.core = core
         self.settings = settings
         self.ack_budget = ack_budget
         # Slack's one rate pacer is the alert loop's (bot/alerts/pacing.py): it sees every channel
         # and, after a 429, holds the channel and reschedules rather than sleep inside a post. So
         # no RateLimitErrorRetryHandler here (slack_sdk's default retries connection errors only).
+        # In OAuth mode this client has no token: each request gets its workspace's (bolt).
         self.client = AsyncWebClient(
             token=settings.slack_bot_token,
             base_url=_api_base(settings.slack_api_url),
@@ -94,13 +118,20 @@ class SlackAdapter:
         self.roles = RoleResolver(
             self.client, settings.slack_mod_user_ids, settings.slack_mod_usergroup_ids
         )
-        self.app = AsyncApp(
-            name="marquee",
-            client=self.client,
-            # "" (not None) so bolt does not read the environment behind Settings' back.
-            signing_secret=settings.slack_signing_secret or "",
-            process_before_response=True,
-        )
+        self.installations: Installations | None = None
+        if settings.slack_oauth:
+            self.installations = Installations(
+                settings, _database_of(core, database).engine, self.client, BOT_SCOPES
+            )
+            self.app = self.installations.app(settings.slack_signing_secret or "")
+        else:
+            self.app = AsyncApp(
+                name="marquee",
+                client=self.client,
+                # "" (not None) so bolt does not read the environment behind Settings' back.
+                signing_secret=settings.slack_signing_secret or "",
+                process_before_response=True,
+            )
         self._register()
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
@@ -115,6 +146,8 @@ class SlackAdapter:
     async def start(self) -> None:
         """Socket Mode when an app token is set, else HTTP mode."""
         if self.settings.slack_app_token:
+            if self.settings.slack_oauth:
+                raise ValueError("OAuth installs (SLACK_CLIENT_ID) run in HTTP mode only")
             await self.start_socket_mode()
         else:
             await self.start_http()
@@ -151,11 +184,15 @@ class SlackAdapter:
         web_app = web.Application()
         web_app.router.add_post(EVENTS_PATH, self._http_request)
         web_app.router.add_get(HEALTH_PATH, _health)
+        if self.installations is not None and self.app.oauth_flow is not None:
+            self.installations.add_routes(web_app, self.app.oauth_flow)
         return web_app
 
     def notifier(self) -> SlackNotifier:
-        """The alerts notifier, sharing this app's Web API client (token, base URL)."""
-        return SlackNotifier(self.client)
+        """The alerts notifier, sharing this app's Web API client (token, base URL); in OAuth
+        mode it posts with the token of each channel's workspace."""
+        clients = self.installations.clients if self.installations is not None else None
+        return SlackNotifier(self.client, workspaces=clients)
 
     async def is_connected(self) -> bool:
         """Socket Mode: the websocket is up (slack_sdk's own check, which includes its
@@ -204,7 +241,10 @@ class SlackAdapter:
     # -----------------------------------------------------------------------------------------
 
     def _register(self) -> None:
-        self.app.middleware(actor_middleware(self.roles, apology))
+        if self.installations is None:
+            self.app.middleware(actor_middleware(self.roles, apology))
+        else:
+            self.installations.register(self.app, apology)
         for command in slash_commands():
             self.app.command(command.name)(self._on_slash_command)
         self.app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(self._on_action)
@@ -241,7 +281,9 @@ class SlackAdapter:
                 inv.channel.channel_id,
                 respond.response_url,
             )
-            problem = await self._open_form(body["trigger_id"], found.spec, form, found.args)
+            problem = await self._open_form(
+                context.client, body["trigger_id"], found.spec, form, found.args
+            )
             if problem is None:
                 await ack()
             else:
@@ -258,13 +300,17 @@ class SlackAdapter:
             await ack(**ack_message(reply))
 
     async def _open_form(
-        self, trigger_id: str, spec: CommandSpec, context: FormContext, args: dict[str, ArgValue]
+        self,
+        client: AsyncWebClient,
+        trigger_id: str,
+        spec: CommandSpec,
+        context: FormContext,
+        args: dict[str, ArgValue],
     ) -> Reply | None:
-        """Open the command's modal; a reply to show instead if Slack would not."""
+        """Open the command's modal (with the request's client: its workspace's token); a reply
+        to show instead if Slack would not."""
         try:
-            await self.client.views_open(
-                trigger_id=trigger_id, view=build_form(spec, context, args)
-            )
+            await client.views_open(trigger_id=trigger_id, view=build_form(spec, context, args))
         except SlackApiError as exc:
             error = exc.response.get("error")
             return Reply.error(f"Could not open the form ({error}); type the command in full.")
@@ -372,6 +418,14 @@ async def run_slack(core: Core, settings: Settings) -> None:
 
 async def _health(_request: web.Request) -> web.Response:
     return web.Response(text="ok")
+
+
+def _database_of(core: Core, database: Database | None) -> Database:
+    """Where OAuth installations are kept: the database given, else the core's own."""
+    found = database if database is not None else getattr(core, "db", None)
+    if not isinstance(found, Database):
+        raise ValueError("OAuth mode keeps installations in Marquee's database: pass database=")
+    return found
 
 
 def _api_base(url: str | None) -> str:

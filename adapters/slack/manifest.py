@@ -36,6 +36,18 @@ HEADER = """\
 #   url: https://<your host>/slack/events
 # to every slash command and request_url: https://<your host>/slack/events under interactivity,
 # and run Marquee with SLACK_SIGNING_SECRET and SLACK_HTTP_PORT instead of SLACK_APP_TOKEN.
+#
+# For many workspaces (OAuth installs, HTTP mode only), set up HTTP mode as above, then add
+#   redirect_urls:
+#     - https://<your host>/slack/oauth_redirect
+# under oauth_config, and under settings
+#   event_subscriptions:
+#     request_url: https://<your host>/slack/events
+#     bot_events: [app_uninstalled, tokens_revoked]
+# so an uninstall deletes the workspace's installation; turn on public distribution under
+# "Manage Distribution", and run Marquee with SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and
+# SLACK_SIGNING_SECRET (no SLACK_BOT_TOKEN; SLACK_INSTALL_REDIRECT_URI when the app has several
+# redirect URLs). Workspaces install at https://<your host>/slack/install.
 """
 
 

@@ -11,6 +11,9 @@ being sent again (`Delivery.resend`) is first looked for in the channel's latest
 (conversations.history with include_all_metadata); if it is there, its `ts` is returned and
 nothing is posted. Reading history needs the *:history scopes (see manifest.py); without them
 the look fails, is logged, and the batch is posted: at least once, as before.
+
+In many workspaces (OAuth mode) each channel is posted to with its workspace's bot token
+(`WorkspaceClients`, adapters/slack/oauth_stores.py); a workspace without an installation is gone.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -55,11 +58,23 @@ HISTORY_REUSE_SECONDS = 60.0
 log = logging.getLogger(__name__)
 
 
+class ClientsByWorkspace(Protocol):
+    async def client_for(self, team_id: str) -> AsyncWebClient | None: ...
+
+
 class SlackNotifier:
     platform = "slack"
 
-    def __init__(self, client: AsyncWebClient, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        workspaces: ClientsByWorkspace | None = None,
+    ) -> None:
+        """`client` posts everywhere; with `workspaces`, each workspace's own client does."""
         self._client = client
+        self._workspaces = workspaces
         self._clock = clock
         # conversation id → (when it was read, batch key → ts of the message carrying it)
         self._seen: dict[str, tuple[float, dict[str, str]]] = {}
@@ -69,6 +84,7 @@ class SlackNotifier:
         if channel.platform != self.platform:
             raise ValueError(f"not a Slack channel: {channel}")
         message = render_reply(reply)  # an unrenderable reply fails before any request
+        client = await self._client_of(channel)
         extra: dict[str, Any] = {}
         delivery = reply.delivery
         if delivery is not None:
@@ -77,12 +93,13 @@ class SlackNotifier:
                 "event_payload": {"batch_key": delivery.key},
             }
             if delivery.resend:
-                posted = await self._already_posted(channel, delivery.key, delivery.direct)
+                posted = await self._already_posted(client, channel, delivery.key, delivery.direct)
                 if posted is not None:
                     log.info("Slack: batch %s was already posted (ts %s)", delivery.key, posted)
                     return posted
         try:
             response = await self._post(
+                client,
                 channel,
                 text=message["text"],
                 blocks=message["blocks"],
@@ -100,21 +117,31 @@ class SlackNotifier:
             seen[1][delivery.key] = ts  # a look reused later must see what we posted since
         return ts
 
-    async def _post(self, channel: ChannelRef, **message: Any) -> Any:
+    async def _client_of(self, channel: ChannelRef) -> AsyncWebClient:
+        if self._workspaces is None:
+            return self._client
+        client = await self._workspaces.client_for(channel.workspace_id)
+        if client is None:
+            raise ChannelGone(f"Slack workspace {channel.workspace_id}: Marquee is not installed")
+        return client
+
+    async def _post(self, client: AsyncWebClient, channel: ChannelRef, **message: Any) -> Any:
         try:
-            return await self._client.chat_postMessage(channel=channel.channel_id, **message)
+            return await client.chat_postMessage(channel=channel.channel_id, **message)
         except SlackApiError as exc:
             raise _translate(channel.channel_id, exc) from exc
 
-    async def _already_posted(self, channel: ChannelRef, key: str, direct: bool) -> str | None:
+    async def _already_posted(
+        self, client: AsyncWebClient, channel: ChannelRef, key: str, direct: bool
+    ) -> str | None:
         """The `ts` of the message carrying batch `key` among the channel's newest, or None
         (also when history cannot be read: posting again beats losing the alert)."""
         try:
             conversation = channel.channel_id
             if direct:  # alerts to a member go to their DM, which has its own channel id
-                opened = await self._client.conversations_open(users=conversation)
+                opened = await client.conversations_open(users=conversation)
                 conversation = str(opened["channel"]["id"])
-            return (await self._batches_in(conversation)).get(key)
+            return (await self._batches_in(client, conversation)).get(key)
         except SlackApiError as exc:
             if exc.response.status_code == 429 or exc.response.get("error") == "ratelimited":
                 raise _translate(channel.channel_id, exc) from exc
@@ -126,13 +153,13 @@ class SlackNotifier:
             )
             return None
 
-    async def _batches_in(self, conversation: str) -> dict[str, str]:
+    async def _batches_in(self, client: AsyncWebClient, conversation: str) -> dict[str, str]:
         """Batch key → ts of Marquee's alert messages among the conversation's newest."""
         now = self._clock()
         seen = self._seen.get(conversation)
         if seen is not None and now - seen[0] < HISTORY_REUSE_SECONDS:
             return seen[1]
-        history = await self._client.conversations_history(
+        history = await client.conversations_history(
             channel=conversation, limit=HISTORY_LOOKBACK, include_all_metadata=True
         )
         keys: dict[str, str] = {}

@@ -4,6 +4,11 @@ It answers the Web API methods Marquee uses (under `/api/`), captures what the a
 `response_url`s (under `/response/`), and speaks Socket Mode on a websocket (under `/link`):
 `hello` on connect, envelopes pushed by the test, acknowledgements recorded.
 
+OAuth installs: `approve(team_id)` is what Slack's authorize page does when an admin of that
+workspace approves the install (a one-use code); `oauth.v2.access` exchanges the code, given
+the app's client id and secret, for a bot token of that workspace, which every other method then
+accepts as that workspace's (`team_of`). `uninstall(team_id)` revokes its tokens.
+
 Everything the app sends is recorded and can be awaited: `await fake.next_call("views.open")`,
 `await fake.next_response()`, `await fake.ack_for(envelope_id)`. Waits have timeouts; nothing
 here sleeps.
@@ -12,6 +17,7 @@ here sleeps.
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import json
 import re
@@ -49,6 +55,8 @@ class FakeSlack:
     bot_token: str = "xoxb-fake-bot-token"
     app_token: str = "xapp-fake-app-token"
     team_id: str = "T0MARQUEE"
+    client_id: str = "1111.2222"
+    client_secret: str = "fake-client-secret"
     bot_user_id: str = "UMARQUEEBOT"
     users: dict[str, FakeUser] = field(default_factory=dict)
     usergroups: dict[str, list[str]] = field(default_factory=dict)
@@ -82,6 +90,10 @@ class FakeSlack:
         self._runner: web.AppRunner | None = None
         self._unstall = asyncio.Event()
         self.port = 0
+        # OAuth installs: code → (team id, team name, installer) until oauth.v2.access takes it;
+        # every bot token issued → its workspace.
+        self._codes: dict[str, tuple[str, str, str]] = {}
+        self.team_tokens: dict[str, str] = {}
 
     # -----------------------------------------------------------------------------------------
     # Lifetime and addresses
@@ -114,6 +126,23 @@ class FakeSlack:
 
     def response_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/response/{uuid.uuid4().hex}"
+
+    def approve(self, team_id: str, team_name: str = "", installer: str = "UINSTALLER") -> str:
+        """An admin of `team_id` approved the install on Slack's authorize page: the code Slack
+        sends back to the app's redirect URL."""
+        code = f"{team_id}.{uuid.uuid4().hex}"
+        self._codes[code] = (team_id, team_name or f"Team {team_id}", installer)
+        return code
+
+    def uninstall(self, team_id: str) -> None:
+        """The workspace removed the app: its tokens stop working."""
+        self.team_tokens = {t: team for t, team in self.team_tokens.items() if team != team_id}
+
+    def team_of(self, token: str | None) -> str | None:
+        """The workspace a bot token belongs to (the single-workspace one included)."""
+        if token == self.bot_token:
+            return self.team_id
+        return self.team_tokens.get(token or "")
 
     def add_user(
         self, user_id: str, name: str, *, admin: bool = False, owner: bool = False
@@ -203,28 +232,68 @@ class FakeSlack:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args = await _request_args(request)
+        if method == "oauth.v2.access":  # the app's credentials, not a token
+            self._record(Recorded(method, args, None))
+            return self._oauth_v2_access(request, args)
         token = _bearer(request) or args.pop("token", None)
         self._record(Recorded(method, args, token))
-        wanted = self.app_token if method == "apps.connections.open" else self.bot_token
-        if token != wanted:
+        if method == "apps.connections.open":
+            known = token == self.app_token
+        else:
+            known = self.team_of(token) is not None
+        if not known:
             return _error("invalid_auth" if token else "not_authed")
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         if handler is None:
             return _error("unknown_method", status=404)
         if method in self.stalled:
             await self._unstall.wait()
+        if method in _ANSWERS_BY_TOKEN:
+            return await handler(args, token)
         return await handler(args)
 
     def _record(self, call: Recorded) -> None:
         self.calls.append(call)
         self._call_queues[call.method].put_nowait(call)
 
-    async def _m_auth_test(self, args: dict[str, Any]) -> web.Response:
+    def _oauth_v2_access(self, request: web.Request, args: dict[str, Any]) -> web.Response:
+        """Slack's answer to a code exchange: the client id and secret as HTTP Basic auth (or
+        as arguments), a code used at most once, and a bot token for the code's workspace."""
+        header = request.headers.get("Authorization", "")
+        client_id: str | None
+        secret: str | None
+        if header.startswith("Basic "):
+            client_id, _, secret = base64.b64decode(header[6:]).decode().partition(":")
+        else:
+            client_id, secret = args.get("client_id"), args.get("client_secret")
+        if client_id != self.client_id:
+            return _error("invalid_client_id")
+        if secret != self.client_secret:
+            return _error("bad_client_secret")
+        grant = self._codes.pop(str(args.get("code", "")), None)
+        if grant is None:
+            return _error("invalid_code")
+        team_id, team_name, installer = grant
+        token = f"xoxb-{team_id}-{uuid.uuid4().hex[:12]}"
+        self.team_tokens[token] = team_id
+        return _ok(
+            access_token=token,
+            token_type="bot",
+            scope="commands,chat:write,users:read",
+            bot_user_id=self.bot_user_id,
+            app_id="AFAKE",
+            team={"id": team_id, "name": team_name},
+            enterprise=None,
+            authed_user={"id": installer},
+            is_enterprise_install=False,
+        )
+
+    async def _m_auth_test(self, args: dict[str, Any], token: str | None) -> web.Response:
         return _ok(
             url="https://marquee-test.slack.com/",
             team="Marquee Test",
             user="marquee",
-            team_id=self.team_id,
+            team_id=self.team_of(token),
             user_id=self.bot_user_id,
             bot_id="BMARQUEE",
             is_enterprise_install=False,
@@ -298,14 +367,14 @@ class FakeSlack:
             view={**view, "id": "V" + uuid.uuid4().hex[:10].upper(), "state": {"values": {}}}
         )
 
-    async def _m_users_info(self, args: dict[str, Any]) -> web.Response:
+    async def _m_users_info(self, args: dict[str, Any], token: str | None) -> web.Response:
         user = self.users.get(str(args.get("user")))
         if user is None:
             return _error("user_not_found")
         return _ok(
             user={
                 "id": user.id,
-                "team_id": self.team_id,
+                "team_id": self.team_of(token),
                 "name": user.name,
                 "deleted": user.deleted,
                 "is_admin": user.is_admin,
@@ -345,6 +414,10 @@ class FakeSlack:
         self.responses.append(payload)
         self._response_queue.put_nowait(payload)
         return web.Response(text="ok")
+
+
+# Methods whose answer depends on the workspace of the token they were called with.
+_ANSWERS_BY_TOKEN = frozenset({"auth.test", "users.info"})
 
 
 async def _request_args(request: web.Request) -> dict[str, Any]:
