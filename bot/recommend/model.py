@@ -29,7 +29,7 @@ from bot.recommend.scores import (
 # Chosen by bench/eval_recommend.py: a grid search over the weight simplex (steps of 0.1) for
 # the best NDCG@10 on a validation split of MovieLens ml-latest-small's training ratings, never
 # on the held-out test ratings. Rerun the script after changing the model and copy its choice.
-BLEND = BlendWeights(collaborative=0.8, content=0.2, popularity=0.0)
+BLEND = BlendWeights(collaborative=0.6, content=0.4, popularity=0.0)
 
 # How many of the community's most popular films every request considers, so a member with few
 # ratings (or none) still gets well-liked films.
