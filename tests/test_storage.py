@@ -161,7 +161,8 @@ def test_read_only_with_an_older_schema_refuses_to_start(tmp_path: Path) -> None
     old.migrate("0005")
     old.dispose()
     database = Database(url, read_only=True)
-    with pytest.raises(SchemaOutOfDate, match="revision 0005, not 0007"):
+    head = database.schema_revisions()[1]  # the newest migration, whichever it is
+    with pytest.raises(SchemaOutOfDate, match=f"revision 0005, not {head}"):
         database.migrate()
     database.dispose()
     assert Database(url).schema_revisions()[0] == "0005"  # nothing was migrated
