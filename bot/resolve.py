@@ -193,7 +193,7 @@ class TitleResolver:
         ref = _FILM_REF.match(text)
         if ref:
             film_id = int(ref.group(1))
-            found = film_queries.get_film(session, film_id) is not None
+            found = film_queries.film_exists(session, film_id)
             return Resolution(film_id=film_id if found else None, query=text)
         title, year = split_year(text)
         norm = normalize(title)

@@ -26,6 +26,11 @@ def get_film(session: Session, film_id: int) -> Film | None:
     return session.scalars(select(Film).where(Film.id == film_id).options(*_FILM_LOAD)).first()
 
 
+def film_exists(session: Session, film_id: int) -> bool:
+    """One primary-key probe, without loading the film's titles, people and genres."""
+    return session.scalar(select(Film.id).where(Film.id == film_id)) is not None
+
+
 def get_films(session: Session, film_ids: Sequence[int]) -> dict[int, Film]:
     if not film_ids:
         return {}
