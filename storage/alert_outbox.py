@@ -11,8 +11,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     and_,
+    case,
+    cast,
     delete,
+    literal,
     literal_column,
     or_,
     select,
@@ -26,7 +30,8 @@ from storage.models_alerts import AlertOutbox, Subscription, SubscriptionLead
 
 
 def enqueue(session: Session, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert alerts, skipping any whose dedupe_key exists already; returns how many were new."""
+    """Insert alerts, skipping any whose dedupe_key exists already; returns how many were new.
+    Each row names the community it serves (`community_id`): the scheduler's session has none."""
     if not rows:
         return 0
     connection = session.connection()
@@ -49,20 +54,48 @@ def _outbox_insert(dialect: str) -> Any:
 
 
 def claim(
-    session: Session, now: datetime, lease_until: datetime, token: str, limit: int
+    session: Session,
+    now: datetime,
+    lease_until: datetime,
+    token: str,
+    limit: int,
+    *,
+    discord_shards: tuple[int, Sequence[int]] | None = None,
 ) -> list[AlertOutbox]:
     """Lease up to `limit` due, unsent alerts to `token`, oldest first.
+
+    `discord_shards` (shard count, this process's shard ids) leaves out Discord alerts of
+    servers on other shards: a guild's shard is `(guild id >> 22) % count`, as Discord's, and
+    what is not a guild id (a direct message's "dm") counts as shard 0, where Discord sends
+    direct messages. Other platforms' alerts are not filtered.
 
     The outer WHERE repeats the lease test: on PostgreSQL a row another worker claimed between
     our subquery and our update is re-checked and skipped, so no two workers hold one row.
     """
+    dialect = session.get_bind().dialect.name
     claimable = and_(
         AlertOutbox.status == "pending",
         AlertOutbox.due_at <= now,
         or_(AlertOutbox.lease_until.is_(None), AlertOutbox.lease_until < now),
     )
+    if discord_shards is not None:
+        count, shard_ids = discord_shards
+        workspace = AlertOutbox.workspace_id
+        # PostgreSQL refuses to cast a non-number, so only digits are cast; SQLite would cast
+        # anything, and GLOB is its test for digits.
+        digits = (
+            workspace.regexp_match("^[0-9]+$")
+            if dialect == "postgresql"
+            else and_(workspace != "", workspace.op("NOT GLOB")(literal("*[^0-9]*")))
+        )
+        guild = cast(workspace, BigInteger)
+        shard = case((digits, guild.op(">>")(literal(22)) % literal(count)), else_=literal(0))
+        claimable = and_(
+            claimable,
+            or_(AlertOutbox.platform != "discord", shard.in_([int(i) for i in shard_ids])),
+        )
     candidates = select(AlertOutbox.id).where(claimable).order_by(AlertOutbox.due_at).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
     session.execute(
         update(AlertOutbox)

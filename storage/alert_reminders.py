@@ -19,6 +19,7 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    or_,
     select,
     text,
     true,
@@ -143,6 +144,15 @@ def _target_in(dialect: str, target: Any, due: Any) -> Any:
     return target.in_(keys)
 
 
+def _visible_to(community: Any, due: Any) -> Any:
+    """A lead row of `community` hears only of its own community's screenings at its own
+    community's cinemas, and of shared ones (community NULL)."""
+    return and_(
+        or_(due.c.st_community.is_(None), due.c.st_community == community),
+        or_(due.c.cinema_community.is_(None), due.c.cinema_community == community),
+    )
+
+
 @functools.lru_cache(maxsize=64)
 def _reminder_insert(dialect: str, windows: int) -> Any:
     """The INSERT ... SELECT for `windows` lead windows, built once: the windows are bound
@@ -160,6 +170,9 @@ def _reminder_insert(dialect: str, windows: int) -> Any:
                 ("cinema:" + cast(st.cinema_id, String)).label("t_cinema"),
                 ("city:" + c.city_norm).label("t_city"),
                 ("event:" + cast(st.event_id, String)).label("t_event"),  # NULL without event
+                # Whose screening and cinema these are (NULL: shared by every community).
+                st.community_id.label("st_community"),
+                c.community_id.label("cinema_community"),
                 # The key leads with the screening, so one tick's keys land side by side in
                 # the unique index rather than all over it (half the cost of a write).
                 (
@@ -190,6 +203,7 @@ def _reminder_insert(dialect: str, windows: int) -> Any:
     matched = (
         select(
             (due.c.key_head + L.platform + ":" + L.workspace_id + ":" + L.channel_id),
+            L.community_id,
             literal("reminder"),
             L.subscription_id,
             due.c.showtime_id,
@@ -205,7 +219,14 @@ def _reminder_insert(dialect: str, windows: int) -> Any:
             bindparam("now", type_=UTCDateTime()),
         )
         .select_from(due)
-        .join(L, and_(L.lead_minutes == due.c.lead, _target_in(dialect, L.target, due)))
+        .join(
+            L,
+            and_(
+                L.lead_minutes == due.c.lead,
+                _target_in(dialect, L.target, due),
+                _visible_to(L.community_id, due),
+            ),
+        )
         # Every row is a running subscription's (paused ones have no lead rows). SQLite's
         # ON CONFLICT after INSERT ... SELECT needs a WHERE to parse.
         .where(true())
@@ -213,6 +234,7 @@ def _reminder_insert(dialect: str, windows: int) -> Any:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     columns = [
         "dedupe_key",
+        "community_id",
         "kind",
         "subscription_id",
         "showtime_id",

@@ -14,6 +14,7 @@ from sqlalchemy import (
     bindparam,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -38,6 +39,35 @@ class ShowtimeFacts:
     starts_at: datetime
     cancelled: bool
     created_at: datetime
+    # Whose screening and cinema these are; None is shared (storage/models_communities.py).
+    community_id: int | None
+    cinema_community_id: int | None
+
+    def visible_to(self, community_id: int) -> bool:
+        """May a subscription or watchlist item of `community_id` hear of this screening?"""
+        return {self.community_id, self.cinema_community_id} <= {None, community_id}
+
+    @property
+    def audience(self) -> int | None:
+        """The one community that may hear of it, or None if every community may."""
+        return self.community_id if self.community_id is not None else self.cinema_community_id
+
+
+def _audiences(showtimes: Iterable[ShowtimeFacts]) -> set[int] | None:
+    """The communities that may hear of any of `showtimes`; None: every community may."""
+    found: set[int] = set()
+    for st in showtimes:
+        if st.audience is None:
+            return None
+        found.add(st.audience)
+    return found
+
+
+def _heard_by(community: Any, showtimes: Sequence[ShowtimeFacts]) -> Any:
+    """A condition on a subscriber's community column: it may hear of one of `showtimes`
+    (rows it may not hear of are also dropped per screening, by `ShowtimeFacts.visible_to`)."""
+    wanted = _audiences(showtimes)
+    return true() if wanted is None else community.in_(wanted)
 
 
 @dataclass(frozen=True)
@@ -50,6 +80,7 @@ class SubscriberFacts:
     platform: str
     workspace_id: str
     channel_id: str
+    community_id: int
 
 
 _FACT_COLUMNS = (
@@ -61,6 +92,8 @@ _FACT_COLUMNS = (
     Showtime.starts_at,
     Showtime.cancelled,
     Showtime.created_at,
+    Showtime.community_id,
+    Cinema.community_id,
 )
 
 
@@ -113,10 +146,12 @@ def subscribers_for(session: Session, showtimes: Sequence[ShowtimeFacts]) -> lis
             S.platform,
             S.workspace_id,
             S.channel_id,
-        ).where(S.paused.is_(False), _covers(showtimes))
+            S.community_id,
+        ).where(S.paused.is_(False), _covers(showtimes), _heard_by(S.community_id, showtimes))
     )
     return [
-        SubscriberFacts(r[0], r[1], r[2], r[3], tuple(r[4] or ()), r[5], r[6], r[7]) for r in rows
+        SubscriberFacts(r[0], r[1], r[2], r[3], tuple(r[4] or ()), r[5], r[6], r[7], r[8])
+        for r in rows
     ]
 
 
@@ -134,20 +169,28 @@ def _covers(showtimes: Sequence[ShowtimeFacts]) -> Any:
     return or_(*targets)
 
 
-def watchers_for(
-    session: Session, film_ids: Iterable[int]
-) -> list[tuple[str, str, str | None, int, list[str]]]:
-    """(platform, user id, workspace id, film id, cities) of members watching these films."""
+@dataclass(frozen=True)
+class WatcherFacts:
+    platform: str
+    user_id: str
+    workspace_id: str | None
+    film_id: int
+    cities: tuple[str, ...]
+    community_id: int
+
+
+def watchers_for(session: Session, showtimes: Sequence[ShowtimeFacts]) -> list[WatcherFacts]:
+    """Watchlist items of these showtimes' films, in communities that may hear of them."""
+    if not showtimes:
+        return []
+    W = WatchlistItem
     rows = session.execute(
-        select(
-            WatchlistItem.platform,
-            WatchlistItem.user_id,
-            WatchlistItem.workspace_id,
-            WatchlistItem.film_id,
-            WatchlistItem.cities,
-        ).where(WatchlistItem.film_id.in_(list(film_ids)))
+        select(W.platform, W.user_id, W.workspace_id, W.film_id, W.cities, W.community_id).where(
+            W.film_id.in_({st.film_id for st in showtimes}),
+            _heard_by(W.community_id, showtimes),
+        )
     )
-    return [(r[0], r[1], r[2], r[3], list(r[4] or ())) for r in rows]
+    return [WatcherFacts(r[0], r[1], r[2], r[3], tuple(r[4] or ()), r[5]) for r in rows]
 
 
 def announcements_of(
@@ -187,6 +230,7 @@ class DigestFacts:
     platform: str
     workspace_id: str
     channel_id: str
+    community_id: int
 
 
 def due_digests(session: Session, now: datetime, limit: int = 5000) -> list[DigestFacts]:
@@ -200,13 +244,14 @@ def due_digests(session: Session, now: datetime, limit: int = 5000) -> list[Dige
             S.platform,
             S.workspace_id,
             S.channel_id,
+            S.community_id,
         )
         .where(S.next_digest_at <= now, S.paused.is_(False), S.digest_local_time.is_not(None))
         .order_by(S.next_digest_at)
         .limit(limit)
     )
     # digest_local_time IS NOT NULL above, and next_digest_at <= now implies it is set.
-    return [DigestFacts(r[0], r[1] or "", r[2], r[3] or now, r[4], r[5], r[6]) for r in rows]
+    return [DigestFacts(r[0], r[1] or "", r[2], r[3] or now, r[4], r[5], r[6], r[7]) for r in rows]
 
 
 def set_next_digests(session: Session, next_at: Sequence[tuple[int, datetime]]) -> None:

@@ -1,4 +1,8 @@
-"""Subscriptions and watchlists: who wants to hear about which screenings."""
+"""Subscriptions and watchlists: who wants to hear about which screenings.
+
+Commands call these in a session scoped to their community (storage/community_scope.py), which
+filters every ORM statement here; rows that carry a subscription's data name its community
+themselves, so they are right in a system session too."""
 
 from __future__ import annotations
 
@@ -50,6 +54,7 @@ def set_leads(session: Session, subscription: Subscription, leads: Iterable[int]
     target = target_key(subscription.target_kind, subscription.target_id, subscription.target_text)
     session.add_all(
         SubscriptionLead(
+            community_id=subscription.community_id,
             subscription_id=subscription.id,
             lead_minutes=lead,
             target=target,
@@ -61,7 +66,7 @@ def set_leads(session: Session, subscription: Subscription, leads: Iterable[int]
     )
 
 
-def delete_subscription_alerts(session: Session, subscription_id: int) -> int:
+def delete_subscription_alerts(session: Session, subscription: Subscription) -> int:
     """A removed subscription's pending alerts (the outbox has no cascade; see its model).
 
     Sent ones stay until pruned: an alert is the channel's, not the subscription's (one per
@@ -69,7 +74,11 @@ def delete_subscription_alerts(session: Session, subscription_id: int) -> int:
     must outlive any one subscription, or a later move would be announced as new."""
     result = session.execute(
         delete(AlertOutbox)
-        .where(AlertOutbox.subscription_id == subscription_id, AlertOutbox.status == "pending")
+        .where(
+            AlertOutbox.subscription_id == subscription.id,
+            AlertOutbox.community_id == subscription.community_id,
+            AlertOutbox.status == "pending",
+        )
         .execution_options(synchronize_session=False, preserve_rowcount=True)
     )
     return affected(result)

@@ -19,6 +19,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage import community_scope
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 log = logging.getLogger(__name__)
 
@@ -159,6 +161,7 @@ class Database:
         elif self.read_only:
             self.engine = self.engine.execution_options(postgresql_readonly=True)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        community_scope.install(self.sessions)
 
     @property
     def is_sqlite(self) -> bool:

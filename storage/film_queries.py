@@ -50,6 +50,8 @@ def iter_title_rows(
             .where(FilmTitle.id > last)
             .order_by(FilmTitle.id)
             .limit(batch)
+            # One index for every community: each lookup filters it (visible_films).
+            .execution_options(every_community=True)
         ).all()
         if not rows:
             return
@@ -60,6 +62,14 @@ def iter_title_rows(
 
 def max_title_id(session: Session) -> int:
     return session.scalar(select(func.max(FilmTitle.id))) or 0
+
+
+def visible_films(session: Session, film_ids: Sequence[int]) -> set[int]:
+    """Which of `film_ids` the session's community may see: the shared catalogue's and its
+    own local films (storage/community_scope.py adds the filter)."""
+    if not film_ids:
+        return set()
+    return set(session.scalars(select(Film.id).where(Film.id.in_(film_ids))))
 
 
 # Title lookups run on every command: their statements are built once, not per call.

@@ -12,9 +12,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, text, update
+from sqlalchemy import (
+    Table,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    null,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session, selectinload
 
+from storage.community_scope import community_of, owned_here
 from storage.models_screenings import Cinema, Event, EventCinema, Showtime
 
 CHUNK = 5000
@@ -55,7 +66,7 @@ def showtimes_by_uid(session: Session, uids: Sequence[str]) -> dict[str, StoredS
     for chunk in _chunks(uids):
         query = select(
             Showtime.id, Showtime.external_uid, Showtime.source, Showtime.updated_at, *columns
-        ).where(Showtime.external_uid.in_(chunk))
+        ).where(Showtime.external_uid.in_(chunk), owned_here(session, Showtime.community_id))
         for row in session.execute(query):
             found[row[1]] = StoredShowtime(row[0], row[1], tuple(row[4:]), row[2], row[3])
     return found
@@ -72,6 +83,7 @@ def upcoming_from_source(
         Showtime.external_uid.is_not(None),
         Showtime.cancelled.is_(False),
         Showtime.starts_at >= now,
+        owned_here(session, Showtime.community_id),
     )
     if event_id is not None:
         query = query.where(Showtime.event_id == event_id)
@@ -193,16 +205,31 @@ def _type_of(name: str) -> Any:
 NEW_COLUMNS = (*IMPORTED_FIELDS, "external_uid", "source", "demo", "created_at", "updated_at")
 
 
+def _owned_inline(session: Session) -> Any:
+    """The importer's own rows, with the community written into the SQL (a prepared batch
+    binds only its rows' values)."""
+    community = community_of(session)
+    column = _TABLE.c.community_id
+    return column.is_(None) if community is None else column == literal_column(str(int(community)))
+
+
 def new_showtimes(session: Session) -> PreparedRows:
     """An empty batch of new screenings (dicts of NEW_COLUMNS) for `insert_showtimes`."""
-    binds = {c: bindparam(f"p_{c}", type_=_TABLE.c[c].type) for c in NEW_COLUMNS}
+    binds: dict[str, Any] = {c: bindparam(f"p_{c}", type_=_TABLE.c[c].type) for c in NEW_COLUMNS}
+    # Driver-level rows skip the ORM's stamping: the community goes in the statement itself.
+    community = community_of(session)
+    binds["community_id"] = null() if community is None else literal_column(str(int(community)))
     return PreparedRows(session, insert(_TABLE).inline().values(binds), NEW_COLUMNS)
 
 
 def changed_showtimes(session: Session, columns: Sequence[str]) -> PreparedRows:
     """An empty batch of updates (dicts with "row_id" and `columns`) for `update_showtimes`."""
     binds = {c: bindparam(f"p_{c}", type_=_TABLE.c[c].type) for c in columns}
-    statement = update(_TABLE).where(_TABLE.c.id == bindparam("p_row_id")).values(binds)
+    statement = (
+        update(_TABLE)
+        .where(_TABLE.c.id == bindparam("p_row_id"), _owned_inline(session))
+        .values(binds)
+    )
     return PreparedRows(session, statement, (*columns, "row_id"))
 
 
@@ -212,12 +239,13 @@ def insert_showtimes(
     """Insert the prepared rows (all of `source`, created at `now`); their new ids."""
     if not len(rows):
         return []
-    before = session.scalar(select(func.max(Showtime.id))) or 0
+    every = {"every_community": True}  # ids are numbered across communities
+    before = session.scalar(select(func.max(Showtime.id)).execution_options(**every)) or 0
     rows.execute(session, remap)
     if session.get_bind().dialect.name == "sqlite":
         # SQLite gives each new row the largest id + 1, and no one else can insert while this
         # transaction holds the write lock: ours are the next len(rows) ids.
-        after = session.scalar(select(func.max(Showtime.id))) or 0
+        after = session.scalar(select(func.max(Showtime.id)).execution_options(**every)) or 0
         if after - before == len(rows):
             return list(range(before + 1, after + 1))
     # New ids are above every earlier one; the source and time tell ours from a concurrent

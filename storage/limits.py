@@ -77,3 +77,9 @@ def shorten(text: str, limit: int) -> str:
     (a platform's display name): better a shortened name in the audit log than a failed write.
     """
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# Communities (storage/models_communities.py)
+COMMUNITY_NAME_MAX = 100  # a community's name: its first server's or workspace's name
+SPACE_NAME_MAX = 100
+LINK_CODE_MAX = 64  # a linking code's hash (hex SHA-256)

@@ -14,6 +14,7 @@ from storage.models_alerts import AlertCursor, AlertOutbox, Subscription, Subscr
 from storage.models_audit import AuditEntry
 from storage.models_base import NAMING_CONVENTION, Base, UTCDateTime
 from storage.models_catalogue import Credit, Film, FilmGenre, FilmTitle, Person, Review
+from storage.models_communities import Community, CommunityMember, LinkCode, Space
 from storage.models_members import MemberRating, NotInterested, WatchlistItem
 from storage.models_screenings import Cinema, Event, EventCinema, Showtime
 from storage.models_slack import slack_installations  # noqa: F401  (registers the Slack tables)
@@ -40,4 +41,8 @@ __all__ = [
     "AlertOutbox",
     "AlertCursor",
     "AuditEntry",
+    "Community",
+    "Space",
+    "CommunityMember",
+    "LinkCode",
 ]

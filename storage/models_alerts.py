@@ -11,9 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage import limits as L
 from storage.models_base import Base, UTCDateTime, empty_list
+from storage.models_communities import CommunityOwned
 
 
-class Subscription(Base):
+class Subscription(CommunityOwned, Base):
     """A channel's standing request for showtime alerts (filled in by the alerts feature)."""
 
     __tablename__ = "subscription"
@@ -43,7 +44,7 @@ Index("ix_subscription_target", Subscription.target_kind, Subscription.target_id
 Index("ix_subscription_target_text", Subscription.target_kind, Subscription.target_text)
 
 
-class SubscriptionLead(Base):
+class SubscriptionLead(CommunityOwned, Base):
     """One reminder lead time of a running subscription, with what the scheduler needs to route
     it: the target as one key and the channel. A paused subscription has no lead rows (its
     leads stay in `Subscription.reminder_leads_minutes`), so a tick never reads `subscription`.
@@ -75,7 +76,7 @@ Index(
 )
 
 
-class AlertOutbox(Base):
+class AlertOutbox(CommunityOwned, Base):
     """One alert to one destination, recorded before it is sent and marked after.
 
     `dedupe_key` names the alert (recipient, showtime, kind, lead, and the start time it is

@@ -10,9 +10,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage import limits as L
 from storage.models_base import Base, UTCDateTime
+from storage.models_communities import CommunityListing
 
 
-class AuditEntry(Base):
+class AuditEntry(CommunityListing, Base):
+    """`community_id` NULL: an operator's change to what every community shares (the
+    catalogue, listings for everyone)."""
+
     __tablename__ = "audit_entry"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

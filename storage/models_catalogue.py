@@ -19,9 +19,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage import limits as L
 from storage.models_base import Base, UTCDateTime, empty_list
+from storage.models_communities import CommunityListing, CommunityOwned
 
 
-class Film(Base):
+class Film(CommunityListing, Base):
+    """A film of the shared catalogue (`community_id` NULL), or one a community's moderators
+    added for themselves (a festival's premiere), which no other community sees."""
+
     __tablename__ = "film"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -95,7 +99,7 @@ class FilmGenre(Base):
     film: Mapped[Film] = relationship(back_populates="genres")
 
 
-class Review(Base):
+class Review(CommunityOwned, Base):
     __tablename__ = "review"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -11,13 +11,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 from storage import limits as L
 from storage import models_catalogue  # noqa: F401 (registers the "film" these keys name)
 from storage.models_base import Base, UTCDateTime, empty_list
+from storage.models_communities import CommunityOwned
 
 
-class MemberRating(Base):
+class MemberRating(CommunityOwned, Base):
     """A member's own score for a film (the `rate` command), distinct from a written review."""
 
     __tablename__ = "member_rating"
-    __table_args__ = (UniqueConstraint("platform", "user_id", "film_id"),)
+    __table_args__ = (UniqueConstraint("community_id", "platform", "user_id", "film_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     platform: Mapped[str] = mapped_column(String(L.PLATFORM_MAX))
@@ -27,9 +28,9 @@ class MemberRating(Base):
     rated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class WatchlistItem(Base):
+class WatchlistItem(CommunityOwned, Base):
     __tablename__ = "watchlist_item"
-    __table_args__ = (UniqueConstraint("platform", "user_id", "film_id"),)
+    __table_args__ = (UniqueConstraint("community_id", "platform", "user_id", "film_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     platform: Mapped[str] = mapped_column(String(L.PLATFORM_MAX))
@@ -41,7 +42,7 @@ class WatchlistItem(Base):
     workspace_id: Mapped[str | None] = mapped_column(String(L.WORKSPACE_ID_MAX))
 
 
-class NotInterested(Base):
+class NotInterested(CommunityOwned, Base):
     """A film a member hid from their recommendations (`not interested <title>`).
 
     Neighbour lists are not stored here: they are rebuilt in memory from films and ratings
@@ -49,7 +50,7 @@ class NotInterested(Base):
     """
 
     __tablename__ = "not_interested"
-    __table_args__ = (UniqueConstraint("platform", "user_id", "film_id"),)
+    __table_args__ = (UniqueConstraint("community_id", "platform", "user_id", "film_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     platform: Mapped[str] = mapped_column(String(L.PLATFORM_MAX))

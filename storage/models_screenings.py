@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage import limits as L
 from storage.models_base import Base, UTCDateTime, empty_list
 from storage.models_catalogue import Film
+from storage.models_communities import CommunityListing
 
 
-class Cinema(Base):
+class Cinema(CommunityListing, Base):
     __tablename__ = "cinema"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -26,7 +27,7 @@ class Cinema(Base):
     aliases: Mapped[list[str]] = mapped_column(JSON, default=empty_list)
 
 
-class Event(Base):
+class Event(CommunityListing, Base):
     """A festival or season: a name, dates and the cinemas it runs at."""
 
     __tablename__ = "event"
@@ -51,9 +52,12 @@ class EventCinema(Base):
     )
 
 
-class Showtime(Base):
+class Showtime(CommunityListing, Base):
     __tablename__ = "showtime"
-    __table_args__ = (Index("ix_showtime_starts_at_cinema", "starts_at", "cinema_id"),)
+    __table_args__ = (
+        Index("ix_showtime_starts_at_cinema", "starts_at", "cinema_id"),
+        UniqueConstraint("community_id", "external_uid"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     film_id: Mapped[int] = mapped_column(ForeignKey("film.id", ondelete="CASCADE"), index=True)
@@ -62,8 +66,9 @@ class Showtime(Base):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     format: Mapped[str | None] = mapped_column(String(L.FORMAT_MAX))
     ticket_url: Mapped[str | None] = mapped_column(String(L.TICKET_URL_MAX))
-    # The UID of the calendar event it was imported from, so re-imports update it.
-    external_uid: Mapped[str | None] = mapped_column(String(L.SHOWTIME_UID_MAX), unique=True)
+    # The UID of the calendar event it was imported from, so re-imports update it (unique in
+    # its community).
+    external_uid: Mapped[str | None] = mapped_column(String(L.SHOWTIME_UID_MAX))
     # Which import put it here (a feed's identity, e.g. "ics:<PRODID or file name>" or
     # "csv:<file name>"); None for screenings added by command or by the demo. An import's
     # remove_missing only ever touches screenings of its own source.

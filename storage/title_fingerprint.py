@@ -20,5 +20,6 @@ def title_fingerprint(session: Session, up_to_title_id: int) -> tuple[int, int, 
         )
         .join(Film, Film.id == FilmTitle.film_id)
         .where(FilmTitle.id <= up_to_title_id)
+        .execution_options(every_community=True)  # the one index is every community's
     ).one()
     return int(row[0]), int(row[1]), int(row[2])

@@ -1,0 +1,133 @@
+"""Every unit of work sees one community's data, structurally.
+
+A session carries a `Scope` (in `Session.info`). While it names a community, every ORM
+statement — SELECT, UPDATE and DELETE, relationship loads included — gets that community's
+criteria on every community table it touches (`with_loader_criteria`), and the flush stamps
+new rows with the community and refuses changes to rows of another community or to shared
+rows the scope may not change. A query written without a thought for communities is
+therefore still scoped; `tests/test_community_isolation.py` checks the SQL every command runs.
+
+Sessions without a scope are the system's own (the alert scheduler and delivery, index
+builds, backups, the command-line importer): they see everything and write shared rows.
+A statement can opt out of the filter with `execution_options(every_community=True)`: the
+shared title index, built once for all communities, does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event, or_
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
+
+from storage.models_communities import CommunityListing, CommunityOwned
+
+EVERY_COMMUNITY = "every_community"
+
+
+# A scope naming no community sees the shared rows only; an operator's writes in it are shared
+# (the command-line import for every community).
+SHARED_ONLY = 0
+
+
+@dataclass(frozen=True)
+class Scope:
+    community_id: int
+    # An operator (who runs the bot) may change the shared catalogue; their films are shared.
+    operator: bool = False
+
+
+class CommunityWriteRefused(Exception):
+    """A change to a row this unit of work's community does not own."""
+
+    def __init__(self, shared: bool) -> None:
+        super().__init__("shared row" if shared else "another community's row")
+        self.shared = shared
+
+
+def set_scope(session: Session, scope: Scope | None) -> None:
+    session.info["scope"] = scope
+
+
+def scope_of(session: Session) -> Scope | None:
+    scope = session.info.get("scope")
+    return scope if isinstance(scope, Scope) else None
+
+
+def owned_here(session: Session, column: Any) -> Any:
+    """A condition for rows the session's community itself owns (not the shared ones it also
+    sees): what an import may update or cancel. Without a scope: the shared rows."""
+    community = community_of(session)
+    return column.is_(None) if community is None else column == community
+
+
+def community_of(session: Session) -> int | None:
+    """The community new rows of this session belong to (None: shared)."""
+    scope = scope_of(session)
+    if scope is None or scope.community_id == SHARED_ONLY:
+        return None
+    return scope.community_id
+
+
+def install(sessions: sessionmaker[Session]) -> None:
+    """Scope every session `sessions` makes."""
+    event.listen(sessions, "do_orm_execute", _filter_statement)
+    event.listen(sessions, "before_flush", _check_flush)
+
+
+def _filter_statement(state: ORMExecuteState) -> None:
+    scope = scope_of(state.session)
+    if scope is None or state.is_column_load or state.is_relationship_load:
+        # Relationship and column loads inherit the criteria of the statement that loaded
+        # their parent.
+        return
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.execution_options.get(EVERY_COMMUNITY):
+        return
+    cid = scope.community_id
+    writes = state.is_update or state.is_delete
+    shared_visible = not writes or scope.operator
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            CommunityOwned,
+            lambda cls: cls.community_id == cid,
+            include_aliases=True,
+        ),
+        with_loader_criteria(
+            CommunityListing,
+            (lambda cls: or_(cls.community_id == cid, cls.community_id.is_(None)))
+            if shared_visible
+            else (lambda cls: cls.community_id == cid),
+            include_aliases=True,
+        ),
+    )
+
+
+def _check_flush(session: Session, _context: Any, _instances: Any) -> None:
+    scope = scope_of(session)
+    if scope is None:
+        return
+    cid = scope.community_id
+    for obj in session.new:
+        if isinstance(obj, CommunityOwned):
+            if obj.community_id is None:
+                obj.community_id = cid
+            elif obj.community_id != cid:
+                raise CommunityWriteRefused(shared=False)
+        elif isinstance(obj, CommunityListing) and obj.community_id is None:
+            # An operator's new film joins the shared catalogue; everything else is local.
+            if not (scope.operator and (_is_catalogue(obj) or cid == SHARED_ONLY)):
+                obj.community_id = cid
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, CommunityOwned | CommunityListing):
+            owner = obj.community_id
+            if owner is None and not scope.operator:
+                raise CommunityWriteRefused(shared=True)
+            if owner is not None and owner != cid:
+                raise CommunityWriteRefused(shared=False)
+
+
+def _is_catalogue(obj: object) -> bool:
+    return getattr(obj, "__tablename__", None) == "film"
