@@ -50,7 +50,7 @@ def build_core(settings: Settings, *, demo: bool | None = None) -> Marquee:
 
     db = Database(settings.database_url, read_only=settings.read_only)
     db.migrate()
-    core = Marquee(db, title_index_dir=settings.title_index_dir)
+    core = Marquee(db, title_index_dir=settings.title_index_dir, operators=settings.operators)
     if db.read_only:
         log.warning(
             "the database is read-only (%s): serving reads; writes and alerts are off",
@@ -87,6 +87,16 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+DEFAULT_CONSOLE_COMMUNITY = "local"
+
+
+def _community_name(text: str) -> str:
+    name = text.strip()
+    if not name or len(name) > 64:
+        raise argparse.ArgumentTypeError("a community name is 1 to 64 characters")
+    return name
+
+
 def cmd_shell(args: argparse.Namespace, settings: Settings, core: Marquee | None = None) -> int:
     from adapters.console.shell import run_shell
     from bot.types import Role
@@ -98,7 +108,7 @@ def cmd_shell(args: argparse.Namespace, settings: Settings, core: Marquee | None
         from adapters.serving import start_console_alerts
 
         start_console_alerts(core)
-    return run_shell(core, user=args.user, role=Role.parse(args.role))
+    return run_shell(core, user=args.user, role=Role.parse(args.role), community=args.community)
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -145,6 +155,13 @@ def parser() -> argparse.ArgumentParser:
             default="console-user",
             type=_user_name,
             help="who is speaking (a display name)",
+        )
+        sp.add_argument(
+            "--community",
+            default=DEFAULT_CONSOLE_COMMUNITY,
+            type=_community_name,
+            help="which community the console speaks in (default "
+            f"{DEFAULT_CONSOLE_COMMUNITY}: the one a fresh database's demo data is in)",
         )
         sp.add_argument(
             "--role",

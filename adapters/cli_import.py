@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 # The importers, SQLAlchemy and the title index are imported by the commands that use them:
 # `marquee --help` builds this parser and must not pay for them.
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from bot.importers.source import Progress
     from bot.importers.summary import ImportSummary
     from bot.settings import Settings
@@ -43,6 +45,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         p.add_argument("--rejects", type=Path, help="where bad rows go (default PATH.rejects.txt)")
         p.add_argument("--user", default=None, help="who is importing, for the audit log")
         p.add_argument("--no-progress", action="store_true", help="no progress bar")
+        p.add_argument(
+            "--community",
+            type=int,
+            help="the community the rows are for, by number (`community` in chat shows it); "
+            "default: the database's only community, if it has one",
+        )
+        if kind != "reviews":
+            p.add_argument(
+                "--shared",
+                action="store_true",
+                help="for every community: the shared catalogue, or listings all of them see",
+            )
         if kind == "showtimes":
             p.add_argument(
                 "--remove-missing",
@@ -69,6 +83,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     shows.add_argument("--include-cancelled", action="store_true")
     shows.add_argument("-o", "--output", type=Path, help="write here instead of standard output")
     shows.set_defaults(func=cmd_export)
+    whole = what.add_parser(
+        "community", help="everything a community owns: NUMBER.json and NUMBER.ics in a folder"
+    )
+    whole.add_argument("number", type=int, help="the community's number (`community` shows it)")
+    whole.add_argument("-o", "--output", type=Path, required=True, help="the folder to write")
+    whole.set_defaults(func=cmd_export_community)
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
@@ -88,6 +108,13 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     db.migrate()
     path: Path = args.path
     name = args.user or getpass.getuser()
+    with db.session() as session:
+        shared = bool(getattr(args, "shared", False))
+        community, problem = import_community(session, args.community, args.kind, shared)
+    if problem:
+        print(f"marquee import: {problem}", file=sys.stderr)
+        db.dispose()
+        return 1
     job = ImportJob(
         db=db,
         resolver=TitleResolver(),
@@ -95,6 +122,8 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         now=datetime.now(UTC),
         skip_invalid=args.skip_invalid,
         rejects=args.rejects or path.with_name(path.name + ".rejects.txt"),
+        community_id=community,
+        shared=shared,
     )
     try:
         with _progress_bar(path, enabled=not args.no_progress and sys.stderr.isatty()) as report:
@@ -123,6 +152,28 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         db.dispose()
     print_summary(summary)
     return 0
+
+
+def import_community(
+    session: Session, number: int | None, kind: str, shared: bool
+) -> tuple[int | None, str | None]:
+    """The community the import is for (None with `--shared`: every one), and what is wrong
+    when the command line does not say which."""
+    from storage import communities
+
+    if number is not None:
+        if shared:
+            return None, "--community and --shared contradict each other."
+        if communities.get_community(session, number) is None:
+            return None, f"there is no community {number}."
+        return number, None
+    if shared:
+        return None, None
+    only = communities.only_community(session)
+    if only is None:
+        also = "" if kind == "reviews" else ", or --shared for all of them"
+        return None, f"the database has several communities: name one with --community N{also}."
+    return only, None
 
 
 def print_summary(summary: ImportSummary, out: Callable[[str], None] = print) -> None:
@@ -160,6 +211,30 @@ def _progress_bar(path: Path, *, enabled: bool) -> Iterator[Progress | None]:
     ) as bar:
         task = bar.add_task(f"reading {path.name}", total=path.stat().st_size)
         yield lambda done: bar.update(task, completed=done)
+
+
+def cmd_export_community(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.community_export import community_files
+    from storage import communities
+    from storage.db import Database
+
+    db = Database(settings.database_url, read_only=settings.read_only)
+    db.migrate()
+    try:
+        with db.session() as session:
+            if communities.get_community(session, args.number) is None:
+                print(f"marquee export: there is no community {args.number}.", file=sys.stderr)
+                return 1
+            files = community_files(session, args.number)
+    finally:
+        db.dispose()
+    folder: Path = args.output
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{args.number}.json").write_text(files.json_text, encoding="utf-8")
+    (folder / f"{args.number}.ics").write_text(files.calendar, encoding="utf-8")
+    rows = ", ".join(f"{n} {table}" for table, n in files.counts.items())
+    print(f"community {args.number}: {rows or 'nothing'} → {folder}")
+    return 0
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:

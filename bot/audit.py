@@ -33,9 +33,14 @@ def record(
     entity_id: int | None,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
+    *,
+    community_id: int | None = None,
 ) -> None:
+    """`community_id`: whose log it goes in, when not the unit of work's own community (a
+    space that joins another is logged in both)."""
     session.add(
         AuditEntry(
+            community_id=community_id,
             at=at,
             actor_platform=actor.platform,
             actor_user_id=actor.user_id,

@@ -13,6 +13,7 @@ from bot.registry import CommandSpec
 from bot.types import Actor, ChannelRef
 
 if TYPE_CHECKING:
+    from bot.community import Here
     from bot.recommend.index import RecommendationIndex
     from bot.recommend.model import Recommender
     from bot.resolve import TitleResolver
@@ -36,7 +37,13 @@ class Context:
     spec: CommandSpec
     resolver: TitleResolver
     recommendations: RecommendationIndex
+    # The community the command acts in (bot/community.py); the session is scoped to it.
+    here: Here
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def community_id(self) -> int:
+        return self.here.community_id
 
     @property
     def recommender(self) -> Recommender:

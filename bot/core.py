@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -12,6 +13,7 @@ from rapidfuzz import process
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
+from bot import community
 from bot.args import ArgError, coerce_args
 from bot.context import Context, UserError
 from bot.dispatch import HANDLERS
@@ -21,9 +23,18 @@ from bot.normalize import normalize
 from bot.recommend.index import RecommendationIndex
 from bot.registry import COMMANDS, find_command
 from bot.resolve import TitleResolver, split_year
-from bot.types import ErrorNotice, Failure, Invocation, Reply, film_label
-from storage import film_queries
+from bot.types import (
+    ChannelRef,
+    ErrorNotice,
+    Failure,
+    Invocation,
+    Notice,
+    Reply,
+    film_label,
+)
+from storage import communities, film_queries
 from storage.busy import BUSY_MESSAGE, is_busy
+from storage.community_scope import CommunityWriteRefused
 from storage.db import READ_ONLY_MESSAGE, Database, ReadOnlyError
 
 log = logging.getLogger(__name__)
@@ -44,10 +55,17 @@ class Marquee:
     Context."""
 
     def __init__(
-        self, db: Database, *, clock: Clock = utc_now, title_index_dir: Path | None = None
+        self,
+        db: Database,
+        *,
+        clock: Clock = utc_now,
+        title_index_dir: Path | None = None,
+        operators: frozenset[str] = frozenset(),
     ) -> None:
         self.db = db
         self.clock = clock
+        # "platform:user_id" of the people who run this Marquee (MARQUEE_OPERATORS).
+        self.operators = operators
         # The title index is saved in `title_index_dir` between runs (None: rebuilt each start).
         self.resolver = TitleResolver(saved_at=title_index_dir)
         self.recommendations = RecommendationIndex(db.session)
@@ -57,6 +75,8 @@ class Marquee:
         with self.db.session() as session:
             self.resolver.refresh(session)
             self.resolver.people.refresh(session)
+        # Each start clears the communities whose grace period ran out.
+        self.prune_left_communities()
 
     def handle(self, inv: Invocation) -> Reply:
         spec = find_command(inv.command)
@@ -65,29 +85,46 @@ class Marquee:
             near = process.extractOne(inv.command, names, score_cutoff=60)
             hint = f" Did you mean `{near[0]}`?" if near else " Try `help`."
             return Reply.error(f"There is no command “{inv.command[:60]}”.{hint}")
-        if inv.actor.role < spec.min_role:
-            return Reply.error(
-                f"`{spec.name}` is for {spec.min_role.name.lower()}s and you are a "
-                f"{inv.actor.role.name.lower()} here. Nothing was changed."
-            )
-        try:
-            args = coerce_args(spec, inv.args)
-        except ArgError as exc:
-            return Reply.error(str(exc), exc.param)
         ctx: Context | None = None
         try:
             with self.db.session() as session:
+                here = community.enter(
+                    session,
+                    inv.actor,
+                    inv.channel,
+                    self.clock(),
+                    operators=self.operators,
+                    writable=not self.db.read_only,
+                )
+                if here.actor.role < spec.min_role:
+                    return Reply.error(
+                        f"`{spec.name}` is for {spec.min_role.name.lower()}s and you are a "
+                        f"{here.actor.role.name.lower()} here. Nothing was changed."
+                    )
+                try:
+                    args = coerce_args(spec, inv.args)
+                except ArgError as exc:
+                    return Reply.error(str(exc), exc.param)
                 ctx = Context(
                     session=session,
-                    actor=inv.actor,
+                    actor=here.actor,
                     channel=inv.channel,
                     now=self.clock(),
                     spec=spec,
                     resolver=self.resolver,
                     recommendations=self.recommendations,
+                    here=here,
                 )
                 reply = HANDLERS[spec.name](ctx, args)
                 reply = with_follow_ups(reply, partial(film_reference, ctx))
+                reply = _with_dm_note(reply, here)
+        except CommunityWriteRefused as exc:
+            return Reply.error(
+                "That belongs to the shared catalogue, which only Marquee's operators change. "
+                "Nothing was changed."
+                if exc.shared
+                else "That is not this community's. Nothing was changed."
+            )
         except UserError as exc:
             return Reply.error(str(exc), exc.param)
         except NeedsChoice as choice:
@@ -112,13 +149,41 @@ class Marquee:
             hook()
         return reply
 
-    def complete_titles(self, text: str, limit: int = 25) -> list[tuple[str, str]]:
-        """Autocomplete: (label, value) pairs, value "#<film id>", best first."""
+    def space_joined(self, platform: str, workspace_id: str, name: str) -> None:
+        """The bot was added to a server or installed in a workspace: its community exists
+        from now (a new one, or its old one if it comes back within the grace period)."""
+        with self.db.session() as session:
+            communities.space_community(session, platform, workspace_id, name, self.clock())
+            if name:
+                communities.name_space(session, platform, workspace_id, name)
+
+    def space_left(self, platform: str, workspace_id: str) -> None:
+        """The bot was removed: the space's data stays for the grace period
+        (`communities.GRACE`), then `prune_left_communities` removes it."""
+        with self.db.session() as session:
+            communities.space_left(session, platform, workspace_id, self.clock())
+
+    def prune_left_communities(self) -> int:
+        """Delete the communities every space of which left over `GRACE` ago; how many."""
+        if self.db.read_only:
+            return 0
+        with self.db.session() as session:
+            gone = communities.communities_left_before(session, self.clock() - communities.GRACE)
+            for community_id in gone:
+                communities.delete_community(session, community_id)
+        return len(gone)
+
+    def complete_titles(
+        self, text: str, limit: int = 25, where: ChannelRef | None = None
+    ) -> list[tuple[str, str]]:
+        """Autocomplete: (label, value) pairs, value "#<film id>", best first: the shared
+        catalogue's films and the local films of `where`'s community."""
         title, year = split_year(text)
         norm = normalize(title)
         if not norm:
             return []
         with self.db.session() as session:
+            community.look_from(session, where, self.clock(), not self.db.read_only)
             ranked = self.resolver.ranked(session, norm, year, limit=limit)
             films = film_queries.get_films(session, [f for f, _ in ranked])
             out = []
@@ -127,6 +192,14 @@ class Marquee:
                 if film is not None:
                     out.append((film_label(film.title, film.year)[:100], f"#{film.id}"))
             return out
+
+
+def _with_dm_note(reply: Reply, here: community.Here) -> Reply:
+    """A direct message says which community it acted in."""
+    note = here.dm_note
+    if note is None or reply.failure is not None:
+        return reply
+    return replace(reply, blocks=(*reply.blocks, Notice(note)))
 
 
 def _our_failure(text: str, outcome: Failure = "error") -> Reply:

@@ -11,6 +11,7 @@ from bot.catalogue import FilmFields, create_film
 from bot.normalize import normalize
 from bot.timefmt import zone
 from storage import film_queries
+from storage.community_scope import Scope, scope_of, set_scope
 from storage.models_catalogue import Film, Review
 from storage.models_members import MemberRating
 from storage.models_screenings import Cinema, Event, Showtime
@@ -23,8 +24,25 @@ def is_empty(session: Session) -> bool:
     return film_queries.count(session, Film) == 0
 
 
+# The community a fresh database starts with (migration 0008), which the first space joins.
+DEMO_COMMUNITY = 1
+
+
 def load_demo(session: Session, now: datetime) -> int:
-    """Write the demo data; returns the number of films. The caller checks `is_empty` first."""
+    """Write the demo data; returns the number of films. The caller checks `is_empty` first.
+
+    Everything, films included, is the first community's (the one the first server, workspace
+    or console to arrive joins): demo films are local to it, so its moderators may edit them
+    as the demo invites, and no other community sees them."""
+    before = scope_of(session)
+    set_scope(session, Scope(DEMO_COMMUNITY))
+    try:
+        return _load(session, now)
+    finally:
+        set_scope(session, before)
+
+
+def _load(session: Session, now: datetime) -> int:
     films: dict[tuple[str, int | None], Film] = {}
     for spec in demo_data.FILMS:
         fields = FilmFields(

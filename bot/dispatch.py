@@ -7,6 +7,7 @@ from collections.abc import Callable
 from bot.context import Context
 from bot.handlers import (
     alerts,
+    community,
     export,
     imports,
     moderation_audit,
@@ -44,6 +45,15 @@ HANDLERS: dict[str, Handler] = {
     "watch": alerts.watch,
     "watchlist": alerts.watchlist,
     "unwatch": alerts.unwatch,
+    "settings": community.settings,
+    "settings set": community.settings_set,
+    "community": community.community,
+    "community link": community.community_link,
+    "community join": community.community_join,
+    "community unlink": community.community_unlink,
+    "community use": community.community_use,
+    "community export": community.community_export,
+    "community delete": community.community_delete,
     "rate": recommend_feedback.rate,
     "recommend": recommend.recommend,
     "recommend like": recommend.recommend_like,

@@ -331,6 +331,62 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Remove a film from your watchlist",
         (Param("title", ParamKind.TITLE, "Film title", required=True, max_length=TITLE_MAX),),
     ),
+    # The community this server or workspace belongs to (bot/handlers/community.py).
+    CommandSpec("settings", "This community's settings (admins)", min_role=Role.ADMIN),
+    CommandSpec(
+        "settings set",
+        "Change a setting: moderators, timezone, city, reminder, digest (admins)",
+        (
+            Param(
+                "key",
+                ParamKind.TEXT,
+                "moderators, timezone, city, reminder or digest",
+                required=True,
+                max_length=20,
+            ),
+            Param(
+                "value",
+                ParamKind.TEXT,
+                "The new value; none clears it",
+                required=True,
+                max_length=LIST_MAX,
+            ),
+        ),
+        min_role=Role.ADMIN,
+    ),
+    CommandSpec("community", "Which community this is, and the spaces it spans"),
+    CommandSpec(
+        "community link",
+        "A one-time code that lets another server or workspace join this community (admins)",
+        min_role=Role.ADMIN,
+    ),
+    CommandSpec(
+        "community join",
+        "Join the community a code from `community link` names (admins)",
+        (Param("code", ParamKind.TEXT, "The code", required=True, max_length=40),),
+        min_role=Role.ADMIN,
+    ),
+    CommandSpec(
+        "community unlink",
+        "Take this server or workspace out of the community it shares (admins)",
+        min_role=Role.ADMIN,
+    ),
+    CommandSpec(
+        "community use",
+        "In direct messages: act in another of your communities",
+        (Param("name", ParamKind.TEXT, "The community's name", required=True, max_length=100),),
+    ),
+    CommandSpec(
+        "community export",
+        "What this community owns, and how to export all of it (admins)",
+        min_role=Role.ADMIN,
+    ),
+    CommandSpec(
+        "community delete",
+        "Delete everything this community owns (admins)",
+        (Param("confirm", ParamKind.BOOL, "Yes, delete all of it"),),
+        min_role=Role.ADMIN,
+    ),
     # Recommendations (bot/recommend/).
     CommandSpec(
         "rate",

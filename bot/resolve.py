@@ -186,7 +186,10 @@ class TitleResolver:
                 session, norm, limit, year
             ):
                 best[film_id] = max(best.get(film_id, 0.0), score(norm, title_norm))
-        return sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+        # The index holds every community's local films; keep the ones this community sees.
+        visible = film_queries.visible_films(session, list(best))
+        kept = [kv for kv in best.items() if kv[0] in visible]
+        return sorted(kept, key=lambda kv: (-kv[1], kv[0]))[:limit]
 
     def resolve(self, session: Session, text: str) -> Resolution:
         text = text.strip()

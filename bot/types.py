@@ -37,6 +37,12 @@ class Actor:
     user_id: str
     display_name: str
     role: Role = Role.MEMBER
+    # The platform's groups the person is in (Discord role ids, Slack user group ids): a
+    # community's `settings` may name some of them as its moderators.
+    groups: tuple[str, ...] = ()
+    # Whoever runs this Marquee (the adapter knows: Discord's application owner, the console's
+    # user); `MARQUEE_OPERATORS` names more. Operators may change the shared catalogue.
+    operator: bool = False
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,10 @@ CHANNEL = ChannelRef("console", "local", "console")
 class ConsoleSession:
     """Parses lines into invocations; remembers the last choices and page for shortcuts."""
 
-    def __init__(self, core: Marquee, actor: Actor) -> None:
+    def __init__(self, core: Marquee, actor: Actor, channel: ChannelRef = CHANNEL) -> None:
         self.core = core
         self.actor = actor
+        self.channel = channel
         self.last: Reply | None = None
 
     def invocation_for(self, line: str) -> Invocation | str:
@@ -35,7 +36,7 @@ class ConsoleSession:
             word = text.lstrip("/").split()[0][:40]
             return f"✖ Unknown command “{word}”. Type /help for the list."
         spec, args = parsed
-        return Invocation(spec.name, args, self.actor, CHANNEL)
+        return Invocation(spec.name, args, self.actor, self.channel)
 
     def _shortcut(self, text: str) -> Invocation | None:
         """A bare number picks one of the last choices; "next"/"prev" turn the last page."""
@@ -46,13 +47,13 @@ class ConsoleSession:
             choices = next((b for b in last.blocks if isinstance(b, Choices)), None)
             if choices and 1 <= int(text) <= len(choices.options):
                 choice = choices.options[int(text) - 1]
-                return Invocation(choice.command, dict(choice.args), self.actor, CHANNEL)
+                return Invocation(choice.command, dict(choice.args), self.actor, self.channel)
         if last.page and text.lower() in ("next", "n", "prev", "previous", "p"):
             step = 1 if text.lower().startswith("n") else -1
             target = last.page.page + step
             if 1 <= target <= last.page.page_count:
                 return Invocation(
-                    last.page.command, last.page.args_for(target), self.actor, CHANNEL
+                    last.page.command, last.page.args_for(target), self.actor, self.channel
                 )
         return None
 
@@ -72,11 +73,14 @@ def run_shell(
     role: Role,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
+    community: str = "local",
 ) -> int:
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
-    actor = Actor("console", user.casefold().replace(" ", "-"), user, role)
-    session = ConsoleSession(core, actor)
+    # Whoever has the console has the machine: they run this Marquee (an operator).
+    actor = Actor("console", user.casefold().replace(" ", "-"), user, role, operator=True)
+    channel = ChannelRef("console", community, "console")
+    session = ConsoleSession(core, actor, channel)
     interactive = stdin.isatty()
     if interactive:
         try:

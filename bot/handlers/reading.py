@@ -67,7 +67,8 @@ def film(ctx: Context, args: dict[str, ArgValue]) -> Reply:
 
 
 def showtimes(ctx: Context, args: dict[str, ArgValue]) -> Reply:
-    query = str(args.get("query") or "").strip()
+    # No place named: the community's home city, when its admins set one.
+    query = str(args.get("query") or "").strip() or (ctx.here.settings.home_city or "")
     filters, heading, tz_name = _showtimes_scope(ctx, args, query)
     film_ids, cinema_ids, event_ids = (
         filters.get(k) for k in ("film_ids", "cinema_ids", "event_ids")

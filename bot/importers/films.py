@@ -20,7 +20,7 @@ def import_films(job: ImportJob, path: Path) -> ImportSummary:
     summary = ImportSummary("films", str(path), ids_recorded=True)
     problems = job.problem_log()
     rows = film_rows(path, job, summary)
-    with job.db.session() as session:
+    with job.session() as session:
         writer = FilmWriter(session, job, summary, problems)
         for item in rows:
             if isinstance(item, tuple):  # first: an IMDb file is a million of these

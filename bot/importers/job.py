@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +17,8 @@ from bot.importers.source import Progress
 from bot.importers.summary import ImportSummary
 from bot.resolve import TitleResolver
 from bot.types import Actor
+from storage import communities
+from storage.community_scope import SHARED_ONLY, Scope, scope_of, set_scope
 
 BATCH = 5000  # rows per executemany; lookups by key stay under SQLite's 32,766 parameters
 
@@ -45,6 +47,24 @@ class ImportJob:
     rejects: Path | None = None
     progress: Progress | None = None
     stage: Callable[[str], None] | None = None
+    # The community the rows are for, when the caller is not a chat command (whose unit of
+    # work is scoped already): the CLI's `--community`. None: the operator's import for every
+    # community (films, screenings); reviews need a community.
+    community_id: int | None = None
+    # True: the operator's import for every community (`--shared`): shared rows only.
+    shared: bool = False
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work in the job's community; the CLI's imports run as an operator. With
+        no community named, a database of one community means that one, else every one."""
+        with self.db.session() as session:
+            if scope_of(session) is None:
+                community = self.community_id
+                if community is None and not self.shared:
+                    community = communities.only_community(session)
+                set_scope(session, Scope(community or SHARED_ONLY, operator=True))
+            yield session
 
     def problem_log(self) -> ProblemLog:
         return ProblemLog(self.rejects if self.skip_invalid else None)

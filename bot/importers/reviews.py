@@ -37,6 +37,7 @@ from bot.importers.summary import ImportSummary
 from bot.normalize import normalize
 from bot.registry import BODY_MAX, HEADLINE_MAX
 from storage import film_queries, review_queries
+from storage.community_scope import community_of
 from storage.models_catalogue import Review
 
 PLATFORM = "import"  # reviews from files belong to no chat platform
@@ -69,7 +70,12 @@ def import_reviews(job: ImportJob, path: Path) -> ImportSummary:
     files = _markdown_files(path)
     folder = path if path.is_dir() else None
     problems = job.problem_log()
-    with job.db.session() as session:
+    with job.session() as session:
+        if community_of(session) is None:
+            raise ImportProblem(
+                "Reviews belong to a community: name it with --community (its number, "
+                "shown by `community` in chat)."
+            )
         for file in files:
             where = f"{file.name} line" if folder is not None else "line"
             try:

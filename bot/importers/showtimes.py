@@ -66,7 +66,7 @@ def import_showtimes(
         rows: Iterator[ShowtimeInput | RowProblem] = calendar_rows(path, job)
     else:
         rows = csv_rows(path, job)
-    with job.db.session() as session:
+    with job.session() as session:
         plan = Planner(session, job, summary, problems, event, origin)
         for item in rows:
             if isinstance(item, RowProblem):
@@ -78,7 +78,7 @@ def import_showtimes(
         plan.find_missing(remove_missing)
     job.announce(PLANNED)
     try:
-        with job.db.session() as session:
+        with job.session() as session:
             import_repo.lock_for_writing(session)
             job.announce(WRITING)
             plan.apply(session)

@@ -1,0 +1,146 @@
+"""Which community a command acts in, and what the asker may do there.
+
+A server, workspace or console name is a space, and each space belongs to one community (made
+the first time the space uses Marquee). A Discord direct message has no server: it acts in the
+community the member used Marquee in most recently, and says so; a member in several is told
+how to switch (`community use`). Nothing here names a community the member is not in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.community_settings import CommunitySettings
+from bot.types import Actor, ChannelRef, Role
+from storage import communities
+from storage.community_scope import Scope, set_scope
+from storage.models_communities import Community
+
+# A Discord interaction outside a server (bot/adapters: adapters/discord/invocation.py).
+DIRECT_MESSAGE = "dm"
+
+
+@dataclass(frozen=True)
+class Here:
+    community_id: int
+    name: str
+    settings: CommunitySettings
+    actor: Actor  # with the role the community's settings give them
+    operator: bool
+    # In a direct message: which community it acts in, and the others the member may pick.
+    direct: bool = False
+    others: tuple[str, ...] = ()
+
+    @property
+    def dm_note(self) -> str | None:
+        if not self.direct:
+            return None
+        note = f"In {self.name}'s community."
+        if self.others:
+            names = ", ".join(f"`community use {n}`" for n in self.others[:5])
+            note += f" You are in others too: {names} switches."
+        return note
+
+
+def enter(
+    session: Session,
+    actor: Actor,
+    channel: ChannelRef,
+    now: datetime,
+    *,
+    operators: frozenset[str],
+    writable: bool = True,
+) -> Here:
+    """Find (or make) the community for `channel`, scope `session` to it, and say who the
+    asker is there. `writable` False (a read-only database): nothing is recorded."""
+    operator = actor.operator or f"{actor.platform}:{actor.user_id}" in operators
+    if channel.workspace_id == DIRECT_MESSAGE:
+        here = _direct(session, actor, operator, now, writable)
+    else:
+        community = _space_community(
+            session, channel.platform, channel.workspace_id, "", now, writable
+        )
+        settings = CommunitySettings.load(community.settings)
+        role = max(actor.role, settings.role_for(actor))
+        here = Here(
+            community.id,
+            community.name,
+            settings,
+            replace(actor, role=role),
+            operator,
+        )
+        if writable:
+            communities.member_seen(session, community.id, actor.platform, actor.user_id, now)
+    set_scope(session, Scope(here.community_id, operator=operator))
+    return here
+
+
+def _direct(session: Session, actor: Actor, operator: bool, now: datetime, writable: bool) -> Here:
+    """A direct message acts where the member was last seen; one with no community of their
+    own gets a personal one (their DM space), so nothing of anyone else's shows."""
+    mine = communities.member_communities(session, actor.platform, actor.user_id)
+    if not mine:
+        space = f"{DIRECT_MESSAGE}:{actor.user_id}"
+        community = _space_community(
+            session, actor.platform, space, actor.display_name, now, writable
+        )
+        return Here(
+            community.id,
+            community.name,
+            CommunitySettings.load(community.settings),
+            # In a DM nobody moderates: roles belong to a server.
+            replace(actor, role=Role.MEMBER),
+            operator,
+            direct=True,
+        )
+    chosen = mine[0]
+    found = communities.get_community(session, chosen.community_id)
+    assert found is not None  # a membership's community is a foreign key
+    return Here(
+        chosen.community_id,
+        chosen.name,
+        CommunitySettings.load(found.settings),
+        replace(actor, role=Role.MEMBER),
+        operator,
+        direct=True,
+        others=tuple(m.name for m in mine[1:]),
+    )
+
+
+def _space_community(
+    session: Session,
+    platform: str,
+    external_id: str,
+    name: str,
+    now: datetime,
+    writable: bool,
+) -> Community:
+    if writable:
+        return communities.space_community(session, platform, external_id, name, now)
+    # A read-only database records no new space: an unknown one reads the oldest community
+    # (a read-only copy serves one community).
+    found = communities.find_space(session, platform, external_id)
+    community = communities.get_community(
+        session, found.community_id if found else communities.first_community(session)
+    )
+    if community is None:
+        raise LookupError("the database has no community")
+    return community
+
+
+def look_from(session: Session, channel: ChannelRef | None, now: datetime, writable: bool) -> None:
+    """Scope `session` (autocomplete) to `channel`'s community, making the space on first use
+    as a command would; without a channel (or in a DM) it sees the shared catalogue only."""
+    community_id = NO_COMMUNITY
+    if channel is not None and channel.workspace_id != DIRECT_MESSAGE:
+        community_id = _space_community(
+            session, channel.platform, channel.workspace_id, "", now, writable
+        ).id
+    set_scope(session, Scope(community_id))
+
+
+# No community has this id: a scope naming it sees shared rows only.
+NO_COMMUNITY = 0
