@@ -57,6 +57,8 @@ from storage.models_screenings import Cinema, Showtime  # noqa: E402
 
 T0 = datetime(2025, 7, 20, 2, 0, tzinfo=UTC)
 GENERATION_STEP = timedelta(minutes=10)
+# The one community a fresh database has (migration 0008); the cinema and screenings are shared.
+COMMUNITY = 1
 
 
 def setup(url: str, channels: int, showtimes: int, platform: str = "fake") -> int:
@@ -78,6 +80,7 @@ def setup(url: str, channels: int, showtimes: int, platform: str = "fake") -> in
         for i in range(channels):
             session.add(
                 Subscription(
+                    community_id=COMMUNITY,
                     platform=platform,
                     workspace_id="w",
                     channel_id=f"C{i:04d}",

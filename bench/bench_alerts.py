@@ -78,6 +78,9 @@ CACHE = Path(__file__).parent / ".cache"
 YEAR_START = datetime(2026, 1, 1, tzinfo=UTC)
 ZONES = ["Europe/Copenhagen", "America/New_York", "Australia/Perth", "Europe/London"]
 LEADS = [(60, 50), (15, 10), (30, 12), (120, 10), (1440, 8)]  # (minutes, weight)
+# Every modelled channel is in the one community a fresh database has (migration 0008); the
+# listings stay shared, so every subscription may hear of every screening.
+COMMUNITY = 1
 
 
 def _percentile(values: list[float], p: float) -> float:
@@ -257,6 +260,7 @@ def build(
             subs.append(
                 dict(
                     id=i + 1,
+                    community_id=COMMUNITY,
                     platform="discord",
                     workspace_id=f"g{i % 5000}",
                     channel_id=f"c{i % 30000}",
@@ -278,6 +282,7 @@ def build(
             key = alert_subscriptions.target_key(kind, target_id, text)
             leads += [
                 dict(
+                    community_id=COMMUNITY,
                     subscription_id=i + 1,
                     lead_minutes=m,
                     target=key,
@@ -353,12 +358,15 @@ def naive_due(session: Session, start: datetime, now: datetime) -> int:
             Subscription.platform,
             Subscription.workspace_id,
             Subscription.channel_id,
+            Subscription.community_id,
             SubscriptionLead.lead_minutes,
         ).join(SubscriptionLead, SubscriptionLead.subscription_id == Subscription.id)
     ).all()
     by_lead: dict[int, list] = defaultdict(list)
     for r in rows:
-        by_lead[r[8]].append(subs(r[0], r[1], r[2], r[3], tuple(r[4] or ()), r[5], r[6], r[7]))
+        by_lead[r[9]].append(
+            subs(r[0], r[1], r[2], r[3], tuple(r[4] or ()), r[5], r[6], r[7], r[8])
+        )
     found: set[tuple[str, str, str, int, int]] = set()  # once per channel, screening, lead
     for lead, group in by_lead.items():
         delta = timedelta(minutes=lead)
@@ -485,6 +493,7 @@ def delivery_throughput(tmp: Path, channels: int = 200, per_channel: int = 30) -
             [
                 dict(
                     dedupe_key=f"bench|{c}|{i}",
+                    community_id=COMMUNITY,
                     kind="digest",
                     subscription_id=None,
                     platform="discord",

@@ -78,8 +78,12 @@ class AlertDelivery:
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         worker: str | None = None,
         observer: AlertObserver = NO_OBSERVER,
+        discord_shards: tuple[int, Sequence[int]] | None = None,
     ) -> None:
         self.db = db
+        # (shard count, shard ids) when this process connects only some of Discord's shards:
+        # it then claims only their servers' alerts, the other processes the rest.
+        self.discord_shards = discord_shards
         self.observer = observer
         self.notifiers = dict(notifiers)
         self.clock = clock
@@ -98,7 +102,14 @@ class AlertDelivery:
             platforms = list(self.notifiers)
             claimed = [
                 a
-                for a in alert_outbox.claim(session, now, now + self.lease, token, self.claim_limit)
+                for a in alert_outbox.claim(
+                    session,
+                    now,
+                    now + self.lease,
+                    token,
+                    self.claim_limit,
+                    discord_shards=self.discord_shards,
+                )
             ]
             # Alerts for a platform this process has no notifier for go back untouched.
             foreign = [a.id for a in claimed if a.platform not in platforms]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -13,6 +14,7 @@ from bot.timefmt import local_text
 from bot.types import ShowtimeItem, ShowtimeList, Text
 from bot.when import LocalDays
 from storage import alert_outbox, showtime_queries
+from storage.community_scope import Scope, scope_of, set_scope
 from storage.models_alerts import AlertOutbox, Subscription
 from storage.models_screenings import Showtime
 
@@ -102,7 +104,8 @@ def _note(alert: AlertOutbox, item: ShowtimeItem, now: datetime) -> str | None:
 def _digest(session: Session, alert: AlertOutbox, now: datetime) -> list[ShowtimeList | Text]:
     """Today's and the next days' screenings of every subscription the digest stands for
     (one digest per channel and moment), each screening once. "Today" is each cinema's own
-    local day, as everywhere, and begins at the moment the digest is for."""
+    local day, as everywhere, and begins at the moment the digest is for. Delivery's session
+    sees every community; the digest lists only its own community's and shared screenings."""
     ids = (alert.detail or {}).get("subscriptions") or [alert.subscription_id]
     subs = [s for s in (session.get(Subscription, i) for i in ids if i) if s is not None]
     if not subs:
@@ -114,12 +117,13 @@ def _digest(session: Session, alert: AlertOutbox, now: datetime) -> list[Showtim
         else:
             targets.append((sub.target_kind, sub.target_id))
     days = LocalDays.coming(DIGEST_DAYS, max(now, alert.due_at))
-    rows, total = showtime_queries.upcoming_showtimes(
-        session,
-        zone_windows=days.windows(showtime_queries.showtime_zones(session)),
-        targets=targets,
-        limit=DIGEST_ITEMS,
-    )
+    with _seen_from(session, alert.community_id):
+        rows, total = showtime_queries.upcoming_showtimes(
+            session,
+            zone_windows=days.windows(showtime_queries.showtime_zones(session)),
+            targets=targets,
+            limit=DIGEST_ITEMS,
+        )
     names = (
         "everything"
         if any(sub.target_kind == "all" for sub in subs)
@@ -132,3 +136,16 @@ def _digest(session: Session, alert: AlertOutbox, now: datetime) -> list[Showtim
     if total > len(rows):
         blocks.append(Text(f"…and {total - len(rows)} more; `showtimes` lists them all."))
     return blocks
+
+
+@contextmanager
+def _seen_from(session: Session, community_id: int) -> Iterator[None]:
+    """Read as `community_id` does (its rows and shared ones) for a moment, through the same
+    filter that scopes commands, then go back to seeing everything."""
+    before = scope_of(session)
+    session.flush()  # what delivery changed is written under its own (system) scope
+    set_scope(session, Scope(community_id))
+    try:
+        yield
+    finally:
+        set_scope(session, before)

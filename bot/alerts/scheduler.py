@@ -13,13 +13,17 @@ resumes where the last committed tick ended and catches up on downtime:
   unique dedupe keys make the overlap harmless.
 - digests: subscriptions whose `next_digest_at` has come, advanced to the next local time.
 
+A tick runs in a system session (no community scope), so it sees every community's rows; a
+subscription or watchlist item hears only of its own community's screenings and shared ones
+(`ShowtimeFacts.visible_to`), and each outbox row carries the community it serves.
+
 The clock is injected; nothing here reads the wall clock.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,7 +36,7 @@ from bot.alerts.rules import DIGEST_GRACE, MAX_LEAD_MINUTES, next_local_time
 from bot.normalize import normalize
 from bot.timefmt import zone
 from storage import alert_outbox, alert_reminders, alert_schedule
-from storage.alert_schedule import DigestFacts, ShowtimeFacts, SubscriberFacts
+from storage.alert_schedule import DigestFacts, ShowtimeFacts, SubscriberFacts, WatcherFacts
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -95,7 +99,8 @@ class _Targets:
         found += self.by.get(("city", st.city_norm), ())
         if st.event_id is not None:
             found += self.by.get(("event", st.event_id), ())
-        return found
+        # `all` and `city` name no row of a community: the screening's community decides.
+        return [sub for sub in found if st.visible_to(sub.community_id)]
 
 
 class AlertScheduler:
@@ -192,11 +197,9 @@ class AlertScheduler:
         targets = _Targets(
             s for s in alert_schedule.subscribers_for(session, changed) if "new" in s.kinds
         )
-        watchers: dict[int, list[tuple[str, str, str | None, set[str]]]] = defaultdict(list)
-        for platform, user_id, workspace, film_id, cities in alert_schedule.watchers_for(
-            session, {st.film_id for st in changed}
-        ):
-            watchers[film_id].append((platform, user_id, workspace, {normalize(c) for c in cities}))
+        watchers: dict[int, list[tuple[WatcherFacts, set[str]]]] = defaultdict(list)
+        for watcher in alert_schedule.watchers_for(session, changed):
+            watchers[watcher.film_id].append((watcher, {normalize(c) for c in watcher.cities}))
         # What each recipient was last told about each showtime (read from the rows' columns,
         # not their keys, so alerts recorded under older key formats still count).
         told: dict[tuple[str, int], tuple[str, datetime | None]] = {}
@@ -219,21 +222,18 @@ class AlertScheduler:
                 if who not in seen:
                     seen.add(who)
                     recipients.append((who, _destination(sub)))
-            for platform, user_id, workspace, wanted in watchers.get(st.film_id, ()):
+            # A member watching the film in two communities hears of a shared screening once.
+            for watcher, wanted in sorted(
+                watchers.get(st.film_id, ()), key=lambda w: w[0].community_id
+            ):
                 if wanted and st.city_norm not in wanted:
                     continue
-                recipients.append(
-                    (
-                        watcher_key(platform, user_id),
-                        {
-                            "subscription_id": None,
-                            "platform": platform,
-                            "workspace_id": workspace or "",
-                            "channel_id": user_id,
-                            "direct": True,
-                        },
-                    )
-                )
+                if not st.visible_to(watcher.community_id):
+                    continue
+                who = watcher_key(watcher.platform, watcher.user_id)
+                if who not in seen:
+                    seen.add(who)
+                    recipients.append((who, _direct_destination(watcher)))
             for recipient, destination in recipients:
                 row = _change_row(recipient, destination, st, told.get((recipient, st.id)), now)
                 if row is not None:
@@ -247,13 +247,17 @@ class AlertScheduler:
         due at the same instant make one digest that lists each screening once."""
         rows = []
         moved = []
-        groups: dict[tuple[str, str, str, datetime], list[DigestFacts]] = defaultdict(list)
+        # A channel's subscriptions are its space's community's; only a space that joined
+        # another community keeps older ones, which make a digest of their own community's.
+        groups: dict[tuple[str, str, str, datetime, int], list[DigestFacts]] = defaultdict(list)
         for sub in alert_schedule.due_digests(session, now):
-            groups[(sub.platform, sub.workspace_id, sub.channel_id, sub.next_digest_at)].append(sub)
+            channel_moment = (sub.platform, sub.workspace_id, sub.channel_id, sub.next_digest_at)
+            groups[(*channel_moment, sub.community_id)].append(sub)
             tz_name = sub.timezone or "UTC"
             after = max(now, sub.next_digest_at)
             moved.append((sub.id, next_local_time(sub.digest_local_time, tz_name, after)))
-        for (platform, workspace, channel, due), subs in groups.items():
+        communities_at = Counter(group[:4] for group in groups)
+        for (platform, workspace, channel, due, community), subs in groups.items():
             subs.sort(key=lambda sub: sub.id)
             tz_name = subs[0].timezone or "UTC"
             local_day = due.astimezone(zone(tz_name)).date()
@@ -271,11 +275,15 @@ class AlertScheduler:
             # Keyed by channel and due instant: every scheduler groups the same due rows the
             # same way, so a second process (or a re-run tick) finds the same key.
             who = channel_key(platform, workspace, channel)
+            key = f"{who}|digest|{local_day.isoformat()}|{int(due.timestamp())}"
+            if communities_at[(platform, workspace, channel, due)] > 1:
+                key += f"|k{community}"
             rows.append(
                 {
                     **_base(now),
-                    "dedupe_key": f"{who}|digest|{local_day.isoformat()}|{int(due.timestamp())}",
+                    "dedupe_key": key,
                     "kind": "digest",
+                    "community_id": community,
                     "subscription_id": ids[0],
                     "platform": platform,
                     "workspace_id": workspace,
@@ -307,11 +315,24 @@ def _base(now: datetime) -> dict[str, Any]:
 
 def _destination(sub: SubscriberFacts) -> dict[str, Any]:
     return {
+        "community_id": sub.community_id,
         "subscription_id": sub.id,
         "platform": sub.platform,
         "workspace_id": sub.workspace_id,
         "channel_id": sub.channel_id,
         "direct": False,
+    }
+
+
+def _direct_destination(watcher: WatcherFacts) -> dict[str, Any]:
+    """A member's DM, filed under the community of the watchlist item it serves."""
+    return {
+        "community_id": watcher.community_id,
+        "subscription_id": None,
+        "platform": watcher.platform,
+        "workspace_id": watcher.workspace_id or "",
+        "channel_id": watcher.user_id,
+        "direct": True,
     }
 
 

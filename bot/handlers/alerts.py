@@ -129,9 +129,16 @@ def _snapshot(sub: Subscription) -> dict[str, Any]:
 def alerts_subscribe(ctx: Context, args: dict[str, ArgValue]) -> Reply:
     try:
         kinds = parse_kinds(_text(args.get("kinds")))
-        leads = parse_leads(_text(args.get("leads"))) if "reminder" in kinds else ()
-        digest = parse_digest_time(_text(args.get("digest"))) if "digest" in kinds else None
-        zone_arg = parse_zone(str(args["zone"])) if args.get("zone") else None
+        # What the command leaves out, the community's settings give (bot/community_settings.py).
+        defaults = ctx.here.settings
+        leads_text = _text(args.get("leads")) or (
+            str(defaults.reminder_minutes) if defaults.reminder_minutes else None
+        )
+        leads = parse_leads(leads_text) if "reminder" in kinds else ()
+        digest_text = _text(args.get("digest")) or defaults.digest_time
+        digest = parse_digest_time(digest_text) if "digest" in kinds else None
+        zone_text = str(args["zone"]) if args.get("zone") else defaults.timezone
+        zone_arg = parse_zone(zone_text) if zone_text else None
     except RuleError as exc:
         raise UserError(f"{exc} Nothing was stored.") from exc
     if args.get("leads") and "reminder" not in kinds:
@@ -154,6 +161,7 @@ def alerts_subscribe(ctx: Context, args: dict[str, ArgValue]) -> Reply:
     )
     before = _snapshot(existing) if existing else None
     sub = existing or Subscription(
+        community_id=ctx.community_id,
         platform=channel.platform,
         workspace_id=channel.workspace_id,
         channel_id=channel.channel_id,
@@ -220,15 +228,16 @@ def alerts_remove(ctx: Context, args: dict[str, ArgValue]) -> Reply:
     channel = ctx.channel
     number = int_arg(args, "subscription")
     sub = ctx.session.get(Subscription, number)
-    if sub is None or (sub.platform, sub.workspace_id, sub.channel_id) != (
-        channel.platform,
-        channel.workspace_id,
-        channel.channel_id,
+    if (
+        sub is None
+        or sub.community_id != ctx.community_id
+        or (sub.platform, sub.workspace_id, sub.channel_id)
+        != (channel.platform, channel.workspace_id, channel.channel_id)
     ):
         raise UserError(f"This channel has no alert subscription #{number}. See `alerts list`.")
     before = _snapshot(sub)
     label = _label(ctx, sub)
-    alert_subscriptions.delete_subscription_alerts(ctx.session, sub.id)
+    alert_subscriptions.delete_subscription_alerts(ctx.session, sub)
     ctx.session.delete(sub)
     audit.record(
         ctx.session, ctx.actor, ctx.now, "alerts remove", "subscription", number, before, None
@@ -264,6 +273,7 @@ def watch(ctx: Context, args: dict[str, ArgValue]) -> Reply:
     item = alert_subscriptions.watch_item(ctx.session, actor.platform, actor.user_id, film.id)
     if item is None:
         item = WatchlistItem(
+            community_id=ctx.community_id,
             platform=actor.platform,
             user_id=actor.user_id,
             film_id=film.id,
