@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import ParamSpec, Protocol, TypeVar
 
-from bot.types import AttachedFile, Invocation, Reply
+from bot.types import AttachedFile, ChannelRef, Invocation, Reply
 
 COMMAND_WORKERS = 8
 BULK_WORKERS = 1
@@ -61,7 +61,15 @@ class Core(Protocol):
 
     def handle(self, inv: Invocation) -> Reply: ...
 
-    def complete_titles(self, text: str, limit: int = 25) -> list[tuple[str, str]]: ...
+    def complete_titles(
+        self, text: str, limit: int = 25, where: ChannelRef | None = None
+    ) -> list[tuple[str, str]]: ...
+
+    def space_joined(self, platform: str, workspace_id: str, name: str) -> None:
+        """The bot was added to a server or installed in a workspace."""
+
+    def space_left(self, platform: str, workspace_id: str) -> None:
+        """The bot was removed from a server or uninstalled from a workspace."""
 
 
 class CommandObserver(Protocol):

@@ -45,7 +45,13 @@ async def run_platforms(core: Marquee, settings: Settings) -> None:
     async with serving_ops(core, settings, platforms, alert_period=period) as metrics:
 
         def alert_loop(stop: asyncio.Event) -> Awaitable[None]:
-            return run_alerts(core, notifiers, observer=metrics, stop=stop)
+            return run_alerts(
+                core,
+                notifiers,
+                observer=metrics,
+                stop=stop,
+                discord_shards=discord_shards(settings),
+            )
 
         running = [run_platform(platform) for platform in platforms.values()]
         await serve_until_stopped(running, alert_loop if alerts else None)
@@ -119,6 +125,14 @@ async def _bounded(task: asyncio.Future[None], timeout: float, what: str) -> Non
 ALERT_INTERVAL = 15.0  # seconds between passes of the alert loop
 
 
+def discord_shards(settings: Settings) -> tuple[int, tuple[int, ...]] | None:
+    """The Discord shards this process connects, when it connects only some of them: its
+    alert loop delivers their servers' alerts and leaves the rest to the other processes."""
+    if settings.discord_shard_count is None or not settings.discord_shard_ids:
+        return None
+    return settings.discord_shard_count, settings.discord_shard_ids
+
+
 async def run_alerts(
     core: Marquee,
     notifiers: dict[str, Notifier],
@@ -126,17 +140,21 @@ async def run_alerts(
     interval: float = ALERT_INTERVAL,
     observer: AlertObserver | None = None,
     stop: asyncio.Event | None = None,
+    discord_shards: tuple[int, Sequence[int]] | None = None,
 ) -> None:
     """The alert loop: a scheduler tick, then delivery, every `interval` seconds. Every process
     may run it: outbox keys and leased claims keep alerts single across processes. `observer`
-    (the metrics, when served) hears what each pass did; setting `stop` ends it gracefully."""
+    (the metrics, when served) hears what each pass did; setting `stop` ends it gracefully;
+    `discord_shards` (count, ids) limits delivery to those shards' Discord servers."""
     from bot.alerts.delivery import AlertDelivery, run_forever
     from bot.alerts.observer import NO_OBSERVER
     from bot.alerts.scheduler import AlertScheduler
 
     observer = observer or NO_OBSERVER
     scheduler = AlertScheduler(core.db, core.clock, observer=observer)
-    delivery = AlertDelivery(core.db, notifiers, core.clock, observer=observer)
+    delivery = AlertDelivery(
+        core.db, notifiers, core.clock, observer=observer, discord_shards=discord_shards
+    )
     await run_forever(
         scheduler.tick,
         delivery,

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 LOG_FORMATS = ("text", "json")
+# The platforms an operator (MARQUEE_OPERATORS) can be named on.
+OPERATOR_PLATFORMS = ("discord", "slack", "console")
 
 
 class SettingsError(ValueError):
@@ -32,6 +34,10 @@ class Settings:
     discord_api_base: str | None = None  # REST base; None means Discord's own
     discord_gateway_url: str | None = None  # gateway websocket; None means Discord's own
     discord_sharded: bool = False
+    # Sharding split between processes: the total number of shards (None: discord.py asks
+    # Discord when sharded) and the ones this process connects (empty: all of them).
+    discord_shard_count: int | None = None
+    discord_shard_ids: tuple[int, ...] = ()
     # Slack
     slack_bot_token: str | None = None
     slack_app_token: str | None = None  # Socket Mode
@@ -58,6 +64,9 @@ class Settings:
     # last Discord command sync, so a start syncs only when the commands changed. None: the
     # commands are synced at every start.
     state_dir: Path | None = None
+    # "platform:user_id" of the people who run this Marquee, beside the ones each adapter
+    # knows (Discord's application owner): they may change the shared catalogue.
+    operators: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def discord_enabled(self) -> bool:
@@ -84,6 +93,7 @@ class Settings:
             env = {**dotenv_values(dotenv or Path(".env")), **os.environ}  # type: ignore[dict-item]
         get = env.get
         port = get("SLACK_HTTP_PORT")
+        sharded, shard_count, shard_ids = _discord_shards(get)
         return cls(
             database_url=get("DATABASE_URL") or default_database_url(),
             load_demo=(get("MARQUEE_DEMO", "1") or "1") not in ("0", "false", "no"),
@@ -93,7 +103,9 @@ class Settings:
             discord_mod_role_ids=_ids(get("DISCORD_MOD_ROLE_IDS")),
             discord_api_base=get("DISCORD_API_BASE") or None,
             discord_gateway_url=get("DISCORD_GATEWAY_URL") or None,
-            discord_sharded=(get("DISCORD_SHARDED", "") or "").lower() in ("1", "true", "yes"),
+            discord_sharded=sharded,
+            discord_shard_count=shard_count,
+            discord_shard_ids=shard_ids,
             slack_bot_token=get("SLACK_BOT_TOKEN") or None,
             slack_app_token=get("SLACK_APP_TOKEN") or None,
             slack_signing_secret=get("SLACK_SIGNING_SECRET") or None,
@@ -112,6 +124,7 @@ class Settings:
                 get("MARQUEE_DATA_DIR") or "data",
             ),
             state_dir=Path(get("MARQUEE_DATA_DIR") or "data"),
+            operators=_operators(get("MARQUEE_OPERATORS")),
         )
 
 
@@ -133,6 +146,55 @@ def _port(name: str, value: str | None) -> int | None:
     if not text.isdigit() or int(text) > 65535:
         raise SettingsError(f"{name} must be a port number from 1 to 65535 (0: off), not {text!r}")
     return int(text) or None
+
+
+def _discord_shards(
+    get: Callable[[str], str | None],
+) -> tuple[bool, int | None, tuple[int, ...]]:
+    """DISCORD_SHARDED, DISCORD_SHARD_COUNT and DISCORD_SHARD_IDS. A shard count implies a
+    sharded client; shard ids split those shards between processes and need the count, so
+    that every process agrees on which guild is whose."""
+    sharded = (get("DISCORD_SHARDED") or "").strip().lower() in ("1", "true", "yes")
+    count_text = (get("DISCORD_SHARD_COUNT") or "").strip()
+    ids_text = (get("DISCORD_SHARD_IDS") or "").strip()
+    count: int | None = None
+    if count_text:
+        if not count_text.isdigit() or int(count_text) < 1:
+            raise SettingsError(
+                f"DISCORD_SHARD_COUNT must be a whole number from 1, not {count_text!r}"
+            )
+        count = int(count_text)
+    ids: tuple[int, ...] = ()
+    if ids_text:
+        if count is None:
+            raise SettingsError(
+                "DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT: the shards are split out of a "
+                "total every process must agree on"
+            )
+        items = [v.strip() for v in ids_text.split(",") if v.strip()]
+        bad = [v for v in items if not v.isdigit() or int(v) >= count]
+        if bad or not items:
+            raise SettingsError(
+                f"DISCORD_SHARD_IDS must be a comma list of shard numbers from 0 to {count - 1} "
+                f"(DISCORD_SHARD_COUNT is {count}), not {ids_text!r}"
+            )
+        ids = tuple(sorted({int(v) for v in items}))
+    return sharded or count is not None, count, ids
+
+
+def _operators(value: str | None) -> frozenset[str]:
+    """MARQUEE_OPERATORS: "platform:user_id" items, comma separated."""
+    operators = set()
+    for item in _ids(value):
+        platform, _, user_id = item.partition(":")
+        platform, user_id = platform.strip().lower(), user_id.strip()
+        if not user_id or platform not in OPERATOR_PLATFORMS:
+            raise SettingsError(
+                "MARQUEE_OPERATORS takes platform:user_id items (platform one of "
+                f"{', '.join(OPERATOR_PLATFORMS)}), e.g. discord:123456789012345678, not {item!r}"
+            )
+        operators.add(f"{platform}:{user_id}")
+    return frozenset(operators)
 
 
 def _slack_oauth(get: Callable[[str], str | None]) -> dict[str, str | None]:

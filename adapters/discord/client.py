@@ -48,7 +48,7 @@ from adapters.discord.connection import (
     new_client,
 )
 from adapters.discord.forms import CommandForm
-from adapters.discord.invocation import interaction_data, invocation
+from adapters.discord.invocation import channel_ref, interaction_data, invocation
 from adapters.discord.notifier import DiscordNotifier
 from adapters.discord.render import RenderedMessage, clip, render_reply
 from adapters.discord.replying import FROM_ACTION, AnswerKind, defer, follow_up, respond, say
@@ -199,6 +199,16 @@ class MarqueeDiscord:
         """The gateway session is ready (from the client, as every event below)."""
         self._ready.set()
 
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """Added to a server: its community exists from now (the core decides which)."""
+        await call_core(self.core.space_joined, "discord", str(guild.id), guild.name)
+        log.info("Discord: joined server %s", guild.id)
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """Removed from a server: the core keeps its data for a grace period."""
+        await call_core(self.core.space_left, "discord", str(guild.id))
+        log.info("Discord: left server %s", guild.id)
+
     # -- interactions ----------------------------------------------------------------------
 
     def _answering(
@@ -317,7 +327,12 @@ class MarqueeDiscord:
         if param is not None and param.kind is ParamKind.TITLE and focused is not None:
             # Autocomplete cannot be deferred: answer with nothing rather than too late.
             lookup = asyncio.ensure_future(
-                call_core(self.core.complete_titles, focused[1], AUTOCOMPLETE_MAX)
+                call_core(
+                    self.core.complete_titles,
+                    focused[1],
+                    AUTOCOMPLETE_MAX,
+                    channel_ref(interaction),
+                )
             )
             done, _ = await asyncio.wait({lookup}, timeout=self.autocomplete_budget)
             if done:
@@ -332,7 +347,13 @@ class MarqueeDiscord:
     def _invocation(
         self, interaction: discord.Interaction[Any], command: str, args: dict[str, ArgValue]
     ) -> Invocation:
-        return invocation(interaction, self.settings.discord_mod_role_ids, command, args)
+        return invocation(
+            interaction,
+            self.settings.discord_mod_role_ids,
+            command,
+            args,
+            owner_ids=self.client.owner_ids,
+        )
 
     async def _run(
         self, interaction: discord.Interaction[Any], inv: Invocation, answer: AnswerKind

@@ -56,6 +56,12 @@ class ClientEvents(Protocol):
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None: ...
 
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """The bot was added to a server (a GUILD_CREATE for a server not in READY)."""
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """The bot was removed from a server (a GUILD_DELETE that is not an outage)."""
+
     async def on_action(self, interaction: discord.Interaction[Any], encoded: str) -> None:
         """Run the action encoded in a clicked button's id or a chosen option's value (called
         by components.py's items, which find the adapter as `MarqueeClient.marquee_components`)."""
@@ -69,12 +75,35 @@ class MarqueeClient(discord.Client):
     def __init__(self, events: ClientEvents, /, **options: Any) -> None:
         super().__init__(**options)
         self.marquee_components = events
+        # Who owns the application (its owner, or every member of its team): Marquee's
+        # operators on Discord. Known once logged in.
+        self.owner_ids: frozenset[int] = frozenset()
+
+    async def setup_hook(self) -> None:
+        # discord.py calls this from `login`, once it has fetched the application.
+        self.owner_ids = application_owners(self.application)
 
     async def on_ready(self) -> None:
         await self.marquee_components.on_ready()
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         await self.marquee_components.on_interaction(interaction)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self.marquee_components.on_guild_join(guild)
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        await self.marquee_components.on_guild_remove(guild)
+
+
+def application_owners(application: discord.AppInfo | None) -> frozenset[int]:
+    if application is None:
+        return frozenset()
+    if application.team is not None:
+        # Someone invited to the team is not a member of it until they accept.
+        accepted = discord.TeamMembershipState.accepted
+        return frozenset(m.id for m in application.team.members if m.membership_state is accepted)
+    return frozenset({application.owner.id})
 
 
 class ShardedMarqueeClient(discord.AutoShardedClient, MarqueeClient):
@@ -106,6 +135,12 @@ def new_client(
         # discord.py's smallest allowed value).
         "max_ratelimit_timeout": 30.0,
     }
-    if settings.discord_sharded:
+    if settings.discord_sharded or settings.discord_shard_count is not None:
+        if settings.discord_shard_count is not None:
+            # A fixed total, and this process's part of it: every process must agree on the
+            # count, since a server's shard is (guild id >> 22) % count.
+            options["shard_count"] = settings.discord_shard_count
+            if settings.discord_shard_ids:
+                options["shard_ids"] = list(settings.discord_shard_ids)
         return ShardedMarqueeClient(events, gateway=settings.discord_gateway_url, **options)
     return MarqueeClient(events, **options)

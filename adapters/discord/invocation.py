@@ -10,7 +10,7 @@ from typing import Any, cast
 
 import discord
 
-from adapters.discord.roles import interaction_role
+from adapters.discord.roles import interaction_role, member_role_ids
 from bot.types import Actor, ArgValue, ChannelRef, Invocation
 
 
@@ -25,11 +25,25 @@ def channel_ref(interaction: discord.Interaction[Any]) -> ChannelRef:
     return ChannelRef("discord", workspace, str(interaction.channel_id))
 
 
-def actor(interaction: discord.Interaction[Any], mod_role_ids: Iterable[str]) -> Actor:
-    """Who interacted, with the role their server roles give them."""
+def actor(
+    interaction: discord.Interaction[Any],
+    mod_role_ids: Iterable[str],
+    owner_ids: frozenset[int] = frozenset(),
+) -> Actor:
+    """Who interacted, with the role their server roles give them; their role ids as groups
+    (a community's settings may name moderator roles); an operator if they own the bot's
+    application (`owner_ids`)."""
     user = interaction.user
     role = interaction_role(interaction, mod_role_ids)
-    return Actor("discord", str(user.id), user.display_name, role)
+    groups = tuple(str(r) for r in member_role_ids(user))
+    return Actor(
+        "discord",
+        str(user.id),
+        user.display_name,
+        role,
+        groups=groups,
+        operator=user.id in owner_ids,
+    )
 
 
 def invocation(
@@ -37,5 +51,7 @@ def invocation(
     mod_role_ids: Iterable[str],
     command: str,
     args: dict[str, ArgValue],
+    owner_ids: frozenset[int] = frozenset(),
 ) -> Invocation:
-    return Invocation(command, args, actor(interaction, mod_role_ids), channel_ref(interaction))
+    who = actor(interaction, mod_role_ids, owner_ids)
+    return Invocation(command, args, who, channel_ref(interaction))

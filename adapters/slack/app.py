@@ -121,7 +121,11 @@ class SlackAdapter:
         self.installations: Installations | None = None
         if settings.slack_oauth:
             self.installations = Installations(
-                settings, _database_of(core, database).engine, self.client, BOT_SCOPES
+                settings,
+                _database_of(core, database).engine,
+                self.client,
+                BOT_SCOPES,
+                core=core,
             )
             self.app = self.installations.app(settings.slack_signing_secret or "")
         else:

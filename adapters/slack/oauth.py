@@ -7,6 +7,9 @@ Slack sends them back to `/slack/oauth_redirect` with a code, bolt exchanges it
 database (oauth_stores.py); every request after that is authorized with its own workspace's
 token (bolt's installation-store authorize), and who asks is looked up with it. Uninstalling
 the app, or revoking its bot token, deletes the workspace's installation.
+
+The core hears of both, as of a Discord server joined or left: an installation is
+`space_joined("slack", team_id, team_name)`, an uninstall (or revoked bot token) `space_left`.
 """
 
 from __future__ import annotations
@@ -19,11 +22,19 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
+from slack_bolt.oauth.async_callback_options import (
+    AsyncCallbackOptions,
+    AsyncFailureArgs,
+    AsyncSuccessArgs,
+)
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.response import BoltResponse
+from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import Engine
 
+from adapters.core_calls import Core, call_core
 from adapters.slack.invocation import Middleware, actor_middleware
 from adapters.slack.oauth_stores import (
     DatabaseInstallationStore,
@@ -42,10 +53,15 @@ Apology = Callable[[AsyncRespond | None], Callable[[str], Awaitable[None]]]
 
 
 def oauth_settings(
-    settings: Settings, engine: Engine, scopes: tuple[str, ...]
+    settings: Settings,
+    engine: Engine,
+    scopes: tuple[str, ...],
+    on_installed: Callable[[Installation], Awaitable[None]] | None = None,
 ) -> AsyncOAuthSettings:
     """bolt's OAuth settings for Marquee: bot scopes only, stores in the database, and
-    `/slack/install` redirecting straight to Slack (a link operators can hand out)."""
+    `/slack/install` redirecting straight to Slack (a link operators can hand out).
+    `on_installed` hears of each installation once it is saved, before the installer sees
+    bolt's own success page."""
     if not (settings.slack_client_id and settings.slack_client_secret):
         raise ValueError("OAuth mode needs SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
     return AsyncOAuthSettings(
@@ -62,7 +78,19 @@ def oauth_settings(
         installation_store_bot_only=True,
         state_store=DatabaseStateStore(engine),
         logger=log,
+        callback_options=_after_install(on_installed) if on_installed else None,
     )
+
+
+def _after_install(on_installed: Callable[[Installation], Awaitable[None]]) -> AsyncCallbackOptions:
+    async def success(args: AsyncSuccessArgs) -> BoltResponse:
+        await on_installed(args.installation)
+        return await args.default.success(args)
+
+    async def failure(args: AsyncFailureArgs) -> BoltResponse:
+        return await args.default.failure(args)
+
+    return AsyncCallbackOptions(success=success, failure=failure)
 
 
 def installation_authorize(
@@ -88,10 +116,17 @@ class Installations:
     clients alerts post with."""
 
     def __init__(
-        self, settings: Settings, engine: Engine, client: AsyncWebClient, scopes: tuple[str, ...]
+        self,
+        settings: Settings,
+        engine: Engine,
+        client: AsyncWebClient,
+        scopes: tuple[str, ...],
+        core: Core | None = None,
     ) -> None:
         self.settings = settings
-        self.oauth = oauth_settings(settings, engine, scopes)
+        # Told of each workspace installed and uninstalled (None: nobody is).
+        self.core = core
+        self.oauth = oauth_settings(settings, engine, scopes, self._on_installed)
         self.store = self.oauth.installation_store
         self.clients = WorkspaceClients(self.store, client)
         self._client = client
@@ -150,6 +185,16 @@ class Installations:
             resolve = self._actors[key] = actor_middleware(roles, self._apology)
         return await resolve(body, context, next_)
 
+    async def _on_installed(self, installation: Installation) -> None:
+        team_id = installation.team_id
+        if self.core is None or not team_id:
+            return  # an org-wide (Enterprise Grid) install names no one workspace
+        try:
+            await call_core(self.core.space_joined, "slack", team_id, installation.team_name or "")
+        except Exception:  # noqa: BLE001 - the install is saved; the first command makes the space
+            log.exception("Slack: telling the core of workspace %s's install failed", team_id)
+        log.info("Slack: workspace %s installed Marquee", team_id)
+
     async def _on_uninstalled(self, context: AsyncBoltContext) -> None:
         await self._forget(context)
         log.info("Slack: workspace %s uninstalled Marquee", context.team_id)
@@ -167,3 +212,5 @@ class Installations:
         )
         for key in [k for k in self._actors if k[0] == (context.team_id or "")]:
             del self._actors[key]
+        if self.core is not None and context.team_id:
+            await call_core(self.core.space_left, "slack", context.team_id)
