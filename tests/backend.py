@@ -60,7 +60,7 @@ class SayBot:
     def say(self, line: str, *, as_: Speaker | None = None) -> Reply:
         """The reply to a line as typed at the console ("/review Solaris spoilers=yes")."""
         actor = self._speaker(as_)
-        session = ConsoleSession(self.core, actor)
+        session = ConsoleSession(self.core, actor, self.channel)
         session.last = self.last
         parsed = session.invocation_for(line)
         if isinstance(parsed, str):

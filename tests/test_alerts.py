@@ -15,6 +15,7 @@ from bot.alerts.pacing import Pacer
 from bot.alerts.rules import next_local_time
 from bot.alerts.scheduler import AlertScheduler, TickReport
 from bot.core import Marquee
+from bot.demo import DEMO_COMMUNITY
 from bot.notify import ChannelGone, RateLimited
 from bot.types import Actor, ChannelRef, ErrorNotice, Notice, Reply, ShowtimeList, Table, Text
 from storage import alert_outbox
@@ -358,6 +359,7 @@ def test_subscriptions_are_listed_audited_and_removed(alerts: Alerts) -> None:
     assert a.count(Subscription) == 1 and a.count(SubscriptionLead) == 0
     with a.core.db.session() as s:  # an alert of this subscription waiting in the outbox
         row = {"dedupe_key": f"s{sub}|digest|2025-07-20", "kind": "digest", "direct": False}
+        row |= {"community_id": s.get_one(Subscription, sub).community_id}
         row |= {"subscription_id": sub, "platform": "test", "workspace_id": "workspace"}
         row |= {"channel_id": "channel", "due_at": a.now, "status": "pending"}
         assert alert_outbox.enqueue(s, [row | {"attempts": 0, "created_at": a.now}]) == 1
@@ -611,6 +613,7 @@ def test_finished_alerts_are_pruned_once_no_tick_can_find_them_again(db_url: str
         starts = {past: now - 2 * day, ahead: now + 10 * day}.get(showtime)  # type: ignore[arg-type]
         return {
             "dedupe_key": key,
+            "community_id": DEMO_COMMUNITY,
             "kind": kind,
             "status": status,
             "due_at": due,

@@ -42,6 +42,9 @@ GRAND_TEATRET_ROWS = [
 
 
 def job(core: Marquee, **kw: Any) -> ImportJob:
+    """An import for the demo community (`--community 1`), the one CHANNEL's space joins: a
+    chat import there may cancel what these imported."""
+    kw.setdefault("community_id", 1)
     return ImportJob(db=core.db, resolver=core.resolver, actor=MODERATOR, now=FIXED_NOW, **kw)
 
 

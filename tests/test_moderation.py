@@ -169,6 +169,7 @@ def test_film_remove_says_what_goes_and_leaves_nothing_dangling(
         s.add(
             AlertOutbox(
                 dedupe_key="test|pending",
+                community_id=1,
                 kind="new",
                 showtime_id=min(showtime_ids),
                 platform="test",

@@ -37,6 +37,7 @@ from bot.links import is_web_url
 from bot.registry import BODY_MAX, COMMANDS, HEADLINE_MAX, QUERY_MAX, TITLE_MAX, find_command
 from bot.settings import Settings
 from bot.types import (
+    ChannelRef,
     Choice,
     Choices,
     CommandList,
@@ -465,7 +466,9 @@ class FixedCore:
     def handle(self, inv: Invocation) -> Reply:
         return self.reply
 
-    def complete_titles(self, text: str, limit: int = 25) -> list[tuple[str, str]]:
+    def complete_titles(
+        self, text: str, limit: int = 25, where: ChannelRef | None = None
+    ) -> list[tuple[str, str]]:
         return []
 
 

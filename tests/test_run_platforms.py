@@ -59,11 +59,14 @@ async def test_marquee_run_serves_discord_and_slack_from_one_database(tmp_path: 
         titles = [e["title"] for e in answer.body["data"]["embeds"]]
         assert "A hospital drama about the doctor, not the patient" in titles
 
+        # The workspace is another community (the server claimed the demo's): it is served
+        # from the same database, with none of the server's data.
         await asyncio.wait_for(slack.socket_connected.wait(), STARTUP)
-        reply, _ = await Workspace(slack, SocketTransport(slack)).command(
-            "/review", "Second Victims", "UMEMBER01"
-        )
-        assert "A hospital drama about the doctor, not the patient" in str(reply.body)
+        workspace = Workspace(slack, SocketTransport(slack))
+        reply, _ = await workspace.command("/review", "Second Victims", "UMEMBER01")
+        assert "No film found" in str(reply.body), reply.body
+        reply, _ = await workspace.command("/marquee", "community", "UMEMBER01")
+        assert "Community 2" in str(reply.body) and "slack" in str(reply.body), reply.body
     finally:
         if proc.returncode is None:
             proc.send_signal(signal.SIGINT)

@@ -236,7 +236,7 @@ def _slack_texts(blocks: list[dict[str, Any]]) -> Iterator[str]:
 
 
 def console_parse(core: Marquee, actor: Actor, shown: str) -> Invocation | str:
-    return ConsoleSession(core, actor).invocation_for(shown)
+    return ConsoleSession(core, actor, CHANNEL).invocation_for(shown)
 
 
 def slack_parse(core: Marquee, actor: Actor, shown: str) -> Invocation | str:

@@ -10,7 +10,11 @@ It serves on 127.0.0.1 (a free port) what a bot that answers interactions uses:
 * The gateway: HELLO, heartbeat ACKs, IDENTIFY → READY and one GUILD_CREATE per server, RESUME
   → RESUMED; the test then injects INTERACTION_CREATE dispatches built by the helpers below
   (slash commands, autocomplete, clicks, selects, form submits) from the same payload shapes
-  Discord sends.
+  Discord sends, and the bot's joins and removals (`join_guild`, `remove_guild`).
+* Shards, as Discord has them: an IDENTIFY's `shard` [id, count] gets only the servers of that
+  shard (`shard_of`), and every server's events (interactions included) go to the session of
+  its shard; events without a server (direct messages) go to shard 0. Several bots (processes)
+  can be connected at once, each with its own shards.
 
 It keeps the messages the bot creates so a test can click a button on the message the bot
 actually sent, and it works out who a message would have pinged from its content and
@@ -85,6 +89,21 @@ MEMBER = FakeUser("940000000000000001", "Mia Member")
 MODERATOR = FakeUser("940000000000000002", "Max Moderator", roles=(MOD_ROLE_ID,))
 MANAGER = FakeUser("940000000000000003", "Meg Manager", MEMBER_PERMISSIONS | MANAGE_GUILD)
 ADMIN = FakeUser("940000000000000004", "Ada Admin", MEMBER_PERMISSIONS | ADMINISTRATOR)
+# Who owns the application (GET /oauth2/applications/@me) and the server too, so Discord
+# gives them every permission there.
+OWNER = FakeUser("960000000000000001", "Olga Owner", MEMBER_PERMISSIONS | ADMINISTRATOR)
+
+
+def shard_of(guild_id: str, shard_count: int) -> int:
+    """The shard Discord sends a server's events to."""
+    return (int(guild_id) >> 22) % shard_count
+
+
+def guild_on_shard(shard_id: int, shard_count: int, n: int = 0) -> str:
+    """A server id on `shard_id` of `shard_count` (the `n`th such id a test wants)."""
+    base = int(GUILD_ID) >> 22
+    first = base + (shard_id - base) % shard_count
+    return str(((first + n * shard_count) << 22) | 1)
 
 
 @dataclass
@@ -123,16 +142,21 @@ class FakeDiscord:
     guild_ids: tuple[str, ...] = (GUILD_ID,)
     requests: list[Recorded] = field(default_factory=list)
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)
-    identify: dict[str, Any] | None = None
+    identify: dict[str, Any] | None = None  # the latest IDENTIFY
+    identifies: list[dict[str, Any]] = field(default_factory=list)
     gateway_query: dict[str, str] = field(default_factory=dict)
     dm_channels: dict[str, str] = field(default_factory=dict)  # user id → DM channel id
     nonces: dict[tuple[str, str], str] = field(default_factory=dict)  # → message id
+    # A team owning the application instead of OWNER: each member, and whether they accepted
+    # the team's invitation. None: OWNER owns it alone.
+    team: tuple[tuple[FakeUser, bool], ...] | None = None
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(950000000000000001)
         self._seq = itertools.count(1)
         self._changed = asyncio.Condition()
         self._sockets: list[web.WebSocketResponse] = []
+        self._shard_of_socket: dict[int, tuple[int, int]] = {}  # id(ws) → [shard id, count]
         self._original: dict[str, str] = {}  # interaction token → message id of its response
         self._interactions: dict[str, dict[str, Any]] = {}  # id → payload
         self._answered: set[str] = set()
@@ -216,12 +240,19 @@ class FakeDiscord:
             lambda r: r.method == "PUT" and bool(pattern.fullmatch(r.path)), timeout
         )
 
-    async def identified(self, timeout: float = 10.0) -> None:
-        """Wait until a gateway session has identified and received READY."""
+    async def identified(self, timeout: float = 10.0, *, shard: int | None = None) -> None:
+        """Wait until a gateway session (of `shard`, if given) has identified and received
+        READY."""
+
+        def connected() -> bool:
+            return any(
+                shard is None or self._shard_of_socket.get(id(ws), (0, 1))[0] == shard
+                for ws in self._sockets
+            )
 
         async def ready() -> None:
             async with self._changed:
-                await self._changed.wait_for(lambda: bool(self._sockets))
+                await self._changed.wait_for(connected)
 
         await asyncio.wait_for(ready(), timeout)
 
@@ -319,7 +350,7 @@ class FakeDiscord:
 
     async def send_interaction(self, payload: dict[str, Any]) -> Interaction:
         self._interactions[payload["id"]] = payload
-        await self.dispatch("INTERACTION_CREATE", payload)
+        await self.dispatch("INTERACTION_CREATE", payload, guild_id=payload.get("guild_id"))
         return Interaction(payload["id"], payload["token"], payload)
 
     async def slash(
@@ -415,11 +446,33 @@ class FakeDiscord:
         data = {"custom_id": custom_id, "components": rows}
         return await self.send_interaction(self.interaction_payload(MODAL_SUBMIT, data, user))
 
-    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        if not self._sockets:
-            raise RuntimeError("no gateway session to dispatch to")
-        for ws in list(self._sockets):
+    async def dispatch(
+        self, event: str, data: dict[str, Any], *, guild_id: str | None = None
+    ) -> None:
+        """Send a gateway event to the session of `guild_id`'s shard (None: shard 0's)."""
+        sockets = [ws for ws in self._sockets if self._serves(ws, guild_id)]
+        if not sockets:
+            raise RuntimeError(f"no gateway session to dispatch to (server {guild_id})")
+        for ws in sockets:
             await ws.send_str(json.dumps({"op": 0, "t": event, "s": next(self._seq), "d": data}))
+
+    def _serves(self, ws: web.WebSocketResponse, guild_id: str | None) -> bool:
+        shard_id, count = self._shard_of_socket.get(id(ws), (0, 1))
+        return shard_id == (0 if guild_id is None else shard_of(guild_id, count))
+
+    async def join_guild(self, guild_id: str, name: str = "Cinema Club") -> None:
+        """The bot is added to a server: a GUILD_CREATE, without `unavailable`, as Discord
+        sends for a join (an outage's return says `unavailable: false`)."""
+        self.guild_ids = (*self.guild_ids, guild_id)
+        data = _guild(guild_id, name)
+        del data["unavailable"]
+        await self.dispatch("GUILD_CREATE", data, guild_id=guild_id)
+
+    async def remove_guild(self, guild_id: str) -> None:
+        """The bot is removed from (kicked out of) a server: a GUILD_DELETE, without
+        `unavailable` (with it, the server would only be in an outage)."""
+        self.guild_ids = tuple(g for g in self.guild_ids if g != guild_id)
+        await self.dispatch("GUILD_DELETE", {"id": guild_id}, guild_id=guild_id)
 
     # -- the gateway ------------------------------------------------------------------------
 
@@ -438,27 +491,32 @@ class FakeDiscord:
                     await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
                 elif op == 2:
                     self.identify = frame["d"]
+                    self.identifies.append(frame["d"])
                     if frame["d"].get("token") != self.token:
                         await ws.close(code=4004, message=b"Authentication failed.")
                         break
                     await self._ready(ws, frame["d"])
                 elif op == 6:
                     await ws.send_json({"op": 0, "t": "RESUMED", "s": next(self._seq), "d": {}})
-                    await self._add_socket(ws)
+                    await self._add_socket(ws, _session_shard(frame["d"].get("session_id")))
         finally:
             async with self._changed:
                 if ws in self._sockets:
                     self._sockets.remove(ws)
+                self._shard_of_socket.pop(id(ws), None)
                 self._changed.notify_all()
         return ws
 
     async def _ready(self, ws: web.WebSocketResponse, identify: dict[str, Any]) -> None:
-        shard = identify.get("shard", [0, 1])
+        shard_id, count = identify.get("shard", [0, 1])
+        shard = [shard_id, count]
+        guild_ids = [g for g in self.guild_ids if shard_of(g, count) == shard_id]
         ready = {
             "v": 10,
             "user": _bot_user(),
-            "guilds": [{"id": g, "unavailable": True} for g in self.guild_ids],
-            "session_id": "fake-session",
+            "guilds": [{"id": g, "unavailable": True} for g in guild_ids],
+            # The shard is in the session id, so a RESUME finds its way back to it.
+            "session_id": f"fake-session-{shard_id}-{count}",
             "resume_gateway_url": self.gateway_url,
             "shard": shard,
             "application": {"id": APP_ID, "flags": 0},
@@ -466,16 +524,21 @@ class FakeDiscord:
             "relationships": [],
         }
         await ws.send_json({"op": 0, "t": "READY", "s": next(self._seq), "d": ready})
-        for guild_id in self.guild_ids:
+        for guild_id in guild_ids:
             await ws.send_json(
                 {"op": 0, "t": "GUILD_CREATE", "s": next(self._seq), "d": _guild(guild_id)}
             )
-        await self._add_socket(ws)
+        await self._add_socket(ws, (shard_id, count))
 
-    async def _add_socket(self, ws: web.WebSocketResponse) -> None:
+    async def _add_socket(self, ws: web.WebSocketResponse, shard: tuple[int, int]) -> None:
         async with self._changed:
             self._sockets.append(ws)
+            self._shard_of_socket[id(ws)] = shard
             self._changed.notify_all()
+
+    def shards_connected(self) -> list[tuple[int, int]]:
+        """[shard id, count] of every open gateway session."""
+        return [self._shard_of_socket.get(id(ws), (0, 1)) for ws in self._sockets]
 
     # -- REST -----------------------------------------------------------------------------
 
@@ -533,7 +596,7 @@ class FakeDiscord:
             case "GET", ["users", "@me"]:
                 return 200, _bot_user()
             case "GET", ["oauth2", "applications", "@me"] | ["applications", "@me"]:
-                return 200, _application()
+                return 200, _application(self.team)
             case "PUT", ["applications", app, "commands"] | [
                 "applications",
                 app,
@@ -686,6 +749,14 @@ class FakeDiscord:
         return message
 
 
+def _session_shard(session_id: Any) -> tuple[int, int]:
+    """The shard a READY's session id was made for (see `_ready`)."""
+    parts = str(session_id or "").rsplit("-", 2)
+    if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+        return int(parts[1]), int(parts[2])
+    return 0, 1
+
+
 def _refusal(response: Any) -> bool:
     return isinstance(response, dict) and response.get("code") in (50035, 50006)
 
@@ -748,7 +819,25 @@ def _bot_user() -> dict[str, Any]:
     }
 
 
-def _application() -> dict[str, Any]:
+def _application(team: tuple[tuple[FakeUser, bool], ...] | None = None) -> dict[str, Any]:
+    team_object = None
+    if team is not None:
+        team_object = {
+            "id": "970000000000000001",
+            "name": "Marquee's makers",
+            "icon": None,
+            "owner_user_id": team[0][0].id,
+            "members": [
+                {
+                    "membership_state": 2 if accepted else 1,  # ACCEPTED, INVITED
+                    "team_id": "970000000000000001",
+                    "user": user.user_object(),
+                    "role": "admin",
+                    "permissions": ["*"],
+                }
+                for user, accepted in team
+            ],
+        }
     return {
         "id": APP_ID,
         "name": "Marquee",
@@ -759,13 +848,13 @@ def _application() -> dict[str, Any]:
         "verify_key": "0" * 64,
         "flags": 0,
         "owner": {
-            "id": "960000000000000001",
+            "id": OWNER.id,
             "username": "owner",
             "discriminator": "0",
             "avatar": None,
             "public_flags": 0,
         },
-        "team": None,
+        "team": team_object,
         "summary": "",
         "rpc_origins": [],
         "interactions_endpoint_url": None,
@@ -774,7 +863,7 @@ def _application() -> dict[str, Any]:
     }
 
 
-def _guild(guild_id: str) -> dict[str, Any]:
+def _guild(guild_id: str, name: str = "Cinema Club") -> dict[str, Any]:
     role = {
         "color": 0,
         "hoist": False,
@@ -786,11 +875,11 @@ def _guild(guild_id: str) -> dict[str, Any]:
     }
     return {
         "id": guild_id,
-        "name": "Cinema Club",
+        "name": name,
         "icon": None,
         "splash": None,
         "discovery_splash": None,
-        "owner_id": "960000000000000001",
+        "owner_id": OWNER.id,
         "afk_channel_id": None,
         "afk_timeout": 300,
         "verification_level": 0,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from adapters.core_calls import Core
 from adapters.discord.client import MarqueeDiscord
 from bot.settings import Settings
-from bot.types import Invocation, Reply
+from bot.types import ChannelRef, Invocation, Reply
 
 
 async def start_bot(core: Core, settings: Settings, **options: float) -> MarqueeDiscord:
@@ -31,5 +31,13 @@ class RecordingCore:
         self.invocations.append(inv)
         return self.core.handle(inv)
 
-    def complete_titles(self, text: str, limit: int = 25) -> list[tuple[str, str]]:
-        return self.core.complete_titles(text, limit)
+    def complete_titles(
+        self, text: str, limit: int = 25, where: ChannelRef | None = None
+    ) -> list[tuple[str, str]]:
+        return self.core.complete_titles(text, limit, where)
+
+    def space_joined(self, platform: str, workspace_id: str, name: str) -> None:
+        self.core.space_joined(platform, workspace_id, name)
+
+    def space_left(self, platform: str, workspace_id: str) -> None:
+        self.core.space_left(platform, workspace_id)

@@ -18,7 +18,6 @@ from adapters.discord.render import render_reply
 from bot.core import Marquee
 from bot.settings import Settings
 from bot.types import Actor, ChannelRef, Invocation, Reply, ReviewCard, Role, Table
-from tests.conftest import CHANNEL
 from tests.conftest import MODERATOR as CORE_MODERATOR
 from tests.discord_adapter.fake_discord import (
     ADMIN,
@@ -42,6 +41,8 @@ from tests.discord_adapter.fake_discord import (
 from tests.discord_adapter.harness import RecordingCore, start_bot
 
 NO_MENTIONS: dict[str, list[str]] = {"parse": []}
+# The core, asked directly about the fake server the bot is in (the same community).
+CHANNEL = ChannelRef("discord", GUILD_ID, CHANNEL_ID)
 
 
 def message_of(callback: Recorded) -> dict[str, Any]:

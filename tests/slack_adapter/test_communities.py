@@ -1,0 +1,170 @@
+"""Two Slack workspaces, one Marquee: each workspace is its own community (issue #14).
+
+Both are installed through slack-bolt's OAuth flow against the fake (`oauth.v2.access` gives
+each its own bot token). A moderator of workspace A adds a review; workspace B's admin neither
+reads it with `/review` nor removes it with `review remove`, and A still has it afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.core import Marquee
+from bot.registry import find_command
+from bot.types import Actor, ArgValue, ChannelRef, Invocation, Reply, Role
+from storage import communities
+from storage.models_catalogue import Review
+from tests.slack_adapter.conftest import ADMIN_ID, MEMBER_ID, MOD_ID
+from tests.slack_adapter.fake_slack import FakeSlack
+from tests.slack_adapter.test_oauth import (  # noqa: F401 (the install fixtures, reused)
+    TEAM_A,
+    TEAM_B,
+    Installer,
+    installer,
+    oauth_adapter,
+    oauth_settings,
+)
+
+HEADLINE = "Workspace A quiet storm"
+
+
+async def said(installer: Installer, answer: Any) -> str:  # noqa: F811
+    """What the asker sees: the acknowledgement, or the answer sent to the response_url."""
+    assert answer.status == 200, answer
+    body = answer.body
+    if isinstance(body, dict) and (body.get("text") or body.get("blocks")):
+        return json.dumps(body)
+    return json.dumps(await installer.fake.next_response())
+
+
+def review_rows(core: Marquee) -> list[tuple[int, int]]:
+    with core.db.engine.connect() as conn:
+        table = Review.__table__
+        query = select(table.c.id, table.c.community_id).where(table.c.headline == HEADLINE)
+        return [(r[0], r[1]) for r in conn.execute(query)]
+
+
+async def add_review_in_a(installer: Installer, core: Marquee) -> int:  # noqa: F811
+    typed = f"review add Second Victims rating=4.5 headline={HEADLINE} body=Only A reads this."
+    answer = await installer.command(TEAM_A, "/marquee", typed, MOD_ID)
+    assert HEADLINE in await said(installer, answer)
+    rows = review_rows(core)
+    assert len(rows) == 1, rows
+    return rows[0][0]
+
+
+async def test_two_installed_workspaces_each_see_only_their_own_reviews(
+    installer: Installer,  # noqa: F811
+    any_core: Marquee,
+    fake_slack: FakeSlack,
+) -> None:
+    token_a = await installer.install(TEAM_A)
+    token_b = await installer.install(TEAM_B)
+    assert token_a != token_b
+    review_id = await add_review_in_a(installer, any_core)
+    assert fake_slack.calls_to("users.info")[-1].token == token_a
+
+    in_b = await said(
+        installer, await installer.command(TEAM_B, "/review", "Second Victims", ADMIN_ID)
+    )
+    assert fake_slack.calls_to("users.info")[-1].token == token_b
+    assert "Second Victims" in in_b and HEADLINE not in in_b
+
+    removal = await said(
+        installer,
+        await installer.command(TEAM_B, "/marquee", f"review remove {review_id}", ADMIN_ID),
+    )
+    assert re.search(rf"no review #{review_id}\b", removal), removal
+    edit = await said(
+        installer,
+        await installer.command(
+            TEAM_B, "/marquee", f"review edit {review_id} headline=Taken rating=1", ADMIN_ID
+        ),
+    )
+    assert "Taken" not in json.dumps(review_rows(any_core)) and "ephemeral" in edit
+
+    # A refused command records nothing, not even its space: one that answers does.
+    assert "help" in (
+        await said(installer, await installer.command(TEAM_B, "/marquee", "", ADMIN_ID))
+    )
+    with any_core.db.session() as session:
+        space_a = communities.find_space(session, "slack", TEAM_A)
+        space_b = communities.find_space(session, "slack", TEAM_B)
+        assert space_a is not None and space_b is not None
+        assert space_a.community_id != space_b.community_id
+    assert review_rows(any_core) == [(review_id, space_a.community_id)]
+    in_a = await said(
+        installer, await installer.command(TEAM_A, "/review", "Second Victims", MEMBER_ID)
+    )
+    assert HEADLINE in in_a
+
+
+# The lead's `community link` / `community join` / `community unlink` (issue #14). Written
+# before they landed: they run once the registry has them.
+LINKING = all(find_command(c) for c in ("community link", "community join", "community unlink"))
+needs_linking = pytest.mark.skipif(not LINKING, reason="no `community link` commands yet")
+DISCORD_ADMIN = Actor("discord", "940000000000000777", "Dina Discord", Role.ADMIN)
+DISCORD_CHANNEL = ChannelRef("discord", "910000000000000777", "920000000000000777")
+
+
+def discord_says(core: Marquee, command: str, **args: ArgValue) -> Reply:
+    """The Discord server's side, at the core (its adapter is tested in tests/discord_adapter)."""
+    return core.handle(Invocation(command, dict(args), DISCORD_ADMIN, DISCORD_CHANNEL))
+
+
+def code_in(text: str) -> str:
+    """The code a `community link` answer gives to type on the other side."""
+    # "`/community join CODE`" on Slack and the console, "`/community-join code:CODE`" on Discord.
+    typed = re.search(r"community[- ]join\W+(?:code:)?([A-Za-z0-9-]{4,})", text)
+    found = typed or re.search(r"`([A-Z0-9]{3,}(?:-[A-Z0-9]{3,})*)`", text)
+    assert found, f"no code in {text!r}"
+    return found.group(1)
+
+
+@needs_linking
+async def test_a_workspace_joins_a_discord_server_by_code_and_unlinks(
+    installer: Installer,  # noqa: F811
+    any_core: Marquee,
+) -> None:
+    # The server is first to use Marquee (it claims the demo's community), then the
+    # workspace is installed (a community of its own).
+    written = discord_says(
+        any_core,
+        "review add",
+        film="Second Victims",
+        rating=4,
+        headline=HEADLINE,
+        body="On Discord.",
+    )
+    assert not written.is_error, repr(written.blocks)
+    await installer.install(TEAM_A)
+    code = code_in(repr(discord_says(any_core, "community link").blocks))
+
+    wrong = await said(
+        installer,
+        await installer.command(TEAM_A, "/marquee", "community join NOT-A-CODE", ADMIN_ID),
+    )
+    seen = await said(
+        installer, await installer.command(TEAM_A, "/review", "Second Victims", ADMIN_ID)
+    )
+    assert HEADLINE not in seen, wrong
+
+    joined = await said(
+        installer, await installer.command(TEAM_A, "/marquee", f"community join {code}", ADMIN_ID)
+    )
+    seen = await said(
+        installer, await installer.command(TEAM_A, "/review", "Second Victims", ADMIN_ID)
+    )
+    assert HEADLINE in seen, joined
+
+    await said(installer, await installer.command(TEAM_A, "/marquee", "community unlink", ADMIN_ID))
+    seen = await said(
+        installer, await installer.command(TEAM_A, "/review", "Second Victims", ADMIN_ID)
+    )
+    assert HEADLINE not in seen
+    assert HEADLINE in repr(discord_says(any_core, "review", title="Second Victims").blocks)
