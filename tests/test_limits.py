@@ -161,6 +161,10 @@ CASES = [
     for param in spec.params
     if param.kind in TEXT_KINDS and not spec.hidden
 ]
+# `settings set` takes one of five setting names, and what its value may be depends on the
+# setting (a zone, a time, mentions): no one longest value fits them all. Its limits and
+# refusals are tested in tests/test_community_commands.py.
+FILLED_CASES = [(spec, param) for spec, param in CASES if spec.name != "settings set"]
 
 
 def test_every_text_parameter_declares_its_limit() -> None:
@@ -177,7 +181,7 @@ def test_every_text_parameter_takes_its_longest_value_and_refuses_one_more(
     more is refused, naming the parameter and the limit, with the database unchanged."""
     probe = new_film(admin, "Limit Probe", year=2024)
     failures: list[str] = []
-    for number, (spec, param) in enumerate(CASES):
+    for number, (spec, param) in enumerate(FILLED_CASES):
         for variant, alphabet in (("cjk", _CJK), ("emoji", _EMOJI)):
             value = longest(spec, param, alphabet, offset=number)
             args = {**base_args(spec, probe, f"{number} {variant}"), param.name: value}
