@@ -131,8 +131,6 @@ async def test_each_server_is_its_own_community(
 
 # The lead's `community link` / `community join` / `community unlink` (issue #14). Written
 # before they landed: they run once the registry has them.
-LINKING = all(find_command(c) for c in ("community link", "community join", "community unlink"))
-needs_linking = pytest.mark.skipif(not LINKING, reason="no `community link` commands yet")
 SLACK_TEAM = "TLINKED01"
 SLACK_ADMIN = Actor("slack", "UADMINLNK", "Sia Slack", Role.ADMIN)
 SLACK_CHANNEL = ChannelRef("slack", SLACK_TEAM, "CFILMS")
@@ -172,7 +170,6 @@ def everything(reply: Reply) -> str:
     return repr(reply.blocks)
 
 
-@needs_linking
 async def test_a_server_and_a_workspace_linked_by_code_share_one_community(
     bot: object, fake: FakeDiscord, core: Marquee
 ) -> None:
@@ -206,7 +203,6 @@ async def test_a_server_and_a_workspace_linked_by_code_share_one_community(
     assert HEADLINE in said(on_discord.body["data"])
 
 
-@needs_linking
 async def test_a_wrong_reused_or_expired_code_changes_nothing(
     bot: object, fake: FakeDiscord, core: Marquee
 ) -> None:

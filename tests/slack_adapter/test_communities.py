@@ -11,11 +11,9 @@ import json
 import re
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from bot.core import Marquee
-from bot.registry import find_command
 from bot.types import Actor, ArgValue, ChannelRef, Invocation, Reply, Role
 from storage import communities
 from storage.models_catalogue import Review
@@ -106,8 +104,6 @@ async def test_two_installed_workspaces_each_see_only_their_own_reviews(
 
 # The lead's `community link` / `community join` / `community unlink` (issue #14). Written
 # before they landed: they run once the registry has them.
-LINKING = all(find_command(c) for c in ("community link", "community join", "community unlink"))
-needs_linking = pytest.mark.skipif(not LINKING, reason="no `community link` commands yet")
 DISCORD_ADMIN = Actor("discord", "940000000000000777", "Dina Discord", Role.ADMIN)
 DISCORD_CHANNEL = ChannelRef("discord", "910000000000000777", "920000000000000777")
 
@@ -126,7 +122,6 @@ def code_in(text: str) -> str:
     return found.group(1)
 
 
-@needs_linking
 async def test_a_workspace_joins_a_discord_server_by_code_and_unlinks(
     installer: Installer,  # noqa: F811
     any_core: Marquee,
