@@ -82,27 +82,23 @@ def _direct(session: Session, actor: Actor, operator: bool, now: datetime, writa
     """A direct message acts where the member was last seen; one with no community of their
     own gets a personal one (their DM space), so nothing of anyone else's shows."""
     mine = communities.member_communities(session, actor.platform, actor.user_id)
-    if not mine:
-        space = f"{DIRECT_MESSAGE}:{actor.user_id}"
+    if mine:
+        community = communities.get_community(session, mine[0].community_id)
+        assert community is not None  # a membership's community is a foreign key
+    else:
         community = _space_community(
-            session, actor.platform, space, actor.display_name, now, writable
+            session,
+            actor.platform,
+            f"{DIRECT_MESSAGE}:{actor.user_id}",
+            actor.display_name,
+            now,
+            writable,
         )
-        return Here(
-            community.id,
-            community.name,
-            CommunitySettings.load(community.settings),
-            # In a DM nobody moderates: roles belong to a server.
-            replace(actor, role=Role.MEMBER),
-            operator,
-            direct=True,
-        )
-    chosen = mine[0]
-    found = communities.get_community(session, chosen.community_id)
-    assert found is not None  # a membership's community is a foreign key
     return Here(
-        chosen.community_id,
-        chosen.name,
-        CommunitySettings.load(found.settings),
+        community.id,
+        community.name,
+        CommunitySettings.load(community.settings),
+        # In a DM nobody moderates: roles belong to a server.
         replace(actor, role=Role.MEMBER),
         operator,
         direct=True,

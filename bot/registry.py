@@ -342,13 +342,13 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 ParamKind.TEXT,
                 "moderators, timezone, city, reminder or digest",
                 required=True,
-                max_length=20,
+                # Typed as one line the value comes with it (`settings set city Perth`).
+                max_length=LIST_MAX,
             ),
             Param(
                 "value",
                 ParamKind.TEXT,
                 "The new value; none clears it",
-                required=True,
                 max_length=LIST_MAX,
             ),
         ),

@@ -145,3 +145,14 @@ def test_export_writes_the_communitys_rows_and_screenings(
     assert {"review", "member_rating", "showtime", "cinema", "space"} <= set(data)
     assert all(r["community_id"] == 1 for r in data["review"])
     assert "BEGIN:VEVENT" in (out / "1.ics").read_text(encoding="utf-8")
+
+
+def test_settings_set_typed_as_one_line_runs_as_the_hint_says(festival: SayBot) -> None:
+    shown = festival.say("/settings")
+    assert "settings set <setting> <value>" in str(shown.blocks)
+    assert "Copenhagen" in said(festival.say("/settings set city Copenhagen"))
+    assert "Europe/Copenhagen" in said(festival.say("/settings set timezone Europe/Copenhagen"))
+    missing = festival.say("/settings set digest")
+    assert missing.is_error and "needs a value" in said(missing)
+    table = next(b for b in festival.say("/settings").blocks if isinstance(b, Table))
+    assert ("city", "Copenhagen") in [r[:2] for r in table.rows]

@@ -20,6 +20,7 @@ from bot.context import Context, UserError
 from bot.handlers.moderation_confirm import refuse_unless_confirmed
 from bot.types import ArgValue, Notice, Reply, Table
 from storage import communities
+from storage.models_communities import Space
 
 LINK_MINUTES = 10
 # Letters and digits nobody misreads (no 0/O, 1/I/L): the code is typed by hand.
@@ -40,8 +41,17 @@ def settings(ctx: Context, args: dict[str, ArgValue]) -> Reply:
 
 
 def settings_set(ctx: Context, args: dict[str, ArgValue]) -> Reply:
-    key = str(args["key"]).strip().lower()
-    value = str(args["value"])
+    key = str(args["key"]).strip()
+    value = args.get("value")
+    if value is None and " " in key:
+        # Typed as one line (`settings set city Copenhagen`): the first word names the setting.
+        key, value = key.split(None, 1)
+    key = key.lower()
+    if value is None:
+        raise UserError(
+            f"`settings set {key[:20]}` needs a value (`none` clears it).", param="value"
+        )
+    value = str(value)
     before = ctx.here.settings
     try:
         after = before.with_value(key, value, ctx.actor.platform)
@@ -124,19 +134,7 @@ def community_join(ctx: Context, args: dict[str, ArgValue]) -> Reply:
         raise UserError("This space is not known yet. Nothing was changed.")
     joined = communities.get_community(ctx.session, target)
     name = joined.name if joined else str(target)
-    where = {"name": f"space {space.platform}:{space.external_id}"}
-    for community_id, action in ((ctx.community_id, "community leave"), (target, "community join")):
-        audit.record(
-            ctx.session,
-            ctx.actor,
-            ctx.now,
-            action,
-            "community",
-            target,
-            where if action == "community leave" else None,
-            where if action == "community join" else None,
-            community_id=community_id,
-        )
+    _log_move(ctx, space, ctx.community_id, target, "community join")
     return Reply.notice(
         f"This space is now part of {name}: its commands read and write that community's data. "
         f"What it had before stays in its old community; `community unlink` goes back to it."
@@ -153,29 +151,9 @@ def community_unlink(ctx: Context, args: dict[str, ArgValue]) -> Reply:
     ]
     if space is None or not others:
         raise UserError("This space shares its community with no other. Nothing was changed.")
-    where = {"name": f"space {space.platform}:{space.external_id}"}
-    audit.record(
-        ctx.session,
-        ctx.actor,
-        ctx.now,
-        "community unlink",
-        "community",
-        ctx.community_id,
-        where,
-        None,
-    )
+    left = ctx.community_id
     back = communities.unlink_space(ctx.session, space, ctx.now)
-    audit.record(
-        ctx.session,
-        ctx.actor,
-        ctx.now,
-        "community unlink",
-        "community",
-        back.id,
-        None,
-        where,
-        community_id=back.id,
-    )
+    _log_move(ctx, space, left, back.id, "community unlink")
     return Reply.notice(
         f"This space is on its own again, in {back.name}; the community it left keeps its data."
     )
@@ -233,6 +211,23 @@ def community_delete(ctx: Context, args: dict[str, ArgValue]) -> Reply:
         f"{name} is deleted with everything it owned. This space starts afresh, empty, the next "
         "time someone uses Marquee here."
     )
+
+
+def _log_move(ctx: Context, space: Space, left: int, joined: int, action: str) -> None:
+    """A space moving between communities is in both communities' audit logs."""
+    where = {"name": f"space {space.platform}:{space.external_id}"}
+    for community_id, before, after in ((left, where, None), (joined, None, where)):
+        audit.record(
+            ctx.session,
+            ctx.actor,
+            ctx.now,
+            action,
+            "community",
+            joined,
+            before,
+            after,
+            community_id=community_id,
+        )
 
 
 def private(text: str) -> Reply:
