@@ -19,7 +19,10 @@ HOME_CITY_MAX = 100
 
 # `settings set <key> …`: each key and what it takes, as shown by `settings`.
 KEYS = {
-    "moderators": "role or user mentions (or ids), comma-separated; `none` clears",
+    "moderators": (
+        "Discord: role or user mentions (or ids); Slack: user ids (U…) or user group ids "
+        "(S…); comma-separated; `none` clears"
+    ),
     "timezone": "an IANA zone, e.g. Europe/Copenhagen",
     "city": "the home city `showtimes` lists when no place is named; `none` clears",
     "reminder": "the default reminder lead for new subscriptions, e.g. 60 or 2h",
@@ -123,14 +126,22 @@ def parse_moderators(text: str, platform: str) -> tuple[str, ...]:
         entry = _moderator(part, platform)
         if entry is None:
             raise SettingsInputError(
-                f"“{part[:40]}” is not a role, a user group or a user. Mention them "
-                "(@Role, @someone) or give their ids, comma-separated."
+                f"“{part[:40]}” is not a role, a user group or a user. {_HOW[platform == 'slack']}"
             )
         if entry not in found:
             found.append(entry)
     if len(found) > MAX_MODERATORS:
         raise SettingsInputError(f"At most {MAX_MODERATORS} moderator roles and users.")
     return tuple(found)
+
+
+# Slack sends a slash command's @mentions as plain text (the manifest's `should_escape: false`),
+# so there moderators are named by id.
+_HOW = (
+    "Mention them (@Role, @someone) or give their ids, comma-separated.",
+    "Give Slack user ids (U…, “Copy member ID” in a profile) or user group ids (S…), "
+    "comma-separated.",
+)
 
 
 def _moderator(part: str, platform: str) -> str | None:

@@ -90,6 +90,10 @@ class AlertOutbox(CommunityOwned, Base):
     __table_args__ = (Index("ix_alert_outbox_status_due", "status", "due_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Not indexed, unlike other community-owned tables: nothing reads the outbox by community
+    # alone, and the index cost every alert the scheduler inserts a second B-tree write
+    # (migration 0009).
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id", ondelete="CASCADE"))
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(12))  # new | update | cancel | reminder | digest
     # Plain columns, not foreign keys: checking both parents cost a random lookup each per

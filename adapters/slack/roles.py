@@ -6,6 +6,10 @@ The adapter only maps facts to a `Role`; what each role may do is the core's bus
 - listed in SLACK_MOD_USER_IDS, or a member of a group in SLACK_MOD_USERGROUP_IDS → MODERATOR
 - anyone else → MEMBER
 
+The user groups a person is in (one `usergroups.list` per workspace, with their members) go
+to the core as `Actor.groups`, as Discord's role ids do: a community's `settings set
+moderators @film-mods` names a group, and the core checks it.
+
 Slack lookups are cached for a short while: a request must be answered within 3 seconds, and a
 person's standing rarely changes from one minute to the next.
 """
@@ -50,24 +54,27 @@ class RoleResolver:
     ) -> None:
         self._client = client
         self._mod_users = frozenset(mod_user_ids)
-        self._mod_groups = tuple(sorted(mod_usergroup_ids))
+        self._mod_groups = frozenset(mod_usergroup_ids)
         self._ttl = cache_seconds
         self._clock = clock
         self._timeout = lookup_timeout
         self._users: dict[str, tuple[float, SlackUser]] = {}
-        self._groups: tuple[float, frozenset[str]] | None = None
+        # When the workspace's groups were read, and each member's groups.
+        self._groups: tuple[float, dict[str, tuple[str, ...]]] | None = None
         self._groups_lock = asyncio.Lock()
 
     async def actor(self, user_id: str, fallback_name: str) -> Actor:
-        """The `Actor` for a Slack user, with their role and a readable name."""
+        """The `Actor` for a Slack user, with their role, groups and a readable name."""
         user = await self._user(user_id)
+        groups = (await self._memberships()).get(user_id, ())
         if user.is_admin:
             role = Role.ADMIN
-        elif user_id in self._mod_users or user_id in await self._group_members():
+        elif user_id in self._mod_users or self._mod_groups.intersection(groups):
             role = Role.MODERATOR
         else:
             role = Role.MEMBER
-        return Actor("slack", user_id, user.display_name or fallback_name or user_id, role)
+        name = user.display_name or fallback_name or user_id
+        return Actor("slack", user_id, name, role, groups=groups)
 
     async def _user(self, user_id: str) -> SlackUser:
         cached = self._users.get(user_id)
@@ -89,27 +96,26 @@ class RoleResolver:
         self._users[user_id] = (self._clock(), user)
         return user
 
-    async def _group_members(self) -> frozenset[str]:
-        if not self._mod_groups:
-            return frozenset()
-        # One refresh at a time: a burst of requests shares one round of lookups.
+    async def _memberships(self) -> dict[str, tuple[str, ...]]:
+        # One refresh at a time: a burst of requests shares one lookup.
         async with self._groups_lock:
             if self._groups and self._clock() - self._groups[0] < self._ttl:
                 return self._groups[1]
-            members: set[str] = set()
-            for group in self._mod_groups:
-                try:
-                    response = await asyncio.wait_for(
-                        self._client.usergroups_users_list(usergroup=group), self._timeout
-                    )
-                    members.update(response.get("users") or ())
-                except TimeoutError:
-                    # Keep the last known members rather than demote everyone for a slow call.
-                    log.warning("usergroups.users.list timed out for %s", group)
-                    return self._groups[1] if self._groups else frozenset()
-                except SlackApiError as exc:
-                    log.warning(
-                        "usergroups.users.list failed for %s: %s", group, exc.response.get("error")
-                    )
-            self._groups = (self._clock(), frozenset(members))
+            try:
+                response = await asyncio.wait_for(
+                    self._client.usergroups_list(include_users=True), self._timeout
+                )
+            except TimeoutError:
+                # Keep the last known members rather than demote everyone for a slow call.
+                log.warning("usergroups.list timed out")
+                return self._groups[1] if self._groups else {}
+            except SlackApiError as exc:
+                # No `usergroups:read`, or a plan without user groups: nobody is in a group.
+                log.warning("usergroups.list failed: %s", exc.response.get("error"))
+                response = None
+            found: dict[str, list[str]] = {}
+            for group in (response.get("usergroups") if response else None) or ():
+                for member in group.get("users") or ():
+                    found.setdefault(str(member), []).append(str(group.get("id")))
+            self._groups = (self._clock(), {m: tuple(sorted(g)) for m, g in found.items()})
             return self._groups[1]

@@ -60,6 +60,8 @@ class FakeSlack:
     bot_user_id: str = "UMARQUEEBOT"
     users: dict[str, FakeUser] = field(default_factory=dict)
     usergroups: dict[str, list[str]] = field(default_factory=dict)
+    # The workspace of each user group not in the single-token workspace (`team_id`).
+    usergroup_teams: dict[str, str] = field(default_factory=dict)
     # chat.postMessage to these channels fails with the given error (channel_not_found, …).
     channel_errors: dict[str, str] = field(default_factory=dict)
     # chat.postMessage to these channels answers 429 once, with this Retry-After.
@@ -383,6 +385,23 @@ class FakeSlack:
             }
         )
 
+    async def _m_usergroups_list(self, args: dict[str, Any], token: str | None) -> web.Response:
+        # Like Slack: the token's workspace's groups only; members only with include_users.
+        team = self.team_of(token)
+        with_users = str(args.get("include_users", "")).lower() in {"1", "true"}
+        groups = [
+            {
+                "id": group,
+                "team_id": self.usergroup_teams.get(group, self.team_id),
+                "handle": group.lower(),
+                "user_count": len(members),
+                **({"users": list(members)} if with_users else {}),
+            }
+            for group, members in self.usergroups.items()
+            if self.usergroup_teams.get(group, self.team_id) == team
+        ]
+        return _ok(usergroups=groups)
+
     async def _m_usergroups_users_list(self, args: dict[str, Any]) -> web.Response:
         group = str(args.get("usergroup"))
         if group not in self.usergroups:
@@ -417,7 +436,7 @@ class FakeSlack:
 
 
 # Methods whose answer depends on the workspace of the token they were called with.
-_ANSWERS_BY_TOKEN = frozenset({"auth.test", "users.info"})
+_ANSWERS_BY_TOKEN = frozenset({"auth.test", "users.info", "usergroups.list"})
 
 
 async def _request_args(request: web.Request) -> dict[str, Any]:

@@ -102,8 +102,38 @@ async def test_two_installed_workspaces_each_see_only_their_own_reviews(
     assert HEADLINE in in_a
 
 
-# The lead's `community link` / `community join` / `community unlink` (issue #14). Written
-# before they landed: they run once the registry has them.
+async def test_a_workspace_names_its_own_user_group_as_moderators(
+    installer: Installer,  # noqa: F811
+    any_core: Marquee,
+    fake_slack: FakeSlack,
+) -> None:
+    # The critics' group is workspace B's; the same member in workspace A is in no group.
+    # B is installed first, so it claims the demo's community (and its films).
+    fake_slack.usergroups["SCRITICS"] = [MEMBER_ID]
+    fake_slack.usergroup_teams["SCRITICS"] = TEAM_B
+    await installer.install(TEAM_B)
+    await installer.install(TEAM_A)
+    typed = f"review add Second Victims rating=4 headline={HEADLINE} body=By a critic."
+
+    refused = await said(installer, await installer.command(TEAM_B, "/marquee", typed, MEMBER_ID))
+    assert "moderator" in refused.lower() and review_rows(any_core) == []
+
+    set_it = "settings set moderators <!subteam^SCRITICS|@critics>"
+    shown = await said(installer, await installer.command(TEAM_B, "/marquee", set_it, ADMIN_ID))
+    assert "critics" in shown.lower() or "SCRITICS" in shown, shown
+    added = await said(installer, await installer.command(TEAM_B, "/marquee", typed, MEMBER_ID))
+    assert HEADLINE in added, added
+    rows = review_rows(any_core)
+    with any_core.db.session() as session:
+        space_b = communities.find_space(session, "slack", TEAM_B)
+        assert space_b is not None
+    assert [c for _, c in rows] == [space_b.community_id]
+
+    in_a = await said(installer, await installer.command(TEAM_A, "/marquee", typed, MEMBER_ID))
+    assert "moderator" in in_a.lower() and len(review_rows(any_core)) == 1
+
+
+# `community link` / `community join` / `community unlink` across the two platforms (#14).
 DISCORD_ADMIN = Actor("discord", "940000000000000777", "Dina Discord", Role.ADMIN)
 DISCORD_CHANNEL = ChannelRef("discord", "910000000000000777", "920000000000000777")
 

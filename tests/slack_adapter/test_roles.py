@@ -1,4 +1,4 @@
-"""Slack facts to roles, with users.info and usergroups.users.list answered by the fake."""
+"""Slack facts to roles, with users.info and usergroups.list answered by the fake."""
 
 from __future__ import annotations
 
@@ -56,19 +56,19 @@ async def test_lookups_are_cached_briefly(fake_slack: FakeSlack) -> None:
     await roles.actor(GROUP_MOD_ID, "gus")
     await roles.actor(GROUP_MOD_ID, "gus")
     assert len(fake_slack.calls_to("users.info")) == 1
-    assert len(fake_slack.calls_to("usergroups.users.list")) == 1
+    assert len(fake_slack.calls_to("usergroups.list")) == 1
 
     fake_slack.usergroups[MOD_GROUP] = []  # removed from the moderators' group
     assert (await roles.actor(GROUP_MOD_ID, "gus")).role is Role.MODERATOR  # still cached
     clock.now += 61
     assert (await roles.actor(GROUP_MOD_ID, "gus")).role is Role.MEMBER
-    assert len(fake_slack.calls_to("usergroups.users.list")) == 2
+    assert len(fake_slack.calls_to("usergroups.list")) == 2
 
 
 async def test_a_slow_slack_never_promotes_and_is_not_cached(fake_slack: FakeSlack) -> None:
     client = AsyncWebClient(token=fake_slack.bot_token, base_url=fake_slack.api_url)
     roles = RoleResolver(client, {MOD_ID}, {MOD_GROUP}, lookup_timeout=0.05)
-    fake_slack.stalled = {"users.info", "usergroups.users.list"}
+    fake_slack.stalled = {"users.info", "usergroups.list"}
 
     assert (await roles.actor(ADMIN_ID, "ada")).role is Role.MEMBER  # admin status unknown
     assert (await roles.actor(MOD_ID, "max")).role is Role.MODERATOR  # the list needs no call
@@ -78,3 +78,16 @@ async def test_a_slow_slack_never_promotes_and_is_not_cached(fake_slack: FakeSla
     fake_slack.release_stalled()
     assert (await roles.actor(ADMIN_ID, "ada")).role is Role.ADMIN
     assert (await roles.actor(GROUP_MOD_ID, "gus")).role is Role.MODERATOR
+
+
+async def test_the_actor_carries_the_user_groups_of_its_own_workspace(
+    fake_slack: FakeSlack,
+) -> None:
+    fake_slack.usergroups["SCRITICS"] = [GROUP_MOD_ID, MEMBER_ID]
+    fake_slack.usergroups["SELSEWHERE"] = [MEMBER_ID]
+    fake_slack.usergroup_teams["SELSEWHERE"] = "TOTHER"
+    roles = resolver(fake_slack)
+    assert (await roles.actor(GROUP_MOD_ID, "gus")).groups == ("SCRITICS", MOD_GROUP)
+    member = await roles.actor(MEMBER_ID, "mia")
+    assert member.groups == ("SCRITICS",) and member.role is Role.MEMBER
+    assert len(fake_slack.calls_to("usergroups.list")) == 1  # one read serves both
