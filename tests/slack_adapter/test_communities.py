@@ -133,7 +133,8 @@ async def test_a_workspace_names_its_own_user_group_as_moderators(
     assert "moderator" in in_a.lower() and len(review_rows(any_core)) == 1
 
 
-# `community link` / `community join` / `community unlink` across the two platforms (#14).
+# `community link` / `community join` / `community unlink` across the two platforms (#14), the
+# server's side at the core; test_linked_discord.py runs both through their libraries.
 DISCORD_ADMIN = Actor("discord", "940000000000000777", "Dina Discord", Role.ADMIN)
 DISCORD_CHANNEL = ChannelRef("discord", "910000000000000777", "920000000000000777")
 
