@@ -71,6 +71,11 @@ class Core(Protocol):
     def space_left(self, platform: str, workspace_id: str) -> None:
         """The bot was removed from a server or uninstalled from a workspace."""
 
+    def spaces_present(
+        self, platform: str, present: Mapping[str, str], mine: Callable[[str], bool]
+    ) -> tuple[list[str], list[str]]:
+        """The spaces the platform says the bot is in now (after a time offline)."""
+
 
 class CommandObserver(Protocol):
     def command_done(self, event: CommandEvent) -> None: ...

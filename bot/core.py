@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
@@ -162,6 +162,27 @@ class Marquee:
         (`communities.GRACE`), then `prune_left_communities` removes it."""
         with self.db.session() as session:
             communities.space_left(session, platform, workspace_id, self.clock())
+
+    def spaces_present(
+        self, platform: str, present: Mapping[str, str], mine: Callable[[str], bool]
+    ) -> tuple[list[str], list[str]]:
+        """What a platform says the bot is in now (id → name), after a time away: a space
+        added meanwhile is joined, and one of this process's (`mine`: its shards') that is
+        no longer there was left while nobody listened. New spaces are joined in the order
+        given (the first may claim a database's one community). The ids joined and left."""
+        if self.db.read_only:
+            return [], []
+        with self.db.session() as session:
+            known = communities.active_space_ids(session, platform)
+            joined = [i for i in present if i not in known]
+            left = sorted(i for i in known - set(present) if mine(i))
+            for external_id in joined:
+                communities.space_community(
+                    session, platform, external_id, present[external_id], self.clock()
+                )
+            for external_id in left:
+                communities.space_left(session, platform, external_id, self.clock())
+        return joined, left
 
     def prune_left_communities(self) -> int:
         """Delete the communities every space of which left over `GRACE` ago; how many."""

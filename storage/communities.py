@@ -128,6 +128,12 @@ def space_left(session: Session, platform: str, external_id: str, now: datetime)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def active_space_ids(session: Session, platform: str) -> set[str]:
+    """The external ids of the platform's spaces the bot has not left."""
+    query = select(Space.external_id).where(Space.platform == platform, Space.left_at.is_(None))
+    return set(session.scalars(query))
+
+
 def spaces_of(session: Session, community_id: int) -> list[Space]:
     return list(
         session.scalars(select(Space).where(Space.community_id == community_id).order_by(Space.id))

@@ -196,8 +196,30 @@ class MarqueeDiscord:
         return client.is_ready() and not client.is_closed() and math.isfinite(client.latency)
 
     async def on_ready(self) -> None:
-        """The gateway session is ready (from the client, as every event below)."""
+        """The gateway session is ready (from the client, as every event below). The servers
+        it lists are the ones the bot is in: any joined or left while no process of this
+        shard was connected is told to the core before the bot counts as ready."""
+        # The configured servers first: one of them, not whichever id sorts first, claims
+        # the community of a database from before communities.
+        configured = {str(i) for i in self.settings.discord_guild_ids}
+        guilds = sorted(self.client.guilds, key=lambda g: str(g.id) not in configured)
+        present = {str(g.id): g.name or "" for g in guilds}
+        try:
+            joined, left = await call_core(
+                self.core.spaces_present, "discord", present, self._on_my_shards
+            )
+            if joined or left:
+                log.info("Discord: %d servers joined, %d left while away", len(joined), len(left))
+        except Exception:  # noqa: BLE001 - the next join, leave or command corrects it
+            log.exception("Discord: comparing the servers with the known spaces failed")
         self._ready.set()
+
+    def _on_my_shards(self, guild_id: str) -> bool:
+        """Whether a server's events come to this process (Discord's (id >> 22) % count)."""
+        count, mine = self.settings.discord_shard_count, self.settings.discord_shard_ids
+        if count is None or not mine or not guild_id.isdigit():
+            return True
+        return (int(guild_id) >> 22) % count in mine
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         """Added to a server: its community exists from now (the core decides which)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 from adapters.core_calls import Core
 from adapters.discord.client import MarqueeDiscord
 from bot.settings import Settings
@@ -41,3 +43,8 @@ class RecordingCore:
 
     def space_left(self, platform: str, workspace_id: str) -> None:
         self.core.space_left(platform, workspace_id)
+
+    def spaces_present(
+        self, platform: str, present: Mapping[str, str], mine: Callable[[str], bool]
+    ) -> tuple[list[str], list[str]]:
+        return self.core.spaces_present(platform, present, mine)

@@ -184,6 +184,9 @@ async def test_errors_are_ephemeral(bot: MarqueeDiscord, fake: FakeDiscord) -> N
 
 
 async def test_a_direct_message_works(bot: MarqueeDiscord, fake: FakeDiscord) -> None:
+    # A DM acts in the community the member was last seen in: the server's (the demo's, with
+    # its films), which the bot joined at start.
+    await fake.callback(await fake.slash("help", {}))
     interaction = await fake.slash("film", {"title": "Second Victims"}, guild_id=None)
     callback = await fake.callback(interaction)
     assert callback.body["data"]["embeds"][0]["title"] == "Second Victims (2025)"

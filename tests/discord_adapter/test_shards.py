@@ -257,3 +257,25 @@ async def test_the_members_of_an_owning_team_are_operators(
     finally:
         await bot.close()
         configure_endpoints(Settings())
+
+
+async def test_servers_joined_and_left_while_away_are_noticed_at_start(
+    core: Marquee, settings: Settings, fake: FakeDiscord
+) -> None:
+    """A start compares the servers Discord lists with the spaces the core knows: one the bot
+    was removed from while offline is left (on its own shard only), one added is joined."""
+    gone = {shard: guild_on_shard(shard, SHARDS, n=2) for shard in range(SHARDS)}
+    for shard, guild in gone.items():
+        core.space_joined("discord", guild, f"Gone {shard}")
+    added = guild_on_shard(0, SHARDS, n=3)
+    fake.guild_ids = (GUILDS[0], added)
+    mine = replace(settings, discord_shard_count=SHARDS, discord_shard_ids=(0,))
+    bot = await start_bot(core, mine)
+    try:
+        with core.db.session() as s:
+            spaces = {g: communities.find_space(s, "discord", g) for g in (*gone.values(), added)}
+            left = {g: space.left_at is not None for g, space in spaces.items() if space}
+        assert left == {gone[0]: True, gone[1]: False, added: False}
+    finally:
+        await bot.close()
+        configure_endpoints(Settings())
