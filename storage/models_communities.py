@@ -24,6 +24,9 @@ def empty_settings() -> dict[str, Any]:
 
 class Community(Base):
     __tablename__ = "community"
+    # A deleted community's id is never given to a new one (SQLite reuses the highest id
+    # without AUTOINCREMENT): an export command or a log line naming it keeps meaning it.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(L.COMMUNITY_NAME_MAX))

@@ -110,7 +110,16 @@ def test_a_space_that_left_keeps_its_data_for_the_grace_period(db_url: str) -> N
     reply = core.handle(Invocation("watchlist", {}, MEMBER, here))
     assert "Arrival" in str(reply.blocks), reply
     core.space_left("discord", "g-left")
+    with core.db.session() as s:
+        space = communities.find_space(s, "discord", "g-left")
+        assert space is not None
+        deleted = space.community_id
     core.clock = lambda: start + 2 * communities.GRACE
     assert core.prune_left_communities() == 1
     reply = core.handle(Invocation("watchlist", {}, MEMBER, here))
     assert "Arrival" not in str(reply.blocks), reply
+    # The newest community was deleted; the one the server starts afresh in has a new id
+    # (SQLite would reuse it without AUTOINCREMENT, migration 0010).
+    with core.db.session() as s:
+        space = communities.find_space(s, "discord", "g-left")
+        assert space is not None and space.community_id > deleted
