@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from bot.importers.export import calendar_for
 from storage import community_export
+
+ZIP_MIME = "application/zip"
 
 
 @dataclass(frozen=True)
@@ -27,3 +32,20 @@ def community_files(session: Session, community_id: int) -> CommunityFiles:
         calendar=calendar_for(showtimes, name=f"{name} screenings"),
         counts={table: len(items) for table, items in rows.items() if table != "community"},
     )
+
+
+def zip_name(community_id: int) -> str:
+    return f"community-{community_id}.zip"
+
+
+def community_zip(files: CommunityFiles, community_id: int, when: datetime) -> bytes:
+    """The two files in one deflated zip: one attachment for chat, whose platforms take a
+    file per upload more readily than two, and JSON compresses to a fraction of its size."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for suffix, text in (("json", files.json_text), ("ics", files.calendar)):
+            # Stamped with the export's own time, so an archive says when it was taken.
+            entry = zipfile.ZipInfo(f"community-{community_id}.{suffix}", when.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(entry, text.encode("utf-8"))
+    return buffer.getvalue()

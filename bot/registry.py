@@ -378,7 +378,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         "community export",
-        "What this community owns, and how to export all of it (admins)",
+        "Everything this community owns, counted and handed over as a zip file (admins)",
         min_role=Role.ADMIN,
     ),
     CommandSpec(

@@ -293,6 +293,18 @@ class Delivery:
     resend: bool = False
 
 
+@dataclass(frozen=True)
+class ReplyFile:
+    """A file a reply hands to the asker (a community's export). Each adapter delivers it its
+    platform's way; when the platform will not take it (too large, refused), the adapter says
+    why and shows `instead`, which tells the person how else to get the same data."""
+
+    name: str  # a plain file name, "community-3.zip"; adapters still sanitise it
+    data: bytes
+    mime: str  # e.g. "application/zip"
+    instead: str = ""
+
+
 # "error" and "busy" (the database was locked) mark a failure on our side, so logs and metrics
 # count it apart from a refusal the asker must fix.
 Failure = Literal["error", "busy"]
@@ -310,6 +322,8 @@ class Reply:
     imported: Imported | None = None
     delivery: Delivery | None = None
     failure: Failure | None = None
+    # Files for the asker, delivered beside the message (an attachment, an upload, a saved file).
+    files: tuple[ReplyFile, ...] = ()
 
     @property
     def is_error(self) -> bool:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from adapters import cli
+from adapters.console.shell import ConsoleSession
+from adapters.reply_files import safe_name
 from bot.core import Marquee
-from bot.types import Actor, ChannelRef, Notice, Role, Table
+from bot.types import Actor, ChannelRef, Notice, Reply, Role, Table
 from tests.backend import ADMIN, MEMBER, SayBot
 
 DISCORD = ChannelRef("discord", "guild-1", "chan")
@@ -130,21 +135,86 @@ def test_delete_asks_first_then_removes_everything(festival: SayBot) -> None:
     assert "No film found" in said(festival.ask("review", title="Second Victims"))
 
 
-def test_export_writes_the_communitys_rows_and_screenings(
+def exported(reply: Reply) -> tuple[str, dict[str, Any], str]:
+    """The reply's one file: its name, the JSON inside and the calendar inside."""
+    (attached,) = reply.files
+    assert attached.mime == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(attached.data)) as archive:
+        stem = attached.name.removesuffix(".zip")
+        assert sorted(archive.namelist()) == [f"{stem}.ics", f"{stem}.json"]
+        assert all(i.compress_type == zipfile.ZIP_DEFLATED for i in archive.infolist())
+        data = json.loads(archive.read(f"{stem}.json").decode("utf-8"))
+        calendar = archive.read(f"{stem}.ics").decode("utf-8")
+    return attached.name, data, calendar
+
+
+def test_export_attaches_the_communitys_rows_and_screenings(
     core: Marquee, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bot = SayBot(core, actor=ADMIN, channel=DISCORD)
     reply = bot.ask("community export")
-    printed = re.search(r"`(marquee export community \d+) --output FOLDER`", said(reply))
-    assert printed is not None, said(reply)
+    assert not reply.is_error and reply.ephemeral
+    name, data, calendar = exported(reply)
+    assert name == "community-1.zip" and "community-1.zip" in said(reply)
+    assert {"review", "member_rating", "showtime", "cinema", "space"} <= set(data)
+    assert data["review"] and all(r["community_id"] == 1 for r in data["review"])
+    assert "BEGIN:VEVENT" in calendar
+    table = next(b for b in reply.blocks if isinstance(b, Table))
+    assert ("review", str(len(data["review"]))) in table.rows
+    # Where a platform cannot take the file, the adapter shows `instead`: the operator's
+    # command, which must run as printed and write the same files.
+    printed = re.search(r"`(marquee export community \d+) --output FOLDER`", reply.files[0].instead)
+    assert printed is not None, reply.files[0].instead
     monkeypatch.setenv("DATABASE_URL", str(core.db.engine.url))
     out = tmp_path / "out"
     args = printed.group(1).split()[1:] + ["--output", str(out)]
     assert cli.main(args) == 0
-    data = json.loads((out / "1.json").read_text(encoding="utf-8"))
-    assert {"review", "member_rating", "showtime", "cinema", "space"} <= set(data)
-    assert all(r["community_id"] == 1 for r in data["review"])
-    assert "BEGIN:VEVENT" in (out / "1.ics").read_text(encoding="utf-8")
+    assert json.loads((out / "1.json").read_text(encoding="utf-8")) == data
+    assert (out / "1.ics").read_bytes().decode("utf-8") == calendar
+
+
+def test_another_communitys_export_holds_nothing_of_the_first(core: Marquee) -> None:
+    first = exported(SayBot(core, actor=ADMIN, channel=DISCORD).ask("community export"))[1]
+    staff = SayBot(core, actor=SLACK_ADMIN, channel=SLACK)
+    name, data, _ = exported(staff.ask("community export"))
+    assert name != "community-1.zip"
+    headlines = {r["headline"] for r in first["review"]}
+    assert headlines and not headlines & {r["headline"] for r in data.get("review", [])}
+    assert all(r.get("community_id") != 1 for table in data.values() for r in table)
+
+
+def test_console_saves_the_export_and_never_overwrites(core: Marquee, tmp_path: Path) -> None:
+    actor = Actor("console", "ada", "Ada", Role.ADMIN, operator=True)
+    session = ConsoleSession(core, actor, exports_dir=tmp_path / "exports")
+    first = session.run_line("/community export")
+    second = session.run_line("/community export")
+    saved = sorted((p.name for p in (tmp_path / "exports").iterdir()), key=len)
+    assert len(saved) == 2 and saved[0].endswith(".zip"), saved
+    stem = saved[0].removesuffix(".zip")
+    assert saved[1] == f"{stem}-2.zip"  # the first one is kept, not overwritten
+    assert str((tmp_path / "exports" / saved[0]).resolve()) in first
+    assert str((tmp_path / "exports" / saved[1]).resolve()) in second
+    with zipfile.ZipFile(tmp_path / "exports" / saved[0]) as archive:
+        assert f"{stem}.json" in archive.namelist()
+    # A session with no folder (a script) saves nothing and says how else to get the files.
+    unsaved = ConsoleSession(core, actor).run_line("/community export")
+    assert "not attached: this console saves no files" in unsaved
+    assert "marquee export community" in unsaved
+
+
+@pytest.mark.parametrize(
+    ("given", "safe"),
+    [
+        ("community-3.zip", "community-3.zip"),
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Users\\x\\.bashrc", "bashrc"),
+        ("two words?.zip", "two-words-.zip"),
+        ("...", "marquee-file"),
+        ("a" * 300 + ".zip", "a" * 96 + ".zip"),
+    ],
+)
+def test_file_names_are_made_safe(given: str, safe: str) -> None:
+    assert safe_name(given) == safe
 
 
 def test_settings_set_typed_as_one_line_runs_as_the_hint_says(festival: SayBot) -> None:

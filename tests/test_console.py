@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,9 @@ MARQUEE = shutil.which("marquee", path=str(Path(sys.executable).parent)) or "mar
 
 
 def marquee(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
+    # No data folder from the caller's shell either: what the console saves lands in tmp_path.
+    skipped = ("DISCORD_", "SLACK_", "MARQUEE_DATA_DIR")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(skipped)}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'console.db'}"
     return subprocess.run(
         [MARQUEE, *args],
@@ -120,3 +124,18 @@ def test_bad_input_is_a_message_not_a_traceback(tmp_path: Path) -> None:
 def test_unknown_role_is_refused(tmp_path: Path, role: str) -> None:
     out = marquee(tmp_path, "shell", "--role", role)
     assert out.returncode == 2 and "invalid choice" in out.stderr
+
+
+def test_community_export_saves_the_zip_in_the_data_folder(tmp_path: Path) -> None:
+    stdin = "/community export\n/community export\n"
+    out = marquee(tmp_path, "shell", "--role", "admin", stdin=stdin)
+    assert out.returncode == 0, out.stderr
+    # MARQUEE_DATA_DIR unset: the data folder's default, ./data, under the working directory.
+    exports = tmp_path / "data" / "exports"
+    saved = sorted((p.name for p in exports.iterdir()), key=len)
+    assert saved == ["community-1.zip", "community-1-2.zip"], saved
+    for name in saved:
+        assert f"Saved: {exports.resolve() / name}" in out.stdout
+    with zipfile.ZipFile(exports / saved[0]) as archive:
+        assert sorted(archive.namelist()) == ["community-1.ics", "community-1.json"]
+        assert "review" in json.loads(archive.read("community-1.json"))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TextIO
 
+from adapters.console.files import default_exports_dir, deliver_files
 from adapters.console.render import render_reply
 from bot.core import Marquee
 from bot.textargs import ArgSyntaxError, parse_line
@@ -16,10 +18,19 @@ CHANNEL = ChannelRef("console", "local", "console")
 class ConsoleSession:
     """Parses lines into invocations; remembers the last choices and page for shortcuts."""
 
-    def __init__(self, core: Marquee, actor: Actor, channel: ChannelRef = CHANNEL) -> None:
+    def __init__(
+        self,
+        core: Marquee,
+        actor: Actor,
+        channel: ChannelRef = CHANNEL,
+        *,
+        exports_dir: Path | None = None,
+    ) -> None:
         self.core = core
         self.actor = actor
         self.channel = channel
+        # Where a reply's files are saved; None (scripted sessions, tests): nowhere.
+        self.exports_dir = exports_dir
         self.last: Reply | None = None
 
     def invocation_for(self, line: str) -> Invocation | str:
@@ -63,7 +74,7 @@ class ConsoleSession:
             return inv
         reply = self.core.handle(inv)
         self.last = reply
-        return render_reply(reply)
+        return render_reply(deliver_files(reply, self.exports_dir))
 
 
 def run_shell(
@@ -74,13 +85,14 @@ def run_shell(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     community: str = "local",
+    exports_dir: Path | None = None,
 ) -> int:
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     # Whoever has the console has the machine: they run this Marquee (an operator).
     actor = Actor("console", user.casefold().replace(" ", "-"), user, role, operator=True)
     channel = ChannelRef("console", community, "console")
-    session = ConsoleSession(core, actor, channel)
+    session = ConsoleSession(core, actor, channel, exports_dir=exports_dir or default_exports_dir())
     interactive = stdin.isatty()
     if interactive:
         try:

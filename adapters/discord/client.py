@@ -15,6 +15,7 @@ import logging
 import math
 import re
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -47,6 +48,7 @@ from adapters.discord.connection import (
     invite_url,
     new_client,
 )
+from adapters.discord.files import UPLOAD_MAX_BYTES, deliver_files
 from adapters.discord.forms import CommandForm
 from adapters.discord.invocation import channel_ref, interaction_data, invocation
 from adapters.discord.notifier import DiscordNotifier
@@ -91,6 +93,7 @@ class MarqueeDiscord:
         reply_budget: float = REPLY_BUDGET_SECONDS,
         autocomplete_budget: float = 2.5,
         guild_ready_timeout: float = 2.0,
+        upload_max_bytes: int = UPLOAD_MAX_BYTES,
     ) -> None:
         if not settings.discord_token:
             raise ValueError("DISCORD_TOKEN is not set")
@@ -102,6 +105,7 @@ class MarqueeDiscord:
         self.settings = settings
         self.reply_budget = reply_budget
         self.autocomplete_budget = autocomplete_budget
+        self.upload_max_bytes = upload_max_bytes
         self.commands: dict[str, CommandSpec] = slash_commands()
         self.codec = ActionCodec()
         self.client = new_client(self, settings, guild_ready_timeout)
@@ -381,11 +385,19 @@ class MarqueeDiscord:
         self, interaction: discord.Interaction[Any], inv: Invocation, answer: AnswerKind
     ) -> None:
         work = await within_budget(self.core, inv, self.reply_budget)
-        if work.done():
+        if work.done() and not work.result().files:
             await respond(interaction, self._render(work.result(), answer), answer)
             return
+        if work.done() and answer is AnswerKind.NEW and work.result().ephemeral:
+            # A reply with files waits for its upload behind a "thinking…" that is, like the
+            # reply, private from the start.
+            answer = AnswerKind.PRIVATE
         await defer(interaction, answer)
-        await follow_up(interaction, self._render(await work, answer), answer)
+
+        async def send(reply: Reply, files: Sequence[discord.File]) -> None:
+            await follow_up(interaction, self._render(reply, answer), answer, files)
+
+        await deliver_files(await work, send, limit=self.upload_max_bytes)
 
     def _render(self, reply: Reply, answer: AnswerKind) -> RenderedMessage:
         rendered = render_reply(reply, self.codec)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+from collections.abc import Sequence
 from typing import Any
 
 import discord
@@ -79,8 +80,12 @@ async def defer(interaction: discord.Interaction[Any], answer: AnswerKind) -> No
 
 
 async def follow_up(
-    interaction: discord.Interaction[Any], message: RenderedMessage, answer: AnswerKind
+    interaction: discord.Interaction[Any],
+    message: RenderedMessage,
+    answer: AnswerKind,
+    files: Sequence[discord.File] = (),
 ) -> None:
+    """The answer after a deferral, with `files` attached (files.deliver_files decides which)."""
     view = build_view(message)
     replaces_thinking = answer is AnswerKind.PRIVATE or (
         answer is AnswerKind.NEW and not message.ephemeral
@@ -92,6 +97,7 @@ async def follow_up(
             embeds=list(message.embeds),
             view=view,
             allowed_mentions=NO_MENTIONS,
+            attachments=list(files) if files else MISSING,
         )
         return
     if answer is AnswerKind.NEW:
@@ -104,6 +110,7 @@ async def follow_up(
         view=view if view is not None else MISSING,
         ephemeral=message.ephemeral,
         allowed_mentions=NO_MENTIONS,
+        files=list(files) if files else MISSING,
     )
 
 

@@ -46,6 +46,7 @@ from adapters.slack.actions import (
     decode_action,
 )
 from adapters.slack.commands import Resolved, resolve, slash_commands
+from adapters.slack.files import deliver_files
 from adapters.slack.forms import (
     FORM_CALLBACK_ID,
     FormContext,
@@ -297,7 +298,7 @@ class SlackAdapter:
         async def late(reply: Reply) -> None:
             await send_response(respond, reply_message(reply))
 
-        reply = await self._handle(inv, late)
+        reply = await self._handle(inv, late, context.client)
         if reply is None:
             await ack(text=WORKING_TEXT, response_type="ephemeral")
         else:
@@ -348,7 +349,7 @@ class SlackAdapter:
         async def send(reply: Reply) -> None:
             await send_response(respond, action_message(reply, request.kind, clicked_private))
 
-        reply = await self._handle(inv, send)
+        reply = await self._handle(inv, send, context.client)
         if reply is not None:
             await send(reply)
 
@@ -378,7 +379,7 @@ class SlackAdapter:
         async def late(reply: Reply) -> None:
             await send_response(respond, reply_message(reply))
 
-        reply = await self._handle(inv, late)
+        reply = await self._handle(inv, late, context.client)
         if reply is None:
             await ack()
             return
@@ -395,24 +396,30 @@ class SlackAdapter:
     # -----------------------------------------------------------------------------------------
 
     async def _handle(
-        self, inv: Invocation, late: Callable[[Reply], Awaitable[None]]
+        self, inv: Invocation, late: Callable[[Reply], Awaitable[None]], client: AsyncWebClient
     ) -> Reply | None:
-        """The core's reply if it comes within the ack budget; else None, and `late` gets it."""
+        """The core's reply if it comes within the ack budget; else None, and `late` gets it.
+        A reply with files always goes to `late`, after its upload (with `client`, the
+        request's workspace's), which can outlast the ack."""
         work = await within_budget(self.core, inv, self.ack_budget)
-        if work.done():
+        if work.done() and not work.result().files:
             return work.result()
-        follow_up = asyncio.create_task(self._follow_up(work, late))
+        follow_up = asyncio.create_task(self._follow_up(work, late, client, inv.actor.user_id))
         self._follow_ups.add(follow_up)
         follow_up.add_done_callback(self._follow_ups.discard)
         return None
 
     async def _follow_up(
-        self, work: asyncio.Future[Reply], late: Callable[[Reply], Awaitable[None]]
+        self,
+        work: asyncio.Future[Reply],
+        late: Callable[[Reply], Awaitable[None]],
+        client: AsyncWebClient,
+        user_id: str,
     ) -> None:
         # No apology: it would go the way that just failed (the response_url); a failure in
         # the core itself already arrives as the apology (answering.guarded_handle).
         async with catch_all("Slack: delivering a late reply"):
-            await late(await work)
+            await deliver_files(await work, late, client=client, user_id=user_id)
 
 
 async def run_slack(core: Core, settings: Settings) -> None:

@@ -24,6 +24,7 @@ BOT_SCOPES = (
     "groups:history",
     "im:history",
     "im:write",  # conversations.open: the DM an alert to a member went to
+    "files:write",  # files.getUploadURLExternal: `community export` sends its zip to a DM
 )
 
 HEADER = """\

@@ -14,11 +14,11 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bot import audit
-from bot.community_export import community_files
+from bot.community_export import ZIP_MIME, community_files, community_zip, zip_name
 from bot.community_settings import KEYS, SettingsInputError
 from bot.context import Context, UserError
 from bot.handlers.moderation_confirm import refuse_unless_confirmed
-from bot.types import ArgValue, Notice, Reply, Table
+from bot.types import ArgValue, Notice, Reply, ReplyFile, Table
 from storage import communities
 from storage.models_communities import Space
 
@@ -179,19 +179,30 @@ def community_use(ctx: Context, args: dict[str, ArgValue]) -> Reply:
 
 
 def community_export(ctx: Context, args: dict[str, ArgValue]) -> Reply:
-    """What the community owns, counted; the files come from the command line (a chat reply
-    cannot carry a whole community)."""
+    """What the community owns, counted, with all of it attached as one zip. The adapter
+    delivers the file; where the platform cannot take it, it shows the operator's command."""
     files = community_files(ctx.session, ctx.community_id)
     rows = tuple((table, str(n)) for table, n in files.counts.items())
+    name = zip_name(ctx.community_id)
+    attached = ReplyFile(
+        name=name,
+        data=community_zip(files, ctx.community_id, ctx.now),
+        mime=ZIP_MIME,
+        instead=(
+            "Marquee's operator can write the same files with "
+            f"`marquee export community {ctx.community_id} --output FOLDER`."
+        ),
+    )
     return Reply(
         blocks=(
             Table(f"What {ctx.here.name} owns", ("table", "rows"), rows),
             Notice(
-                "Marquee's operator writes all of it as JSON, with the screenings as "
-                f"iCalendar: `marquee export community {ctx.community_id} --output FOLDER`."
+                f"The export is {name}: all of it as JSON (community-{ctx.community_id}.json) "
+                f"and its screenings as iCalendar (community-{ctx.community_id}.ics)."
             ),
         ),
         ephemeral=True,
+        files=(attached,),
     )
 
 

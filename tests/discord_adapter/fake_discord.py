@@ -11,6 +11,9 @@ It serves on 127.0.0.1 (a free port) what a bot that answers interactions uses:
   → RESUMED; the test then injects INTERACTION_CREATE dispatches built by the helpers below
   (slash commands, autocomplete, clicks, selects, form submits) from the same payload shapes
   Discord sends, and the bot's joins and removals (`join_guild`, `remove_guild`).
+* Files: a message with attachments arrives as multipart (`payload_json` + `files[n]`, see
+  fake_uploads.py); the fake keeps each file as an attachment of the message, served at its
+  URL, and refuses a file over `upload_max` (Discord's 10 MiB) with 413, code 40005.
 * Shards, as Discord has them: an IDENTIFY's `shard` [id, count] gets only the servers of that
   shard (`shard_of`), and every server's events (interactions included) go to the session of
   its shard; events without a server (direct messages) go to shard 0. Several bots (processes)
@@ -36,7 +39,21 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from tests.discord_adapter.limits import error_body, message_problems, modal_problems
+from tests.discord_adapter.fake_uploads import (
+    BadMultipart,
+    Upload,
+    attach_uploads,
+    read_multipart,
+    too_large,
+)
+from tests.discord_adapter.limits import (
+    REQUEST_MAX,
+    TOO_LARGE,
+    UPLOAD_MAX,
+    error_body,
+    message_problems,
+    modal_problems,
+)
 
 API_PREFIX = "/api/v10"
 APP_ID = "900000000000000001"
@@ -114,6 +131,8 @@ class Recorded:
     body: Any
     status: int = 200
     response: Any = None
+    # The files of a multipart request (a message with attachments), in the order sent.
+    files: list[Upload] = field(default_factory=list)
     # time.perf_counter() when the request arrived: benchmarks time round trips with it.
     received_at: float = field(default_factory=time.perf_counter)
 
@@ -150,6 +169,9 @@ class FakeDiscord:
     # A team owning the application instead of OWNER: each member, and whether they accepted
     # the team's invitation. None: OWNER owns it alone.
     team: tuple[tuple[FakeUser, bool], ...] | None = None
+    # The largest file Discord takes (10 MiB in a server without boosts); a test lowers it to
+    # see a refusal without sending megabytes.
+    upload_max: int = UPLOAD_MAX
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(950000000000000001)
@@ -177,7 +199,8 @@ class FakeDiscord:
         return f"ws://127.0.0.1:{self.port}/gateway"
 
     async def start(self) -> None:
-        app = web.Application()
+        # Room for a request over Discord's own limit, so the fake answers it as Discord does.
+        app = web.Application(client_max_size=REQUEST_MAX * 2)
         app.router.add_get("/gateway", self._gateway)
         app.router.add_get("/attachments/{id}/{filename}", self._attachment)
         app.router.add_route("*", API_PREFIX + "/{path:.*}", self._rest)
@@ -546,11 +569,24 @@ class FakeDiscord:
         arrived = time.perf_counter()
         path = "/" + request.match_info["path"]
         body: Any = None
-        if request.can_read_body:
+        uploads: list[Upload] = []
+        malformed: str | None = None
+        if request.content_type == "multipart/form-data":
+            try:
+                body, uploads = await read_multipart(request)
+            except BadMultipart as exc:
+                malformed = str(exc)
+        elif request.can_read_body:
             raw = await request.read()
             if raw:
                 body = json.loads(raw)
-        rec = Recorded(request.method, path, dict(request.query), body, received_at=arrived)
+        rec = Recorded(
+            request.method, path, dict(request.query), body, files=uploads, received_at=arrived
+        )
+        if malformed is not None:
+            rec.status, rec.response = 400, {"message": malformed, "code": 50035}
+            await self._record(rec)
+            return _json(rec.response, 400)
         # Interaction callbacks and webhooks are authorised by their token in the path.
         needs_auth = not path.startswith(("/interactions/", "/webhooks/"))
         if needs_auth and request.headers.get("Authorization") != f"Bot {self.token}":
@@ -578,12 +614,35 @@ class FakeDiscord:
                     "X-RateLimit-Scope": "user",
                 }
                 return _json(rec.response, 429, headers)
+        if uploads:
+            refused = self._take_uploads(path, body, uploads)
+            if refused is not None:
+                rec.status, rec.response = refused
+                await self._record(rec)
+                return _json(rec.response, rec.status)
         status, response = self._route(request.method, path, body)
         rec.status, rec.response = status, response
         await self._record(rec)
         if status == 204:
             return web.Response(status=204)
         return _json(response, status)
+
+    def _take_uploads(
+        self, path: str, body: dict[str, Any], uploads: list[Upload]
+    ) -> tuple[int, Any] | None:
+        """Make the uploaded files the message's attachments; Discord's refusal, if any."""
+        if too_large(uploads, self.upload_max, REQUEST_MAX):
+            return 413, TOO_LARGE
+        callback = path.endswith("/callback")
+        message = body.setdefault("data", {}) if callback else body
+        base = f"http://127.0.0.1:{self.port}"
+        if problems := attach_uploads(message, uploads, self._new_id, self._files, base):
+            return 400, error_body(problems, prefix="data" if callback else "")
+        return None
+
+    def attachment_data(self, attachment: Mapping[str, Any]) -> bytes:
+        """The bytes of an attachment on a message the bot sent."""
+        return self._files[str(attachment["id"])]
 
     def _route(self, method: str, path: str, body: Any) -> tuple[int, Any]:
         parts = path.strip("/").split("/")
@@ -777,7 +836,7 @@ def pings_everyone(body: Mapping[str, Any]) -> bool:
 
 def _message_fields(body: Mapping[str, Any]) -> dict[str, Any]:
     """The message fields a create or edit sets; `null` clears a field, as on Discord."""
-    empty: dict[str, Any] = {"content": "", "embeds": [], "components": []}
+    empty: dict[str, Any] = {"content": "", "embeds": [], "components": [], "attachments": []}
     return {k: empty[k] if body[k] is None else body[k] for k in empty if k in body}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from adapters.core_calls import Core
 from adapters.discord.client import MarqueeDiscord
@@ -10,7 +11,7 @@ from bot.settings import Settings
 from bot.types import ChannelRef, Invocation, Reply
 
 
-async def start_bot(core: Core, settings: Settings, **options: float) -> MarqueeDiscord:
+async def start_bot(core: Core, settings: Settings, **options: Any) -> MarqueeDiscord:
     """Log in, sync and connect; return once discord.py says the session is ready.
 
     `guild_ready_timeout` is how long discord.py waits for further GUILD_CREATEs before READY

@@ -33,6 +33,13 @@ TEXT_INPUT_LABEL_MAX = 45
 TEXT_INPUT_MAX = 4000
 TEXT_INPUT_PLACEHOLDER_MAX = 100
 
+# Uploads (https://discord.com/developers/docs/reference#uploading-files): a file may be at most
+# 10 MiB where the server has no boosts, and a whole request at most 25 MiB; over either,
+# Discord answers 413 with code 40005 and keeps nothing of the request.
+UPLOAD_MAX = 10 * 1024 * 1024
+REQUEST_MAX = 25 * 1024 * 1024
+TOO_LARGE = {"message": "Request entity too large", "code": 40005}
+
 BUTTON, SELECT, TEXT_INPUT, ACTION_ROW = 2, 3, 4, 1
 
 Problem = tuple[str, str, str]

@@ -9,6 +9,10 @@ workspace approves the install (a one-use code); `oauth.v2.access` exchanges the
 the app's client id and secret, for a bot token of that workspace, which every other method then
 accepts as that workspace's (`team_of`). `uninstall(team_id)` revokes its tokens.
 
+File uploads (`files_upload_v2`): files.getUploadURLExternal, the upload URL (on this server)
+and files.completeUploadExternal, checked as Slack checks them (fake_files.py); `files.shared`
+holds what reached a conversation.
+
 Everything the app sends is recorded and can be awaited: `await fake.next_call("views.open")`,
 `await fake.next_response()`, `await fake.ack_for(envelope_id)`. Waits have timeouts; nothing
 here sleeps.
@@ -29,6 +33,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
 
+from tests.slack_adapter.fake_files import UPLOAD_PATH, FileStore
 from tests.slack_adapter.limits import message_problems, view_problems
 
 WAIT_SECONDS = 10.0
@@ -96,6 +101,8 @@ class FakeSlack:
         # every bot token issued → its workspace.
         self._codes: dict[str, tuple[str, str, str]] = {}
         self.team_tokens: dict[str, str] = {}
+        # External file uploads (fake_files.py): what was issued, received and shared.
+        self.files = FileStore()
 
     # -----------------------------------------------------------------------------------------
     # Lifetime and addresses
@@ -105,6 +112,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{token}", self._response)
+        app.router.add_post(UPLOAD_PATH, self.files.receive)
         app.router.add_get("/link", self._websocket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -334,7 +342,15 @@ class FakeSlack:
         users = str(args.get("users", ""))
         if not users.startswith("U") or "," in users:
             return _error("user_not_found")
+        self.files.opened_dms.add(self._dm_of(users))
         return _ok(channel={"id": self._dm_of(users)})
+
+    async def _m_files_getUploadURLExternal(self, args: dict[str, Any]) -> web.Response:
+        base = f"http://127.0.0.1:{self.port}"
+        return web.json_response(self.files.get_upload_url(args, base))
+
+    async def _m_files_completeUploadExternal(self, args: dict[str, Any]) -> web.Response:
+        return web.json_response(self.files.complete(args))
 
     async def _m_conversations_history(self, args: dict[str, Any]) -> web.Response:
         """Newest first, at most `limit` (Slack's default 100, maximum 999); metadata only with
