@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_load.py [--rate 200] [--seconds 60] [--films 1000000]
     .venv/bin/python bench/bench_load.py --postgres [--pg-films 100000]   (also on PostgreSQL)
+    .venv/bin/python bench/bench_load.py --postgres --no-sqlite --processes 2
 
 The data is bench/bench_recommend.py's (the synthetic catalogue with genres, people, cinemas,
 screenings and member ratings), on a scratch copy so the writes leave the cache alone. On
@@ -19,17 +20,26 @@ worker counts. Errors: an exception, or a reply the core marks as our failure (`
 `busy`, adapters.core_calls.outcome_of); refusals (the asker must change something, such as an
 ambiguous title) are expected and counted apart.
 
-Per backend it prints: a baseline (the same mix, one command at a time, no concurrency), the
-target run, then the largest rate it sustains: the rate doubles from `--rate` over shorter
-windows (`--step-seconds`) until p99 exceeds 100 ms or an error appears; if `--rate` itself
-fails, it halves instead until a rate holds (at most `--max-steps` steps either way).
+Per backend it prints (each row with the machine's 1-minute load average, as the machine may
+be shared): a baseline (the same mix, one command at a time, no concurrency), the target run,
+then the largest rate it sustains: the rate doubles from `--rate` over shorter windows
+(`--step-seconds`) until p99 exceeds 100 ms or an error appears; if `--rate` itself fails, it
+halves instead until a rate holds (at most `--max-steps` steps either way).
 The issue's target: p99 <= 100 ms and no errors at 200 commands/s.
+
+`--processes N` (PostgreSQL only): after the one-process figures, the same schedules split
+between N worker processes, each a whole Marquee with its own indexes and 8 command threads,
+on the one database: how Marquee scales past one process (one interpreter runs Python on one
+core at a time, whatever its threads). Command i goes to process i mod N, due at the same
+moment it would be in one process.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import multiprocessing
+import os
 import random
 import shutil
 import statistics
@@ -41,11 +51,12 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, insert, select, text  # noqa: E402
+from sqlalchemy import create_engine, delete, insert, select, text  # noqa: E402
 
 from adapters.core_calls import COMMAND_WORKERS, outcome_of  # noqa: E402
 from bench.bench_recommend import BENCH_NOW, CITIES, USERS, build_recommend_db  # noqa: E402
@@ -195,9 +206,22 @@ def run_serial(core: Marquee, ops: list[Op]) -> Run:
     return Run(0, latencies, outcomes, by_kind, time.perf_counter() - started, 0)
 
 
-def run_open_loop(core: Marquee, ops: list[Op], rate: float, seconds: float) -> Run:
-    """Issue command i at start + i/rate on a pool of the adapters' size; latency from then."""
+def run_open_loop(
+    core: Marquee,
+    ops: list[Op],
+    rate: float,
+    seconds: float,
+    *,
+    start: float | None = None,
+    share: tuple[int, int] = (0, 1),
+) -> Run:
+    """Issue command i at start + i/rate on a pool of the adapters' size; latency from then.
+
+    `share` (k, n): only the commands i with i % n == k, the part of one of n processes that
+    run the same schedule from the same `start`. The clock is `time.monotonic`, one clock for
+    every process of the machine, so their latencies are measured alike."""
     n = max(1, int(rate * seconds))
+    first, stride = share
     lock = threading.Lock()
     latencies: list[float] = []
     outcomes: Counter[str] = Counter()
@@ -206,7 +230,7 @@ def run_open_loop(core: Marquee, ops: list[Op], rate: float, seconds: float) -> 
 
     def task(op: Op, due: float) -> None:
         outcome = _attempt(core, op)
-        done = time.perf_counter()
+        done = time.monotonic()
         ms = (done - due) * 1000
         with lock:
             latencies.append(ms)
@@ -215,15 +239,16 @@ def run_open_loop(core: Marquee, ops: list[Op], rate: float, seconds: float) -> 
             last_done[0] = max(last_done[0], done)
 
     pool = ThreadPoolExecutor(COMMAND_WORKERS, thread_name_prefix="load")
-    start = time.perf_counter() + 0.05
+    if start is None:
+        start = time.monotonic() + 0.05
     futures = []
-    for i in range(n):
+    for i in range(first, n, stride):
         due = start + i / rate
-        delay = due - time.perf_counter()
+        delay = due - time.monotonic()
         if delay > 0:
             time.sleep(delay)
         futures.append(pool.submit(task, ops[i % len(ops)], due))
-    _, pending = wait(futures, timeout=DRAIN_S)
+    _, pending = wait(futures, timeout=max(0.0, start + n / rate - time.monotonic()) + DRAIN_S)
     unfinished = sum(1 for f in pending if f.cancel())
     pool.shutdown(wait=True)  # what had started when the drain ended finishes and is counted
     with lock:
@@ -232,34 +257,73 @@ def run_open_loop(core: Marquee, ops: list[Op], rate: float, seconds: float) -> 
     return run
 
 
+def merged(runs: list[Run]) -> Run:
+    """The runs of processes that shared one schedule and start, as one run."""
+    by_kind: dict[str, list[float]] = {}
+    outcomes: Counter[str] = Counter()
+    for run in runs:
+        outcomes.update(run.outcomes)
+        for kind, times in run.by_kind.items():
+            by_kind.setdefault(kind, []).extend(times)
+    return Run(
+        runs[0].rate,
+        [ms for run in runs for ms in run.latencies_ms],
+        outcomes,
+        by_kind,
+        max(run.seconds for run in runs),
+        sum(run.unfinished for run in runs),
+    )
+
+
 def _summary(label: str, run: Run) -> str:
+    # The 1-minute load average when the run ended: the machine may be shared, and a figure
+    # taken beside other jobs says so.
+    load = f"{os.getloadavg()[0]:>6.1f}"
     if not run.latencies_ms:
-        return f"{label:34} no command finished"
+        return f"{label:34} no command finished{load:>36}"
     lat = run.latencies_ms
     refused = run.outcomes["refused"]
     return (
         f"{label:34}{run.throughput:>9.1f}/s{statistics.median(lat):>9.2f}{p99(lat):>9.2f}"
-        f"{max(lat):>10.2f}{run.errors:>7}{refused:>8}"
+        f"{max(lat):>10.2f}{run.errors:>7}{refused:>8}{load}"
     )
 
 
-HEADER = f"{'':34}{'done':>11}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>10}{'errors':>7}{'refused':>8}"
+HEADER = (
+    f"{'':34}{'done':>11}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>10}{'errors':>7}{'refused':>8}"
+    f"{'load':>6}"
+)
 
 
-def bench_backend(name: str, db: Database, args: argparse.Namespace, url: str) -> None:
+def ready_core(db: Database, url: str) -> tuple[Marquee, list[Op]]:
+    """A core with its indexes loaded and every code path run once, and the mix to send it."""
     core = Marquee(db, clock=lambda: BENCH_NOW)
-    started = time.perf_counter()
     core.warm_up()
     ops = make_ops(url, 5000, seed=7)
     for op in ops[:50]:  # the recommendation index and every code path, before timing
         _attempt(core, op)
     # The recommender builds its index on first use; wait for it so no run pays for it.
     core.handle(Invocation("recommend", {}, Actor("bench", "m1", "Bench"), CHANNEL))
+    return core, ops
+
+
+RunAt = Callable[[float, float], Run]  # (rate, seconds) -> the run
+
+
+def bench_backend(name: str, db: Database, args: argparse.Namespace, url: str) -> Run:
+    started = time.perf_counter()
+    core, ops = ready_core(db, url)
     print(f"\n== {name} ==  (warm-up {time.perf_counter() - started:.1f} s)")
     print(HEADER)
     base = run_serial(core, ops[:BASELINE_COMMANDS])
     print(_summary(f"baseline: one at a time ({len(base.latencies_ms)})", base))
-    target = run_open_loop(core, ops, args.rate, args.seconds)
+    measure(lambda rate, seconds: run_open_loop(core, ops, rate, seconds), base, args)
+    return base
+
+
+def measure(run_at: RunAt, base: Run, args: argparse.Namespace) -> None:
+    """The target run and the search for the largest rate sustained, printed."""
+    target = run_at(args.rate, args.seconds)
     print(_summary(f"open loop {args.rate:g}/s for {args.seconds:g} s", target))
     verdict = "meets" if target.passes() else "MISSES"
     print(f"  {verdict} the target (p99 <= {TARGET_P99_MS:g} ms, 0 errors at {args.rate:g}/s)")
@@ -281,7 +345,7 @@ def bench_backend(name: str, db: Database, args: argparse.Namespace, url: str) -
     sustained, failed_at = 0.0, 0.0
     rate = args.rate
     for _ in range(args.max_steps):
-        step = run_open_loop(core, ops, rate, args.step_seconds)
+        step = run_at(rate, args.step_seconds)
         print(_summary(f"step {rate:g}/s for {args.step_seconds:g} s", step))
         if step.passes():
             sustained = rate
@@ -305,10 +369,61 @@ def bench_backend(name: str, db: Database, args: argparse.Namespace, url: str) -
     print(f"  peak memory of this process so far: {peak_mb():.0f} MB")
 
 
+def _worker(url: str, conn: Connection) -> None:
+    """One Marquee process of `--processes`: its own core on the shared database, running
+    its share of each schedule the parent sends, until it sends None."""
+    logging.basicConfig(level=logging.WARNING)
+    db = Database(url)
+    core, ops = ready_core(db, url)
+    conn.send("ready")
+    while (order := conn.recv()) is not None:
+        rate, seconds, start, share = order
+        conn.send(run_open_loop(core, ops, rate, seconds, start=start, share=share))
+    db.dispose()
+
+
+def bench_processes(name: str, url: str, base: Run, args: argparse.Namespace) -> None:
+    """The same schedule split between `--processes` worker processes, each a whole Marquee
+    (its own indexes, its own 8 command threads) on the one PostgreSQL database, as a
+    community that outgrew one process runs it; the latencies of all of them together."""
+    count = args.processes
+    spawn = multiprocessing.get_context("spawn")  # a fresh interpreter, no inherited threads
+    links = []
+    started = time.perf_counter()
+    for _ in range(count):
+        mine, theirs = spawn.Pipe()
+        process = spawn.Process(target=_worker, args=(url, theirs), daemon=True)
+        process.start()
+        links.append((process, mine))
+    for process, link in links:
+        if link.recv() != "ready":
+            raise RuntimeError(f"worker {process.pid} did not start")
+    print(f"\n== {name}, {count} processes ==  (warm-up {time.perf_counter() - started:.1f} s)")
+    print(HEADER)
+
+    def run_at(rate: float, seconds: float) -> Run:
+        # A moment for every worker to get the order before the first command is due.
+        start = time.monotonic() + 0.2
+        for k, (_, link) in enumerate(links):
+            link.send((rate, seconds, start, (k, count)))
+        return merged([link.recv() for _, link in links])
+
+    try:
+        measure(run_at, base, args)
+    finally:
+        for process, link in links:
+            link.send(None)
+            process.join(timeout=30)
+
+
 def copy_to(source_url: str, target: Database) -> None:
     """Every table of the models from one database into another (empty, migrated) one."""
     source = create_engine(source_url)
     with source.connect() as src, target.engine.begin() as dst:
+        # The migrations seed rows of their own (the community a database without one gets):
+        # the copy replaces them with the source's, which its other rows point at.
+        for table in reversed(Base.metadata.sorted_tables):
+            dst.execute(delete(table))
         for table in Base.metadata.sorted_tables:
             result = src.execution_options(stream_results=True).execute(select(table))
             while batch := result.mappings().fetchmany(20_000):
@@ -334,9 +449,17 @@ def main() -> int:
     p.add_argument("--no-sqlite", action="store_true", help="skip SQLite (with --postgres)")
     p.add_argument("--step-seconds", type=float, default=10.0, help="window of each step")
     p.add_argument("--max-steps", type=int, default=6)
+    p.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="with --postgres: also run the schedule split between this many processes",
+    )
     args = p.parse_args()
     if args.rate <= 0 or args.seconds <= 0 or args.step_seconds <= 0 or args.max_steps < 1:
         p.error("--rate, --seconds and --step-seconds must be positive, --max-steps at least 1")
+    if args.processes < 1 or (args.processes > 1 and not args.postgres):
+        p.error("--processes must be at least 1, and more than 1 needs --postgres")
     logging.basicConfig(level=logging.WARNING)
     print(
         f"{COMMAND_WORKERS} worker threads; mix per 100 commands: "
@@ -367,8 +490,10 @@ def main() -> int:
             print(f"\nloaded {args.pg_films:,} films into PostgreSQL in ", end="")
             print(f"{time.perf_counter() - started:.0f} s (a smaller catalogue than SQLite's)")
             label = f"PostgreSQL ({server.source}), {args.pg_films:,} films and ratings"
-            bench_backend(label, db, args, url)
+            base = bench_backend(label, db, args, url)
             db.dispose()
+            if args.processes > 1:
+                bench_processes(label, url, base, args)
         finally:
             server.stop()
     return 0

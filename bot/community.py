@@ -17,7 +17,7 @@ from bot.community_settings import CommunitySettings
 from bot.types import Actor, ChannelRef, Role
 from storage import communities
 from storage.community_scope import Scope, set_scope
-from storage.models_communities import Community
+from storage.models_communities import Community, CommunityMember
 
 # A Discord interaction outside a server (bot/adapters: adapters/discord/invocation.py).
 DIRECT_MESSAGE = "dm"
@@ -60,8 +60,14 @@ def enter(
     if channel.workspace_id == DIRECT_MESSAGE:
         here = _direct(session, actor, operator, now, writable)
     else:
-        community = _space_community(
-            session, channel.platform, channel.workspace_id, "", now, writable
+        community, member = _space_community(
+            session,
+            channel.platform,
+            channel.workspace_id,
+            "",
+            now,
+            writable,
+            member=(actor.platform, actor.user_id),
         )
         settings = CommunitySettings.load(community.settings)
         role = max(actor.role, settings.role_for(actor))
@@ -73,7 +79,9 @@ def enter(
             operator,
         )
         if writable:
-            communities.member_seen(session, community.id, actor.platform, actor.user_id, now)
+            communities.member_seen(
+                session, community.id, actor.platform, actor.user_id, now, known=member
+            )
     set_scope(session, Scope(here.community_id, operator=operator))
     return here
 
@@ -86,7 +94,7 @@ def _direct(session: Session, actor: Actor, operator: bool, now: datetime, writa
         community = communities.get_community(session, mine[0].community_id)
         assert community is not None  # a membership's community is a foreign key
     else:
-        community = _space_community(
+        community, _ = _space_community(
             session,
             actor.platform,
             f"{DIRECT_MESSAGE}:{actor.user_id}",
@@ -113,9 +121,12 @@ def _space_community(
     name: str,
     now: datetime,
     writable: bool,
-) -> Community:
+    *,
+    member: tuple[str, str] | None = None,
+) -> tuple[Community, CommunityMember | None]:
+    """The space's community and, when `member` is given, that member's row there."""
     if writable:
-        return communities.space_community(session, platform, external_id, name, now)
+        return communities.space_member(session, platform, external_id, name, now, member)
     # A read-only database records no new space: an unknown one reads the oldest community
     # (a read-only copy serves one community).
     found = communities.find_space(session, platform, external_id)
@@ -124,7 +135,8 @@ def _space_community(
     )
     if community is None:
         raise LookupError("the database has no community")
-    return community
+    # Read-only: nothing is recorded of the member, so their row is not needed.
+    return community, None
 
 
 def look_from(session: Session, channel: ChannelRef | None, now: datetime, writable: bool) -> None:
@@ -134,7 +146,7 @@ def look_from(session: Session, channel: ChannelRef | None, now: datetime, writa
     if channel is not None and channel.workspace_id != DIRECT_MESSAGE:
         community_id = _space_community(
             session, channel.platform, channel.workspace_id, "", now, writable
-        ).id
+        )[0].id
     set_scope(session, Scope(community_id))
 
 

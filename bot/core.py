@@ -206,7 +206,7 @@ class Marquee:
         with self.db.session() as session:
             community.look_from(session, where, self.clock(), not self.db.read_only)
             ranked = self.resolver.ranked(session, norm, year, limit=limit)
-            films = film_queries.get_films(session, [f for f, _ in ranked])
+            films = film_queries.get_films(session, [f for f, _ in ranked], related=False)
             out = []
             for film_id, _score in ranked:
                 film = films.get(film_id)

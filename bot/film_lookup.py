@@ -27,9 +27,17 @@ class NeedsChoice(Exception):
 
 
 def resolve_film(
-    ctx: Context, text: str, *, arg: str, keep: dict[str, ArgValue] | None = None
+    ctx: Context,
+    text: str,
+    *,
+    arg: str,
+    keep: dict[str, ArgValue] | None = None,
+    related: bool = False,
 ) -> Film:
     """The film `text` names, or raise with the reply to show instead.
+
+    `related`: load its titles, people and genres with it (a film card, an edit's audit
+    snapshot); most commands name the film only, and anything else still loads on first use.
 
     Read commands answer an ambiguity with `Choices` that re-invoke the same command with the
     film's number; write commands refuse and list the candidates, because re-sending a whole
@@ -40,7 +48,7 @@ def resolve_film(
     if readings:
         _ask_command_or_film(ctx, text, readings, arg=arg, keep=keep)
     if res.film_id is not None:
-        film = film_queries.get_film(ctx.session, res.film_id)
+        film = film_queries.get_film(ctx.session, res.film_id, related=related)
         if film is not None:
             return film
     writes = ctx.spec.min_role > Role.MEMBER
@@ -71,7 +79,8 @@ def resolve_film(
     # A name rather than a title ("ostlund"): offer that person's films.
     people = films_by_person(ctx.session, ctx.resolver.people, normalize(res.query or text), 10)
     if people and not writes:
-        films = film_queries.get_films(ctx.session, list(dict.fromkeys(f for f, _, _ in people)))
+        ids = list(dict.fromkeys(f for f, _, _ in people))
+        films = film_queries.get_films(ctx.session, ids, related=False)
         options = tuple(
             Choice(
                 label=film_label(films[f]),
@@ -134,7 +143,7 @@ def _ask_command_or_film(
     exact = film_queries.films_with_norm(ctx.session, normalize(title), year)
     if not any(r.full_name for r in readings) and exact:
         return
-    films = film_queries.get_films(ctx.session, exact)
+    films = film_queries.get_films(ctx.session, exact, related=False)
     titled = [films[f] for f in exact if f in films]
     commands = [_command_choice(ctx, r, keep) for r in readings]
     if ctx.spec.min_role > Role.MEMBER:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import and_, delete, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -41,24 +41,60 @@ def space_community(
     """The community `platform`/`external_id` belongs to, making the space (and a community
     for it) on first use. The one community a database had before communities is claimed by
     the first space to arrive."""
+    return space_member(session, platform, external_id, name, now)[0]
+
+
+def space_member(
+    session: Session,
+    platform: str,
+    external_id: str,
+    name: str,
+    now: datetime,
+    member: tuple[str, str] | None = None,
+) -> tuple[Community, CommunityMember | None]:
+    """`space_community`, and `member`'s (platform, user id) row in that community when it has
+    one, read in the same statement: every command asks for both (`member_seen`)."""
     external_id = external_id[: L.WORKSPACE_ID_MAX]
     for _attempt in range(3):
-        space = session.scalars(
-            select(Space).where(Space.platform == platform, Space.external_id == external_id)
-        ).first()
-        if space is not None:
+        found = _space_row(session, platform, external_id, member)
+        if found is not None:
+            space, community, row = found
             if space.left_at is not None:
                 space.left_at = None  # the bot was added back within the grace period
-            community = session.get(Community, space.community_id)
-            assert community is not None  # a space's community is a foreign key
-            return community
+            return community, row
         try:
             with session.begin_nested():
-                return _new_space(session, platform, external_id, name, now)
+                return _new_space(session, platform, external_id, name, now), None
         except IntegrityError:
             # Another process made this space at the same moment: read theirs.
             continue
     raise RuntimeError(f"could not make the space {platform}:{external_id}")
+
+
+def _space_row(
+    session: Session, platform: str, external_id: str, member: tuple[str, str] | None
+) -> tuple[Space, Community, CommunityMember | None] | None:
+    """The space, its community and (outer-joined) `member`'s row there, in one statement."""
+    where = (Space.platform == platform, Space.external_id == external_id)
+    if member is None:
+        pair = session.execute(
+            select(Space, Community)
+            .join(Community, Community.id == Space.community_id)
+            .where(*where)
+        ).first()
+        return None if pair is None else (pair[0], pair[1], None)
+    seen = and_(
+        CommunityMember.community_id == Space.community_id,
+        CommunityMember.platform == member[0],
+        CommunityMember.user_id == member[1][: L.USER_ID_MAX],
+    )
+    triple = session.execute(
+        select(Space, Community, CommunityMember)
+        .join(Community, Community.id == Space.community_id)
+        .outerjoin(CommunityMember, seen)
+        .where(*where)
+    ).first()
+    return None if triple is None else (triple[0], triple[1], triple[2])
 
 
 def _new_space(
@@ -148,10 +184,12 @@ def member_seen(
     now: datetime,
     *,
     force: bool = False,
+    known: CommunityMember | None = None,
 ) -> None:
-    """Remember that `user_id` uses Marquee in this community (where their DMs may act)."""
+    """Remember that `user_id` uses Marquee in this community (where their DMs may act).
+    `known`: their row, already read (`space_member`)."""
     key = (community_id, platform, user_id[: L.USER_ID_MAX])
-    member = session.get(CommunityMember, key)
+    member = known if known is not None else session.get(CommunityMember, key)
     if member is None:
         try:
             with session.begin_nested():

@@ -22,8 +22,11 @@ _FILM_LOAD = (
 )
 
 
-def get_film(session: Session, film_id: int) -> Film | None:
-    return session.scalars(select(Film).where(Film.id == film_id).options(*_FILM_LOAD)).first()
+def get_film(session: Session, film_id: int, *, related: bool = True) -> Film | None:
+    """`related` False: the film's own row only, for a caller that names the film and no more
+    (its titles, people and genres still load on first use, one query each)."""
+    query = select(Film).where(Film.id == film_id)
+    return session.scalars(query.options(*_FILM_LOAD) if related else query).first()
 
 
 def film_exists(session: Session, film_id: int) -> bool:
@@ -31,10 +34,15 @@ def film_exists(session: Session, film_id: int) -> bool:
     return session.scalar(select(Film.id).where(Film.id == film_id)) is not None
 
 
-def get_films(session: Session, film_ids: Sequence[int]) -> dict[int, Film]:
+def get_films(
+    session: Session, film_ids: Sequence[int], *, related: bool = True
+) -> dict[int, Film]:
+    """`related` False: the films' own rows only (labels need no more): loading every film's
+    titles, credits, people and genres was most of an autocomplete's cost."""
     if not film_ids:
         return {}
-    films = session.scalars(select(Film).where(Film.id.in_(film_ids)).options(*_FILM_LOAD))
+    query = select(Film).where(Film.id.in_(film_ids))
+    films = session.scalars(query.options(*_FILM_LOAD) if related else query)
     return {f.id: f for f in films}
 
 

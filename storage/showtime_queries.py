@@ -55,13 +55,15 @@ def upcoming_showtimes(
     include_cancelled: bool = False,
     offset: int = 0,
     limit: int | None = 10,
+    total: int | None = None,
 ) -> tuple[list[Showtime], int]:
     """Screenings in time order with their total count, paged in SQL.
 
     `start`/`end` bound the UTC instant; `zone_windows` keeps, for each cinema time zone, the
     screenings inside that zone's window, so "Friday" is Friday where each screening happens
     (a cinema in a zone without a window is left out). The id filters AND together; `targets`
-    is an OR of what subscriptions follow.
+    is an OR of what subscriptions follow. `limit` 0 counts only; `total`: the count the
+    caller already has for these filters (the page after counting), returned as it is.
     """
     where: list[Any] = []
     if start is not None:
@@ -81,12 +83,15 @@ def upcoming_showtimes(
     if targets is not None:
         where.append(_covered_by(targets))
     on_cinema = Cinema.id == Showtime.cinema_id
-    total = (
-        session.scalar(
-            select(func.count()).select_from(Showtime).join(Cinema, on_cinema).where(*where)
+    if total is None:
+        total = (
+            session.scalar(
+                select(func.count()).select_from(Showtime).join(Cinema, on_cinema).where(*where)
+            )
+            or 0
         )
-        or 0
-    )
+    if limit == 0:
+        return [], total
     query = (
         select(Showtime)
         .join(Cinema, on_cinema)

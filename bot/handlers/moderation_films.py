@@ -71,7 +71,7 @@ def _refuse_duplicate_film(
 
 
 def film_edit(ctx: Context, args: dict[str, ArgValue]) -> Reply:
-    film = resolve_film(ctx, str(args["film"]), arg="film")
+    film = resolve_film(ctx, str(args["film"]), arg="film", related=True)
     changes = {k: v for k, v in args.items() if k != "film"}
     if not changes:
         raise UserError("Say what to change, e.g. year=2025 or genres=drama, thriller.")
@@ -94,7 +94,7 @@ def film_edit(ctx: Context, args: dict[str, ArgValue]) -> Reply:
 
 
 def film_remove(ctx: Context, args: dict[str, ArgValue]) -> Reply:
-    film = resolve_film(ctx, str(args["film"]), arg="film")
+    film = resolve_film(ctx, str(args["film"]), arg="film", related=True)
     rows = film_queries.film_rows(ctx.session, film.id)
     upcoming = [s for s in rows.showtimes if s.starts_at > ctx.now and not s.cancelled]
     losses = _film_losses(rows, len(upcoming))

@@ -58,7 +58,7 @@ def review(ctx: Context, args: dict[str, ArgValue]) -> Reply:
 
 
 def film(ctx: Context, args: dict[str, ArgValue]) -> Reply:
-    found = resolve_film(ctx, str(args["title"]), arg="title")
+    found = resolve_film(ctx, str(args["title"]), arg="title", related=True)  # the whole card
     upcoming, _ = showtime_queries.upcoming_showtimes(
         ctx.session, start=ctx.now, end=ctx.now + timedelta(days=366), film_ids=[found.id], limit=1
     )
@@ -92,6 +92,7 @@ def showtimes(ctx: Context, args: dict[str, ArgValue]) -> Reply:
         ctx.session,
         offset=offset,
         limit=SHOWTIMES_PER_PAGE,
+        total=total,  # counted just above, in this unit of work
         film_ids=film_ids,
         cinema_ids=cinema_ids,
         event_ids=event_ids,
@@ -191,7 +192,7 @@ def search(ctx: Context, args: dict[str, ArgValue]) -> Reply:
         raise UserError(f"Nothing matches “{text}” in titles, people or genres.")
     page, offset, pages = page_window(args, len(found), RESULTS_PER_PAGE)
     window = list(found.items())[offset : offset + RESULTS_PER_PAGE]
-    films = film_queries.get_films(ctx.session, [f for f, _ in window])
+    films = film_queries.get_films(ctx.session, [f for f, _ in window], related=False)
     options = tuple(
         Choice(label=film_label(films[f]), command="film", args={"title": f"#{f}"}, description=why)
         for f, why in window
