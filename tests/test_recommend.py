@@ -320,3 +320,42 @@ def test_interested_undoes_not_interested(any_bot: SayBot) -> None:
     any_bot.ask("interested", title="The Hunt")
     with any_bot.core.db.session() as s:
         assert [n.user_id for n in s.scalars(select(NotInterested))] == ["u-other"]
+
+
+_BECAUSE = re.compile(r"^because you rated (?P<title>.+) (?P<stars>[\d.]+)★$")
+_ALSO = re.compile(r"^members who rated (?P<title>.+) also rated it$")
+
+
+def _raters(core: Marquee, fid: int) -> set[tuple[str, str]]:
+    with core.db.session() as s:
+        rows = s.execute(
+            select(MemberRating.platform, MemberRating.user_id).where(MemberRating.film_id == fid)
+        )
+        return {(r[0], r[1]) for r in rows}
+
+
+def test_a_collaborative_reason_names_a_rated_film_members_rated_with_the_pick(
+    bot: SayBot,
+) -> None:
+    # Three members like Persona and Let the Right One In (other directors, other casts).
+    for i in range(3):
+        fan = Actor("test", f"u-fan-{i}", "Fan", Role.MEMBER)
+        for title in ("Persona", "Let the Right One In"):
+            assert not bot.ask("rate", as_=fan, title=title, score=5).is_error
+    bot.ask("rate", title="Persona", score=4.5)
+    mine = ratings(bot.core)
+    checked = 0
+    for reply in (bot.ask("recommend"), bot.ask("recommend like", title="Persona")):
+        for fid, why in picks_with_ids(reply):
+            because, also = _BECAUSE.match(why), _ALSO.match(why)
+            if not (because or also):
+                continue
+            match = because or also
+            assert match is not None
+            seed = film_id(bot.core, match["title"])
+            if because:  # the member did rate it so
+                assert mine[seed] / 2 == float(because["stars"]), why
+            # ... and at least two members rated both films.
+            assert len(_raters(bot.core, seed) & _raters(bot.core, fid)) >= 2, why
+            checked += 1
+    assert checked >= 2  # Let the Right One In, in both lists

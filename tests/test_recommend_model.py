@@ -1,12 +1,12 @@
-"""The recommender's parts on small hand-made data: neighbours, content, blend, filters."""
+"""The recommender's parts on small hand-made data: EASE, content, blend, filters, reasons."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from bot.recommend.collaborative import item_neighbours
 from bot.recommend.community import Ratings
-from bot.recommend.features import ContentBuilder, keywords
+from bot.recommend.ease import fit_ease
+from bot.recommend.features import ContentBuilder, _postings, keywords
 from bot.recommend.model import Recommender
 from bot.recommend.scores import BlendWeights, preference
 
@@ -16,27 +16,38 @@ def _ratings(triples: list[tuple[int, int, float]], critic: bool = False) -> Rat
     return Ratings(users, rows, stars.astype(float), np.full(len(users), critic))
 
 
-def test_films_rated_by_the_same_members_are_neighbours_both_ways() -> None:
-    # Users 0-2 rate films 0 and 1; user 3 rates films 2 and 3; film 4 nobody shares.
-    users = np.array([0, 0, 1, 1, 2, 2, 3, 3, 4])
-    items = np.array([0, 1, 0, 1, 0, 1, 2, 3, 4])
-    nb = item_neighbours(users, items, 5, k=3, shrink=0.0, min_support=1)
-    assert nb.of(0)[0].tolist() == [1] and nb.of(1)[0].tolist() == [0]
-    assert nb.of(2)[0].tolist() == [3]
-    # By default one member rating two films is not enough to call them alike.
-    assert len(item_neighbours(users, items, 5, shrink=0.0).of(2)[0]) == 0
-    assert len(nb.of(4)[0]) == 0
-    assert np.isclose(nb.of(0)[1][0], 1.0)  # always together: cosine 1
+def test_films_rated_by_the_same_members_predict_each_other_and_never_themselves() -> None:
+    # Users 0-2 rate films 0 and 1; users 3-4 rate films 2 and 3; film 4 one user only.
+    users = np.array([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5])
+    rows = np.array([0, 1, 0, 1, 0, 1, 2, 3, 2, 3, 4])
+    model = fit_ease(users, rows, np.full(len(users), 4.0), lam=1.0)
+    assert model.rows.tolist() == [0, 1, 2, 3]  # film 4 has one rater: content ranks it
+    b = model.weights
+    assert np.all(np.diag(b) == 0)
+    assert b[0, 1] > 0 and b[1, 0] > 0 and b[2, 3] > 0 and b[3, 2] > 0
+    assert b[0, 2] == 0 and b[2, 1] == 0  # no member links the two pairs
+    seen, scores = model.gather(np.array([0, 4]), np.array([2.5, 2.5]))
+    assert seen[np.argmax(scores)] == 1
 
 
-def test_neighbour_lists_keep_only_the_top_k_best_first() -> None:
-    # Film 0 is rated with film 1 by three users, with film 2 by two, with film 3 by one.
-    pairs = [(0, 0), (0, 1), (1, 0), (1, 1), (2, 0), (2, 1), (3, 0), (3, 2), (4, 0), (4, 2)]
-    pairs += [(5, 0), (5, 3)]
-    users, items = (np.array(c) for c in zip(*pairs, strict=True))
-    nb = item_neighbours(users, items, 4, k=2, shrink=1.0)
-    assert nb.of(0)[0].tolist() == [1, 2]
-    assert list(nb.of(0)[1]) == sorted(nb.of(0)[1], reverse=True)
+def test_the_model_covers_the_most_rated_films_only() -> None:
+    # Film f is rated by 6 - f members (films 0-4), so film 5 has none and 4 just one.
+    triples = [(u, f, 4.0) for f in range(5) for u in range(6 - f)]
+    users, rows, stars = (np.array(c) for c in zip(*triples, strict=True))
+    model = fit_ease(users, rows, stars, lam=1.0, max_films=3)
+    assert model.rows.tolist() == [0, 1, 2]
+    assert len(model.gather(np.array([3, 4, 5]), np.ones(3))[0]) == 0
+
+
+def test_many_seeds_score_as_a_few_do() -> None:
+    rng = np.random.default_rng(1)
+    users, rows = rng.integers(0, 40, 600), rng.integers(0, 60, 600)
+    model = fit_ease(users, rows, rng.integers(1, 11, 600) / 2, lam=5.0)
+    seeds = model.rows[: model.size // 2]
+    prefs = rng.normal(size=len(seeds))
+    _, together = model.gather(seeds, prefs)  # one matrix-vector product
+    parts = [model.gather(seeds[i : i + 1], prefs[i : i + 1])[1] for i in range(len(seeds))]
+    assert np.allclose(together, np.sum(parts, axis=0), atol=1e-5)
 
 
 def test_keywords_drop_stop_words_and_accents() -> None:
@@ -87,7 +98,7 @@ def test_a_new_member_gets_the_most_rated_films_first() -> None:
     assert rec.explain(np.array([3]), *nothing)[0].kind == "popular"
 
 
-def test_a_disliked_film_pushes_its_neighbours_down() -> None:
+def test_a_disliked_film_pushes_the_films_rated_with_it_down() -> None:
     # Films 1 and 2 are each rated together with film 0 by different members.
     triples = [(u, 0, 4.0) for u in range(4)] + [(u, 1, 4.0) for u in range(2)]
     triples += [(u, 2, 4.0) for u in range(2, 4)] + [
@@ -98,8 +109,8 @@ def test_a_disliked_film_pushes_its_neighbours_down() -> None:
     ]
     rec = Recommender.build(np.arange(5), ContentBuilder(), _ratings(triples))
     liked_3 = rec.rank(np.array([3, 0]), preference(np.array([5.0, 1.0])), limit=4)
-    assert liked_3.rows[0] == 2  # film 3's neighbour
-    assert liked_3.collaborative[liked_3.rows.tolist().index(1)] < 0  # film 0's only neighbour
+    assert liked_3.rows[0] == 2  # rated with film 3
+    assert liked_3.collaborative[liked_3.rows.tolist().index(1)] < 0  # rated only with film 0
 
 
 def test_filters_keep_films_with_one_feature_of_every_group() -> None:
@@ -119,3 +130,63 @@ def test_critics_mean_is_kept_for_reasons() -> None:
     assert rec.critic_mean[1] == 4.5 and np.isnan(rec.critic_mean[0])
     nothing = np.zeros(0, int), np.zeros(0), np.zeros(1), np.zeros(1)
     assert rec.explain(np.array([1]), *nothing)[0].kind == "critics"
+
+
+def test_a_collaborative_reason_is_the_rated_film_that_added_most() -> None:
+    rng = np.random.default_rng(4)
+    triples = list(
+        {
+            (int(u), int(f)): float(s)
+            for u, f, s in zip(
+                rng.integers(0, 30, 500),
+                rng.integers(0, 40, 500),
+                rng.integers(1, 11, 500) / 2,
+                strict=True,
+            )
+        }.items()
+    )
+    ratings = _ratings([(u, f, s) for (u, f), s in triples])
+    rec = Recommender.build(np.arange(40), ContentBuilder(), ratings, BlendWeights(1, 0, 0))
+    mine = {f: s for (u, f), s in triples if u == 0}
+    seeds = np.array(list(mine))
+    prefs = preference(np.array(list(mine.values())))
+    ranked = rec.rank(seeds, prefs, limit=10)
+    reasons = rec.explain(ranked.rows, seeds, prefs, ranked.collaborative, ranked.content)
+    raters = {f: {u for (u, g), _ in triples if g == f} for f in range(40)}
+    model = rec.collaborative
+    named = 0
+    for row, reason in zip(ranked.rows.tolist(), reasons, strict=True):
+        if reason.kind != "rated_with":
+            continue
+        named += 1
+        seed = reason.seed_row
+        assert seed in mine and len(raters[seed] & raters[row]) >= 2  # checkable facts
+        # No other rated film that members rated with this one added more to its score.
+        col = int(np.searchsorted(model.rows, row))
+        added = {
+            s: preference(np.array([mine[s]]))[0]
+            * model.weights[int(np.searchsorted(model.rows, s)), col]
+            for s in mine
+            if s in model.rows and len(raters[s] & raters[row]) >= 2
+        }
+        assert seed in added and added[seed] > 0 and added[seed] == max(added.values())
+    assert named >= 5
+
+
+def test_posting_lists_built_by_groups_of_features_match_one_sort() -> None:
+    rng = np.random.default_rng(2)
+    b = ContentBuilder()
+    for row in range(300):
+        for feat in rng.choice(40, size=int(rng.integers(0, 6)), replace=False):
+            b.add(row, "genre", f"g{feat}")
+    priority = rng.integers(0, 5, 300).astype(float)
+    index = b.build(priority)
+    by_rank = np.lexsort((np.arange(300), -priority)).astype(np.int32)
+    for chunk in (1, 7, 10_000):
+        grouped = _postings(index.row_feat, index.row_ptr, index.post_ptr, by_rank, chunk)
+        assert np.array_equal(grouped, index.post_row)
+    # Each list: the films with that feature, most popular first, ties by row.
+    for feat in range(len(index.keys)):
+        films = index.posting(feat).tolist()
+        expected = [r for r in by_rank.tolist() if feat in index.features(r)[0].tolist()]
+        assert films == expected

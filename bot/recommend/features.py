@@ -72,7 +72,10 @@ class ContentBuilder:
         self.kinds: array[int] = array("b")
         self._rows: array[int] = array("i")
         self._feats: array[int] = array("i")
-        self._tf: array[float] = array("f")  # keyword term weights; 1.0 for other kinds
+        # Term weights other than 1.0 (keywords' TF-IDF) and the entries they belong to: the
+        # other eight million entries at a million films would all be 1.0.
+        self._tf_at: array[int] = array("i")
+        self._tf: array[float] = array("f")
         self._texts: dict[int, Counter[str]] = {}
         self.n_rows = 0
         self._kind_ids = {k: i for i, k in enumerate(KIND_WEIGHT)}
@@ -90,9 +93,11 @@ class ContentBuilder:
         self.n_rows = max(self.n_rows, row + 1)
         if not value:
             return
+        if weight != 1.0:
+            self._tf_at.append(len(self._rows))
+            self._tf.append(weight)
         self._rows.append(row)
         self._feats.append(self._feature(feature_key(kind, value), kind))
-        self._tf.append(weight)
 
     def add_text(self, row: int, text: str) -> None:
         """Synopsis or review text; its TF-IDF keywords become features at `build`."""
@@ -120,51 +125,158 @@ class ContentBuilder:
         self._texts.clear()
 
     def build(self, priority: np.ndarray) -> ContentIndex:
-        """The index; `priority` (one value per row, higher first) orders the posting lists."""
+        """The index; `priority` (one value per row, higher first) orders the posting lists.
+
+        Consumes the builder. A million films hold about eight million (film, feature) entries,
+        so every int64 copy of them is 64 MB: the entries stay int32/float32, are sorted once by
+        film (which also finds duplicates) and once by feature, and the builder's own arrays are
+        released as soon as they are copied (measured by bench/bench_recommend.py).
+        """
         self._add_keywords()
         n_rows = max(self.n_rows, len(priority))
-        rows = np.frombuffer(self._rows, dtype=np.int32).astype(np.int64)
-        feats = np.frombuffer(self._feats, dtype=np.int32).astype(np.int64)
-        tf = np.frombuffer(self._tf, dtype=np.float32).astype(np.float64)
-        kinds = np.frombuffer(self.kinds, dtype=np.int8).astype(np.int64)
+        n_feats = len(self.keys)
+        # The keys as two numpy arrays first, so the dict of half a million strings is freed
+        # before the sorts below need the memory.
+        keys = KeyTable(self.keys)
+        self.vocab, self.keys = {}, []
+        # Each entry as one int64 key (film row, then feature), sorted in place: no index array
+        # and no lexsort buffers, and the builder's arrays are freed as soon as they are read.
+        stride = max(1, n_feats)
+        key = np.frombuffer(self._rows, dtype=np.int32).astype(np.int64)
+        self._rows = array("i")
+        key *= stride
+        key += np.frombuffer(self._feats, dtype=np.int32)
+        self._feats = array("i")
+        # Term weights other than 1.0, by the same key; an entry listed twice keeps its first.
+        tf_keys, first = np.unique(
+            key[np.frombuffer(self._tf_at, dtype=np.int32)], return_index=True
+        )
+        tf_values = np.frombuffer(self._tf, dtype=np.float32)[first]
+        self._tf_at, self._tf = array("i"), array("f")
+        key.sort()
         # A film listed with the same feature twice (two review texts, a repeated genre) once.
-        if len(rows):
-            key = rows * max(1, len(self.keys)) + feats
-            key, first = np.unique(key, return_index=True)
-            rows, feats, tf = rows[first], feats[first], tf[first]
-        df = np.bincount(feats, minlength=len(self.keys)).astype(np.float64)
-        idf = np.log((1 + n_rows) / (1 + df)) + 1.0
-        kind_weight = np.array(list(KIND_WEIGHT.values()))[kinds] if len(kinds) else np.ones(0)
-        keyword_kind = list(KIND_WEIGHT).index("keyword")
+        if len(key) > 1:
+            again = key[1:] == key[:-1]
+            if again.any():
+                key = key[np.concatenate(([True], ~again))]
+            del again
+        rows, feats = _split(key, stride)
+        kinds = np.frombuffer(self.kinds, dtype=np.int8).copy()
+        df = _counts(feats, n_feats)
+        idf = (np.log((1 + n_rows) / (1 + df)) + 1.0).astype(np.float32)
+        kind_weight = np.array(list(KIND_WEIGHT.values()), dtype=np.float32)[kinds]
+        is_keyword = kinds == list(KIND_WEIGHT).index("keyword")
         # Keyword weights are already TF-IDF; other kinds are present-or-not, weighted by rarity.
-        w = np.where(kinds[feats] == keyword_kind, tf * 10.0, idf[feats]) * kind_weight[feats]
-        norms = np.sqrt(np.bincount(rows, weights=w * w, minlength=n_rows))
-        w = w / np.where(norms[rows] > 0, norms[rows], 1.0)
-        # Then scaled by how many features the film has: over unit vectors, a film known only by
-        # its genre matches a taste as well as one with its director, cast and countries too,
-        # and such sparse films crowded the content top ten. Measured by bench/eval_recommend.py
-        # (docs/recommendations.md): better on both splits and on new films, where the catalogue
-        # join goes from hurting (NDCG@10 0.022) to helping (0.078). A member's taste profile
-        # sums such rows (so films known in detail shape it more) and is normalised again.
-        w = w * np.bincount(rows, minlength=n_rows)[rows]
-        by_row = np.lexsort((feats, rows))
+        w = idf[feats]
+        keyword = np.flatnonzero(is_keyword[feats])
+        w[keyword] = _term_weights(key[keyword], tf_keys, tf_values) * np.float32(10.0)
+        del key, keyword
+        w *= kind_weight[feats]
+        lens = _counts(rows, n_rows)
+        norms = np.sqrt(_row_sums(rows, w, n_rows))
+        # L2-normalised, then scaled by how many features the film has: over unit vectors, a
+        # film known only by its genre matches a taste as well as one with its director, cast
+        # and countries too, and such sparse films crowded the content top ten. Measured by
+        # bench/eval_recommend.py (docs/recommendations.md): better on both splits and on new
+        # films, where the catalogue join goes from hurting (NDCG@10 0.022) to helping (0.078).
+        # A member's taste profile sums such rows (so films known in detail shape it more) and
+        # is normalised again.
+        scale = np.where(norms > 0, lens / np.where(norms > 0, norms, 1.0), 0.0)
+        w *= scale.astype(np.float32)[rows]
+        del norms, scale, rows
         row_ptr = np.zeros(n_rows + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rows, minlength=n_rows), out=row_ptr[1:])
+        np.cumsum(lens, out=row_ptr[1:])
+        # Posting lists: by feature, then by the film's priority (higher first), then by row.
         pri = np.asarray(priority, dtype=np.float64)
         pri = np.concatenate([pri, np.zeros(n_rows - len(pri))]) if len(pri) < n_rows else pri
-        by_feat = np.lexsort((rows, -pri[rows], feats))
-        post_ptr = np.zeros(len(self.keys) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(feats, minlength=len(self.keys)), out=post_ptr[1:])
+        by_rank = np.lexsort((np.arange(n_rows), -pri)).astype(np.int32)
+        post_ptr = np.zeros(n_feats + 1, dtype=np.int64)
+        np.cumsum(df, out=post_ptr[1:])
+        post_row = _postings(feats, row_ptr, post_ptr, by_rank)
+        del by_rank
         return ContentIndex(
             n_rows=n_rows,
-            keys=KeyTable(self.keys),
-            kinds=np.frombuffer(self.kinds, dtype=np.int8).copy(),
+            keys=keys,
+            kinds=kinds,
             row_ptr=row_ptr,
-            row_feat=feats[by_row].astype(np.int32),
-            row_w=w[by_row].astype(np.float32),
+            row_feat=feats,
+            row_w=w,
             post_ptr=post_ptr,
-            post_row=rows[by_feat].astype(np.int32),
+            post_row=post_row,
         )
+
+
+def _chunks(n: int, chunk: int = 1 << 20) -> list[slice]:
+    """Slices of a million entries: bounds the temporaries of entry-wise arithmetic."""
+    return [slice(start, start + chunk) for start in range(0, n, chunk)]
+
+
+def _split(key: np.ndarray, stride: int) -> tuple[np.ndarray, np.ndarray]:
+    """(key // stride, key % stride) as int32, a chunk at a time (no int64 temporaries)."""
+    rows = np.empty(len(key), dtype=np.int32)
+    feats = np.empty(len(key), dtype=np.int32)
+    for part in _chunks(len(key)):
+        rows[part], feats[part] = np.divmod(key[part], stride)
+    return rows, feats
+
+
+def _term_weights(entries: np.ndarray, at: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The term weight of each entry (by its key): `values` where listed in `at` (sorted),
+    else 1.0."""
+    out = np.ones(len(entries), dtype=np.float32)
+    if len(at) and len(entries):
+        pos = np.minimum(np.searchsorted(at, entries), len(at) - 1)
+        found = at[pos] == entries
+        out[found] = values[pos[found]]
+    return out
+
+
+def _postings(
+    feats: np.ndarray,
+    row_ptr: np.ndarray,
+    post_ptr: np.ndarray,
+    by_rank: np.ndarray,
+    chunk: int = 1 << 20,
+) -> np.ndarray:
+    """The posting lists laid end to end (int32 film rows): each feature's films by rank
+    (`by_rank`: rows best first), for entries sorted by film (`row_ptr`, `feats`).
+
+    Built a group of features holding about `chunk` entries at a time, each group sorted by one
+    int64 key (feature, rank): an entry-long key would be 64 MB at a million films, a fresh
+    allocation the C library takes from the system while the freed 32 MB arrays before it stay
+    in its heap (so the peak, not the work, is what this bounds).
+    """
+    n_rows = len(by_rank)
+    rank = np.empty(n_rows, dtype=np.int32)
+    rank[by_rank] = np.arange(n_rows, dtype=np.int32)
+    post_row = np.empty(len(feats), dtype=np.int32)
+    n_feats = len(post_ptr) - 1
+    firsts = np.searchsorted(post_ptr, np.arange(0, len(feats), chunk), side="right") - 1
+    bounds = np.unique(np.concatenate([firsts, [n_feats]]))
+    for f0, f1 in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        at = np.flatnonzero((feats >= f0) & (feats < f1))
+        owner = np.searchsorted(row_ptr, at, side="right") - 1
+        key = feats[at].astype(np.int64) * max(1, n_rows) + rank[owner]
+        key.sort()
+        post_row[post_ptr[f0] : post_ptr[f1]] = by_rank[key % max(1, n_rows)]
+    return post_row
+
+
+def _counts(values: np.ndarray, n: int) -> np.ndarray:
+    """np.bincount by chunks: it converts int32 input to int64, a 64 MB copy in one go."""
+    counts = np.zeros(n, dtype=np.int64)
+    for part in _chunks(len(values)):
+        counts += np.bincount(values[part], minlength=n)
+    return counts
+
+
+def _row_sums(rows: np.ndarray, w: np.ndarray, n_rows: int) -> np.ndarray:
+    """Σ w² per row, a chunk of entries at a time: np.bincount converts its weights to float64,
+    a 64 MB copy of eight million entries in one go."""
+    sums = np.zeros(n_rows, dtype=np.float64)
+    for part in _chunks(len(rows)):
+        sums += np.bincount(rows[part], weights=w[part] * w[part], minlength=n_rows)
+    return sums
 
 
 class KeyTable:

@@ -1,8 +1,9 @@
-"""The hybrid recommender: content similarity + item-item collaborative filtering + popularity.
+"""The hybrid recommender: content similarity + collaborative filtering (EASE^R over the
+most-rated films, bot/recommend/ease.py) + popularity.
 
 A request names seeds (films and how much the member liked each: their ratings, or the one film
-of `recommend like`). Three scores are computed for a bounded candidate set — the seeds'
-collaborative neighbours, the heads of the posting lists of the seeds' strongest content
+of `recommend like`). Three scores are computed for a bounded candidate set — the films EASE
+scores above zero for the seeds, the heads of the posting lists of the seeds' strongest content
 features, and the community's most popular films — each scaled to at most 1 over those
 candidates, and blended with `BLEND`. Nothing here reads the database: the service builds a
 `Recommender` from the catalogue, and bench/eval_recommend.py builds one from MovieLens, so the
@@ -13,23 +14,25 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.recommend.collaborative import Neighbours, item_neighbours
 from bot.recommend.community import FAVOURITE_MIN_MEAN, Community, Ratings
+from bot.recommend.ease import Ease, fit_ease
 from bot.recommend.features import ContentBuilder, ContentIndex
 from bot.recommend.reasons import Reason, explain
 from bot.recommend.scores import (
-    MAX_SEEDS,
     BlendWeights,
     Components,
     Ranked,
     scaled,
+    strongest,
     top_order,
 )
 
 # Chosen by bench/eval_recommend.py: a grid search over the weight simplex (steps of 0.1) for
 # the best NDCG@10 on a validation split of MovieLens ml-latest-small's training ratings, never
 # on the held-out test ratings. Rerun the script after changing the model and copy its choice.
-BLEND = BlendWeights(collaborative=0.6, content=0.4, popularity=0.0)
+BLEND = BlendWeights(collaborative=0.8, content=0.2, popularity=0.0)
+# EASE's ridge penalty λ, chosen on the same validation split (with the blend).
+EASE_LAMBDA = 200.0
 
 # How many of the community's most popular films every request considers, so a member with few
 # ratings (or none) still gets well-liked films.
@@ -45,7 +48,7 @@ class Recommender:
         self,
         film_ids: np.ndarray,
         content: ContentIndex,
-        neighbours: Neighbours,
+        collaborative: Ease,
         rating_count: np.ndarray,
         critic_count: np.ndarray,
         critic_mean: np.ndarray,
@@ -57,14 +60,14 @@ class Recommender:
             Ratings(*(np.zeros(0, dtype=np.int64),) * 3, np.zeros(0, dtype=bool)), len(film_ids)
         )
         self.content = content
-        self.neighbours = neighbours
+        self.collaborative = collaborative
         self.rating_count = rating_count
         self.critic_count = critic_count
         self.critic_mean = critic_mean
         self.weights = weights
         top = float(np.log1p(rating_count.max())) if len(rating_count) else 0.0
         self.popularity = np.log1p(rating_count) / top if top > 0 else np.zeros(len(film_ids))
-        order = np.lexsort((np.arange(len(film_ids)), -rating_count))
+        order = np.argsort(-rating_count, kind="stable")  # ties: the lower row first
         self.popular_rows = order[: min(POPULAR_POOL, int((rating_count > 0).sum()))]
 
     @classmethod
@@ -74,7 +77,7 @@ class Recommender:
         builder: ContentBuilder,
         ratings: Ratings,
         weights: BlendWeights = BLEND,
-        neighbours_per_film: int = 50,
+        lam: float = EASE_LAMBDA,
     ) -> Recommender:
         n = len(film_ids)
         rating_count = np.bincount(ratings.rows, minlength=n).astype(np.float64)
@@ -83,12 +86,16 @@ class Recommender:
         critic_sum = np.bincount(critic_rows, weights=ratings.stars[ratings.critic], minlength=n)
         critic_mean = np.where(critic_count > 0, critic_sum / np.maximum(critic_count, 1), np.nan)
         content = builder.build(priority=rating_count)
-        neighbours = item_neighbours(ratings.users, ratings.rows, n, k=neighbours_per_film)
+        # A member's `rate` score before their review's stars, as in their own taste.
+        first = np.argsort(np.asarray(ratings.critic, dtype=bool), kind="stable")
+        collaborative = fit_ease(
+            ratings.users[first], ratings.rows[first], ratings.stars[first], lam=lam
+        )
         community = Community.of(ratings, n)
         return cls(
             film_ids,
             content,
-            neighbours,
+            collaborative,
             rating_count,
             critic_count,
             critic_mean,
@@ -123,12 +130,8 @@ class Recommender:
         exclude: np.ndarray | None = None,
         candidates: np.ndarray | None = None,
     ) -> Components:
-        seeds = np.asarray(seeds, dtype=np.int64)
-        prefs = np.asarray(prefs, dtype=np.float64)
-        if len(seeds) > MAX_SEEDS:  # the strongest opinions carry the most information
-            keep = np.argsort(-np.abs(prefs), kind="stable")[:MAX_SEEDS]
-            seeds, prefs = seeds[keep], prefs[keep]
-        nb_rows, nb_scores = self.neighbours.gather(seeds, prefs)
+        seeds, prefs = strongest(seeds, prefs)
+        nb_rows, nb_scores = self.collaborative.gather(seeds, prefs)
         profile = self.content.profile(seeds, prefs)
         if candidates is None:
             liked = nb_rows[nb_scores > 0]
@@ -237,7 +240,7 @@ class Recommender:
         """One reason per film of a page (see bot/recommend/reasons.py)."""
         return explain(
             self.content,
-            self.neighbours,
+            self.collaborative,
             self.weights,
             self.critic_count,
             rows,

@@ -1,5 +1,6 @@
 """Why a film was recommended: the strongest fact linking it to the member's seeds (a shared
-director or actor, members who rated both, a similar description), one per film of a page."""
+director or actor, the rated film that added most to its collaborative score and that members
+rated together with it, a similar description), one per film of a page."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.recommend.collaborative import Neighbours
+from bot.recommend.ease import Ease
 from bot.recommend.features import ContentIndex, Profile
-from bot.recommend.scores import MAX_SEEDS, BlendWeights
+from bot.recommend.scores import MAX_SEEDS, BlendWeights, strongest
+
+# How many of the member's best-liked films are searched for a shared director or actor.
+PEOPLE_SEEDS = 200
 
 
 @dataclass(frozen=True)
@@ -23,7 +27,7 @@ class Reason:
 
 def explain(
     index: ContentIndex,
-    neighbours: Neighbours,
+    cf_model: Ease,
     blend: BlendWeights,
     critic_count: np.ndarray,
     rows: np.ndarray,
@@ -41,11 +45,13 @@ def explain(
     prefs = np.asarray(prefs, dtype=np.float64)
     liked = seeds[prefs > 0][:MAX_SEEDS]
     people: dict[str, int] = {}  # a director's or actor's key → the first liked film with them
-    for seed in liked.tolist():
+    # Read key by key in Python, so only the best-liked films: enough to find shared people.
+    best_liked = liked[np.argsort(-prefs[prefs > 0][:MAX_SEEDS], kind="stable")[:PEOPLE_SEEDS]]
+    for seed in best_liked.tolist():
         for key in index.keys_of(seed):
             if _is(key, "director") or _is(key, "cast"):
                 people.setdefault(key, seed)
-    best_seed = _best_collaborative_seeds(neighbours, seeds, prefs, rows)
+    best_seed = cf_model.attribute(*strongest(seeds, prefs), rows)
     w = blend
     reasons = []
     for row, cf, ct in zip(rows.tolist(), collaborative, content, strict=True):
@@ -70,30 +76,6 @@ def explain(
             reason = Reason("critics" if critic_count[row] > 0 else "popular")
         reasons.append(reason)
     return reasons
-
-
-def _best_collaborative_seeds(
-    neighbours: Neighbours, seeds: np.ndarray, prefs: np.ndarray, rows: np.ndarray
-) -> dict[int, int]:
-    """For each of `rows`, the seed whose neighbour list gives it the most (sim × pref)."""
-    if len(seeds) == 0:
-        return {}
-    starts = neighbours.ptr[seeds]
-    lens = neighbours.ptr[seeds + 1] - starts
-    total = int(lens.sum())
-    if total == 0:
-        return {}
-    offsets = np.repeat(starts - (np.cumsum(lens) - lens), lens) + np.arange(total)
-    nb = neighbours.idx[offsets].astype(np.int64)
-    contrib = neighbours.sim[offsets] * np.repeat(prefs, lens)
-    owner = np.repeat(seeds, lens)
-    keep = np.isin(nb, rows) & (contrib > 0)
-    nb, contrib, owner = nb[keep], contrib[keep], owner[keep]
-    order = np.lexsort((-contrib, nb))
-    best: dict[int, int] = {}
-    for n, o in zip(nb[order].tolist(), owner[order].tolist(), strict=True):
-        best.setdefault(n, o)
-    return best
 
 
 def _is(key: str, kind: str) -> bool:

@@ -32,6 +32,7 @@ def build_recommender(session: Session) -> Recommender:
             if synopsis:
                 builder.add_text(row, synopsis)
     film_ids = np.frombuffer(ids, dtype=np.int64).copy()
+    del ids
     builder.n_rows = len(film_ids)
 
     def rows_of(batch_ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
