@@ -446,10 +446,10 @@ class FakeDiscord:
         return await self.send_interaction(self.interaction_payload(AUTOCOMPLETE, data, user))
 
     async def click(
-        self, message: dict[str, Any], custom_id: str, user: FakeUser = MEMBER
+        self, message: dict[str, Any], custom_id: str, user: FakeUser = MEMBER, **where: Any
     ) -> Interaction:
         data = {"custom_id": custom_id, "component_type": 2}
-        payload = self.interaction_payload(MESSAGE_COMPONENT, data, user, message=message)
+        payload = self.interaction_payload(MESSAGE_COMPONENT, data, user, message=message, **where)
         return await self.send_interaction(payload)
 
     async def choose(
@@ -460,14 +460,15 @@ class FakeDiscord:
         return await self.send_interaction(payload)
 
     async def submit_form(
-        self, custom_id: str, values: Mapping[str, str], user: FakeUser = MEMBER
+        self, custom_id: str, values: Mapping[str, str], user: FakeUser = MEMBER, **where: Any
     ) -> Interaction:
         rows = [
             {"type": 1, "components": [{"type": 4, "custom_id": k, "value": v}]}
             for k, v in values.items()
         ]
         data = {"custom_id": custom_id, "components": rows}
-        return await self.send_interaction(self.interaction_payload(MODAL_SUBMIT, data, user))
+        payload = self.interaction_payload(MODAL_SUBMIT, data, user, **where)
+        return await self.send_interaction(payload)
 
     async def dispatch(
         self, event: str, data: dict[str, Any], *, guild_id: str | None = None

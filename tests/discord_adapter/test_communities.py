@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
+from adapters.discord.actions import Click
+from adapters.discord.client import MarqueeDiscord
 from bot.core import Marquee
 from bot.registry import find_command
 from bot.types import Actor, ArgValue, ChannelRef, Invocation, Reply, Role
@@ -29,6 +31,7 @@ from tests.discord_adapter.fake_discord import (
     EPHEMERAL,
     GUILD_ID,
     MANAGER,
+    MODAL,
     FakeDiscord,
     guild_on_shard,
 )
@@ -226,3 +229,37 @@ async def test_a_wrong_reused_or_expired_code_changes_nothing(
     assert late.is_error
     seen = core.handle(Invocation("review", {"title": "Second Victims"}, SLACK_ADMIN, other))
     assert HEADLINE not in everything(seen)
+
+
+async def test_server_b_buttons_and_forms_leave_server_a_review_alone(
+    bot: MarqueeDiscord, fake: FakeDiscord, core: Marquee
+) -> None:
+    """A button carries its whole command in its id, so B's admin could forge one naming A's
+    review; and B's admin can open the edit form for any review number. Both reach the core as
+    B's, which has no such review."""
+    review_id = await add_review_in_a(fake, core)
+    helped = await fake.callback(await fake.slash("help", {}, ADMIN, guild_id=GUILD_B))
+    message = helped.response["resource"]["message"]
+    for command, args in (
+        ("review remove", {"review": review_id}),
+        ("review edit", {"review": review_id, "headline": "Taken over"}),
+    ):
+        forged = bot.codec.encode(Click(command, args))
+        button = {"type": 2, "style": 2, "label": "Forged", "custom_id": forged}
+        with_button = {**message, "components": [{"type": 1, "components": [button]}]}
+        clicked = await fake.callback(
+            await fake.click(with_button, forged, ADMIN, guild_id=GUILD_B)
+        )
+        assert f"no review #{review_id}" in said(clicked.body["data"]), clicked.body
+
+    opened = await fake.callback(
+        await fake.slash("review-edit", {"review": review_id}, ADMIN, guild_id=GUILD_B)
+    )
+    assert opened.body["type"] == MODAL, opened.body  # the form for what was left out
+    submitted = await fake.callback(
+        await fake.submit_form(
+            opened.body["data"]["custom_id"], {"headline": "Taken over"}, ADMIN, guild_id=GUILD_B
+        )
+    )
+    assert f"no review #{review_id}" in said(submitted.body["data"]), submitted.body
+    assert [(r[0], r[2]) for r in review_rows(core)] == [(review_id, HEADLINE)]

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from adapters.slack.actions import ActionKind, action_id, encode_value
 from bot.core import Marquee
 from bot.types import Actor, ArgValue, ChannelRef, Invocation, Reply, Role
 from storage import communities
@@ -27,6 +28,7 @@ from tests.slack_adapter.test_oauth import (  # noqa: F401 (the install fixtures
     oauth_adapter,
     oauth_settings,
 )
+from tests.slack_adapter.workspace import CHANNEL_ID
 
 HEADLINE = "Workspace A quiet storm"
 
@@ -100,6 +102,56 @@ async def test_two_installed_workspaces_each_see_only_their_own_reviews(
         installer, await installer.command(TEAM_A, "/review", "Second Victims", MEMBER_ID)
     )
     assert HEADLINE in in_a
+
+
+async def forged_click(
+    installer: Installer,  # noqa: F811
+    team_id: str,
+    command: str,
+    args: dict[str, ArgValue],
+    user: str,
+) -> str:
+    """A block_actions request for a button nobody was shown: its value names `command`."""
+    button = {
+        "type": "button",
+        "action_id": action_id(ActionKind.OPEN, 0),
+        "value": encode_value(command, args),
+        "text": {"type": "plain_text", "text": "Forged"},
+    }
+    payload = {
+        "type": "block_actions",
+        "team": {"id": team_id, "domain": team_id.lower()},
+        "user": {"id": user, "username": installer.fake.users[user].name, "team_id": team_id},
+        "api_app_id": "AFAKE",
+        "container": {"type": "message", "message_ts": "1700000000.000100"},
+        "trigger_id": f"trigger.{user}",
+        "channel": {"id": CHANNEL_ID, "name": "film-club"},
+        "message": {"type": "message", "ts": "1700000000.000100", "blocks": []},
+        "response_url": installer.fake.response_url(),
+        "actions": [{**button, "block_id": "forged", "action_ts": "1700000001.000200"}],
+    }
+    return await said(installer, await installer.events.send("interactive", payload))
+
+
+async def test_a_forged_button_in_workspace_b_leaves_a_review_alone(
+    installer: Installer,  # noqa: F811
+    any_core: Marquee,
+) -> None:
+    """A button carries its whole command in its value, so B's admin could forge one naming
+    A's review: it reaches the core as B's, which has no such review."""
+    await installer.install(TEAM_A)
+    await installer.install(TEAM_B)
+    review_id = await add_review_in_a(installer, any_core)
+    for command, args in (
+        ("review remove", {"review": review_id}),
+        ("review edit", {"review": review_id, "headline": "Taken over"}),
+    ):
+        answer = await forged_click(installer, TEAM_B, command, args, ADMIN_ID)
+        assert f"no review #{review_id}" in answer, answer
+    assert [r[0] for r in review_rows(any_core)] == [review_id]
+    assert HEADLINE in await said(
+        installer, await installer.command(TEAM_A, "/review", "Second Victims", MEMBER_ID)
+    )
 
 
 async def test_a_workspace_names_its_own_user_group_as_moderators(
