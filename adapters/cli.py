@@ -13,6 +13,7 @@ import asyncio
 import logging
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from storage.limits import USER_ID_MAX
@@ -108,7 +109,15 @@ def cmd_shell(args: argparse.Namespace, settings: Settings, core: Marquee | None
         from adapters.serving import start_console_alerts
 
         start_console_alerts(core)
-    return run_shell(core, user=args.user, role=Role.parse(args.role), community=args.community)
+    # Exports go beside the database, in the data folder the settings name (`.env` included).
+    exports = (settings.state_dir or Path("data")) / "exports"
+    return run_shell(
+        core,
+        user=args.user,
+        role=Role.parse(args.role),
+        community=args.community,
+        exports_dir=exports,
+    )
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:

@@ -75,26 +75,23 @@ def _space_row(
     session: Session, platform: str, external_id: str, member: tuple[str, str] | None
 ) -> tuple[Space, Community, CommunityMember | None] | None:
     """The space, its community and (outer-joined) `member`'s row there, in one statement."""
-    where = (Space.platform == platform, Space.external_id == external_id)
-    if member is None:
-        pair = session.execute(
-            select(Space, Community)
-            .join(Community, Community.id == Space.community_id)
-            .where(*where)
-        ).first()
-        return None if pair is None else (pair[0], pair[1], None)
-    seen = and_(
-        CommunityMember.community_id == Space.community_id,
-        CommunityMember.platform == member[0],
-        CommunityMember.user_id == member[1][: L.USER_ID_MAX],
-    )
-    triple = session.execute(
-        select(Space, Community, CommunityMember)
+    query = (
+        select(Space, Community)
         .join(Community, Community.id == Space.community_id)
-        .outerjoin(CommunityMember, seen)
-        .where(*where)
-    ).first()
-    return None if triple is None else (triple[0], triple[1], triple[2])
+        .where(Space.platform == platform, Space.external_id == external_id)
+    )
+    if member is not None:
+        seen = and_(
+            CommunityMember.community_id == Space.community_id,
+            CommunityMember.platform == member[0],
+            CommunityMember.user_id == member[1][: L.USER_ID_MAX],
+        )
+        query = query.add_columns(CommunityMember).outerjoin(CommunityMember, seen)
+    # Two columns or three, by `member`: the row's static type cannot say which.
+    row: Any = session.execute(query).first()
+    if row is None:
+        return None
+    return row[0], row[1], row[2] if member is not None else None
 
 
 def _new_space(

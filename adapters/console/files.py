@@ -8,7 +8,6 @@ keeps its exports in one known place beside the database, and a file the person 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from adapters.reply_files import delivered, safe_name, undelivered
@@ -16,11 +15,6 @@ from bot.types import Reply, ReplyFile
 
 # Names tried before giving up on a folder that holds community-1.zip … community-1-999.zip.
 _TRIES = 1000
-
-
-def default_exports_dir() -> Path:
-    """MARQUEE_DATA_DIR/exports, with the data folder's default as bot/settings.py has it."""
-    return Path(os.environ.get("MARQUEE_DATA_DIR") or "data") / "exports"
 
 
 def deliver_files(reply: Reply, folder: Path | None) -> Reply:

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from adapters.console.files import default_exports_dir, deliver_files
+from adapters.console.files import deliver_files
 from adapters.console.render import render_reply
 from bot.core import Marquee
 from bot.textargs import ArgSyntaxError, parse_line
@@ -92,7 +92,7 @@ def run_shell(
     # Whoever has the console has the machine: they run this Marquee (an operator).
     actor = Actor("console", user.casefold().replace(" ", "-"), user, role, operator=True)
     channel = ChannelRef("console", community, "console")
-    session = ConsoleSession(core, actor, channel, exports_dir=exports_dir or default_exports_dir())
+    session = ConsoleSession(core, actor, channel, exports_dir=exports_dir)
     interactive = stdin.isatty()
     if interactive:
         try:
