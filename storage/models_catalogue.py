@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage import limits as L
 from storage.models_base import Base, UTCDateTime, empty_list
-from storage.models_communities import CommunityListing, CommunityOwned
+from storage.models_communities import CommunityListing, CommunityOwned, film_in_community_index
 
 
 class Film(CommunityListing, Base):
@@ -101,9 +101,10 @@ class FilmGenre(Base):
 
 class Review(CommunityOwned, Base):
     __tablename__ = "review"
+    __table_args__ = (film_in_community_index("review"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    film_id: Mapped[int] = mapped_column(ForeignKey("film.id", ondelete="CASCADE"), index=True)
+    film_id: Mapped[int] = mapped_column(ForeignKey("film.id", ondelete="CASCADE"))
     author_name: Mapped[str] = mapped_column(String(L.AUTHOR_NAME_MAX))
     author_platform: Mapped[str] = mapped_column(String(L.PLATFORM_MAX))
     author_user_id: Mapped[str] = mapped_column(String(L.USER_ID_MAX))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from storage import limits as L
@@ -90,6 +90,16 @@ class CommunityOwned:
     @declared_attr
     def community_id(cls) -> Mapped[int]:
         return mapped_column(ForeignKey("community.id", ondelete="CASCADE"), index=True)
+
+
+def film_in_community_index(table: str) -> Index:
+    """The index a community-owned table with a `film_id` is read by: a film's rows in one
+    community. With `film_id` alone beside `ix_<table>_community_id`, SQLite (no ANALYZE
+    statistics) sees one equality each and may take the community's index, which in a
+    database of one community is every row: a film card's rating summary read all million
+    member ratings (97 ms). Two matched columns win its estimate, on PostgreSQL too; the
+    index still leads with `film_id` for the cascade when a film is deleted (migration 0011)."""
+    return Index(f"ix_{table}_film_community", "film_id", "community_id")
 
 
 class CommunityListing:
