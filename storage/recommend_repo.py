@@ -4,11 +4,12 @@ build the in-memory recommendation index. Functions over a session the caller op
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, literal, select, union_all
+from sqlalchemy import delete, func, literal, select, text, union_all
 from sqlalchemy.orm import Session, selectinload
 
 from storage.models_catalogue import Credit, Film, FilmGenre, Review
@@ -16,6 +17,10 @@ from storage.models_members import MemberRating, NotInterested, WatchlistItem
 from storage.models_screenings import Showtime
 
 BATCH = 50_000
+# SQLite pages kept in memory while the index reads whole tables (about 2 MB): every page is
+# read once, so storage/db.py's 64 MB cache would only fill up with them, and that was 64 MB
+# of the build's peak at a million films (bench/bench_recommend.py).
+BULK_CACHE_KIB = 2048
 
 # ---------------------------------------------------------------------------------------------
 # Bulk reads for the index
@@ -38,6 +43,21 @@ def index_signature(session: Session) -> tuple[Any, ...]:
         )
     ).one()
     return tuple(row)
+
+
+@contextmanager
+def bulk_reads(session: Session) -> Iterator[None]:
+    """Around the index's full-table reads: on SQLite, a small page cache for the session's
+    connection (shrinking it also releases what it held), restored afterwards."""
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    before = session.execute(text("PRAGMA cache_size")).scalar_one()
+    session.execute(text(f"PRAGMA cache_size=-{BULK_CACHE_KIB}"))
+    try:
+        yield
+    finally:
+        session.execute(text(f"PRAGMA cache_size={int(before)}"))
 
 
 def _batches(session: Session, stmt: Any, key: Any) -> Iterator[Sequence[Any]]:

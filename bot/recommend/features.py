@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.normalize import normalize
+from bot.recommend.keys import IdBlock, KeyTable
 
 # How much one shared feature of each kind counts, before its rarity (IDF) is applied.
 KIND_WEIGHT: dict[str, float] = {
@@ -77,6 +78,9 @@ class ContentBuilder:
         self._tf_at: array[int] = array("i")
         self._tf: array[float] = array("f")
         self._texts: dict[int, Counter[str]] = {}
+        # Integer-valued features (people by id), kept as arrays per kind: see `add_ids`.
+        self._id_rows: dict[str, list[np.ndarray]] = {}
+        self._id_values: dict[str, list[np.ndarray]] = {}
         self.n_rows = 0
         self._kind_ids = {k: i for i, k in enumerate(KIND_WEIGHT)}
 
@@ -98,6 +102,14 @@ class ContentBuilder:
             self._tf.append(weight)
         self._rows.append(row)
         self._feats.append(self._feature(feature_key(kind, value), kind))
+
+    def add_ids(self, kind: str, rows: np.ndarray, values: np.ndarray) -> None:
+        """Features whose values are integers (a director's or actor's person id), many at once:
+        no Python string or dict entry per value, and no Python call per entry."""
+        if len(rows):
+            self.n_rows = max(self.n_rows, int(np.max(rows)) + 1)
+            self._id_rows.setdefault(kind, []).append(np.asarray(rows, dtype=np.int32))
+            self._id_values.setdefault(kind, []).append(np.asarray(values, dtype=np.int64))
 
     def add_text(self, row: int, text: str) -> None:
         """Synopsis or review text; its TF-IDF keywords become features at `build`."""
@@ -135,18 +147,32 @@ class ContentBuilder:
         self._add_keywords()
         n_rows = max(self.n_rows, len(priority))
         n_feats = len(self.keys)
-        # The keys as two numpy arrays first, so the dict of half a million strings is freed
-        # before the sorts below need the memory.
-        keys = KeyTable(self.keys)
+        # The keys as numpy arrays first, so the builder's dict is freed before the sorts below
+        # need the memory.
+        kinds = np.frombuffer(self.kinds, dtype=np.int8).copy()
+        id_parts, blocks, kinds = self._id_features(n_feats, kinds)
+        n_feats = len(kinds)
+        keys = KeyTable(self.keys, blocks)
         self.vocab, self.keys = {}, []
         # Each entry as one int64 key (film row, then feature), sorted in place: no index array
         # and no lexsort buffers, and the builder's arrays are freed as soon as they are read.
         stride = max(1, n_feats)
-        key = np.frombuffer(self._rows, dtype=np.int32).astype(np.int64)
+        n_str = len(self._rows)
+        key = np.empty(n_str + sum(len(r) for r, _ in id_parts), dtype=np.int64)
+        key[:n_str] = np.frombuffer(self._rows, dtype=np.int32)
         self._rows = array("i")
-        key *= stride
-        key += np.frombuffer(self._feats, dtype=np.int32)
+        key[:n_str] *= stride
+        key[:n_str] += np.frombuffer(self._feats, dtype=np.int32)
         self._feats = array("i")
+        at = n_str
+        while id_parts:
+            rows_part, feats_part = id_parts.pop(0)
+            part = key[at : at + len(rows_part)]
+            part[:] = rows_part
+            part *= stride
+            part += feats_part
+            at += len(rows_part)
+            del rows_part, feats_part, part
         # Term weights other than 1.0, by the same key; an entry listed twice keeps its first.
         tf_keys, first = np.unique(
             key[np.frombuffer(self._tf_at, dtype=np.int32)], return_index=True
@@ -161,7 +187,6 @@ class ContentBuilder:
                 key = key[np.concatenate(([True], ~again))]
             del again
         rows, feats = _split(key, stride)
-        kinds = np.frombuffer(self.kinds, dtype=np.int8).copy()
         df = _counts(feats, n_feats)
         idf = (np.log((1 + n_rows) / (1 + df)) + 1.0).astype(np.float32)
         kind_weight = np.array(list(KIND_WEIGHT.values()), dtype=np.float32)[kinds]
@@ -204,6 +229,25 @@ class ContentBuilder:
             post_ptr=post_ptr,
             post_row=post_row,
         )
+
+    def _id_features(
+        self, first: int, kinds: np.ndarray
+    ) -> tuple[list[tuple[np.ndarray, np.ndarray]], tuple[IdBlock, ...], np.ndarray]:
+        """Feature ids for the `add_ids` entries, numbered from `first` a kind at a time in
+        the order of their values: ([(rows, feature ids)], the key blocks, every kind)."""
+        parts: list[tuple[np.ndarray, np.ndarray]] = []
+        blocks: list[IdBlock] = []
+        kind_parts = [kinds]
+        for kind in list(self._id_rows):
+            rows = np.concatenate(self._id_rows.pop(kind))
+            values = np.concatenate(self._id_values.pop(kind))
+            uniq, inverse = np.unique(values, return_inverse=True)
+            del values
+            parts.append((rows, (inverse + first).astype(np.int32)))
+            blocks.append(IdBlock(kind, first, uniq))
+            kind_parts.append(np.full(len(uniq), self._kind_ids[kind], dtype=np.int8))
+            first += len(uniq)
+        return parts, tuple(blocks), np.concatenate(kind_parts)
 
 
 def _chunks(n: int, chunk: int = 1 << 20) -> list[slice]:
@@ -277,39 +321,6 @@ def _row_sums(rows: np.ndarray, w: np.ndarray, n_rows: int) -> np.ndarray:
     for part in _chunks(len(rows)):
         sums += np.bincount(rows[part], weights=w[part] * w[part], minlength=n_rows)
     return sums
-
-
-class KeyTable:
-    """Feature keys ("genre:drama", "director:42") as numpy byte strings, not Python objects.
-
-    Hundreds of thousands of small strings in a dict would be walked by every full garbage
-    collection of the process, a pause of tens of milliseconds in whatever request triggers it;
-    two arrays and a binary search cost nothing to the collector.
-    """
-
-    def __init__(self, keys: list[str]) -> None:
-        encoded = np.array([k.encode() for k in keys] or [b""], dtype=bytes)[: len(keys)]
-        self._keys = encoded
-        self._order = np.argsort(encoded, kind="stable")
-        self._sorted = encoded[self._order]
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def __getitem__(self, feat: int) -> str:
-        return bytes(self._keys[feat]).decode()
-
-    def get(self, key: str) -> int | None:
-        wanted = key.encode()
-        i = int(np.searchsorted(self._sorted, wanted))
-        if i < len(self._sorted) and self._sorted[i] == wanted:
-            return int(self._order[i])
-        return None
-
-    def with_prefix(self, prefix: str) -> list[str]:
-        lo = int(np.searchsorted(self._sorted, prefix.encode()))
-        hi = int(np.searchsorted(self._sorted, prefix.encode() + b"\xff"))
-        return [bytes(k).decode() for k in self._sorted[lo:hi]]
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from array import array
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,11 @@ from storage import recommend_repo
 
 def build_recommender(session: Session) -> Recommender:
     """Read films, genres, credits, reviews and ratings, and build the index."""
+    with recommend_repo.bulk_reads(session):
+        return _build(session)
+
+
+def _build(session: Session) -> Recommender:
     builder = ContentBuilder()
     ids: array[int] = array("q")
     for batch in recommend_repo.iter_films(session):
@@ -35,7 +41,7 @@ def build_recommender(session: Session) -> Recommender:
     del ids
     builder.n_rows = len(film_ids)
 
-    def rows_of(batch_ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    def rows_of(batch_ids: Sequence[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         wanted = np.asarray(batch_ids, dtype=np.int64)
         pos = np.minimum(np.searchsorted(film_ids, wanted), max(0, len(film_ids) - 1))
         return pos, (film_ids[pos] == wanted) if len(film_ids) else np.zeros(len(wanted), bool)
@@ -45,13 +51,14 @@ def build_recommender(session: Session) -> Recommender:
         for (_, genre), row, known in zip(batch, rows.tolist(), ok.tolist(), strict=True):
             if known:
                 builder.add(row, "genre", normalize(genre))
+    # Two million credits at a million films: as arrays of person ids, never as strings.
     for batch in recommend_repo.iter_credits(session):
-        rows, ok = rows_of([r[1] for r in batch])
-        for (_, _, person_id, role), row, known in zip(
-            batch, rows.tolist(), ok.tolist(), strict=True
-        ):
-            if known:
-                builder.add(row, "director" if role == "director" else "cast", str(person_id))
+        n = len(batch)
+        rows, ok = rows_of(np.fromiter((r[1] for r in batch), dtype=np.int64, count=n))
+        people = np.fromiter((r[2] for r in batch), dtype=np.int64, count=n)
+        directs = np.fromiter((r[3] == "director" for r in batch), dtype=bool, count=n)
+        for kind, mask in (("director", ok & directs), ("cast", ok & ~directs)):
+            builder.add_ids(kind, rows[mask], people[mask])
     users: dict[str, int] = {}
     r_users: array[int] = array("q")
     r_rows: array[int] = array("q")
