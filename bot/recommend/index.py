@@ -4,9 +4,10 @@ and hands it to handlers through the Context, as it does the title index.
 Every request compares a cheap signature of the catalogue and ratings (newest ids, review count
 and last edit) with the one the index was built from. A small catalogue is rebuilt on the spot,
 so a rating counts at once; a big one (a build that took more than `SYNC_BUILD_SECONDS`) is
-rebuilt in a background thread while requests keep using the previous index, at most once per
-`REBUILD_SPACING` × its last build time. A member's own ratings and hidden films are always read
-live, so their next request reflects what they just did either way.
+rebuilt in a separate process (`bot.recommend.rebuild`) while requests keep using the previous
+index at full speed, at most once per `REBUILD_SPACING` × its last build time. A member's own
+ratings and hidden films are always read live, so their next request reflects what they just
+did either way.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.recommend import index_file
 from bot.recommend.model import Recommender
+from bot.recommend.rebuild import Gate, Worker, separate_process_possible
 from bot.recommend.service import build_recommender
 from storage import recommend_repo
 
@@ -30,7 +33,7 @@ log = logging.getLogger(__name__)
 SYNC_BUILD_SECONDS = 1.0
 REBUILD_SPACING = 10.0
 
-# Opens a unit of work of the same database (`Database.session`): the background rebuild
+# Opens a unit of work of the same database (`Database.session`): the fallback thread rebuild
 # can't borrow a request's session, which closes when the request ends.
 SessionFactory = Callable[[], AbstractContextManager[Session]]
 
@@ -40,17 +43,33 @@ class _Built:
     signature: tuple[Any, ...]
     recommender: Recommender
     seconds: float
-    finished: float  # time.monotonic() when it was built
+    pid: int | None  # the process that built it, when not this one
 
 
 class RecommendationIndex:
-    """The current index, rebuilt when its signature changes (see above). Thread-safe."""
+    """The current index, rebuilt when its signature changes (see above). Thread-safe.
 
-    def __init__(self, open_session: SessionFactory) -> None:
+    `sync_build_seconds` and `rebuild_spacing` are the module's constants unless a test says
+    otherwise; `gate`, when given, holds each background rebuild until it is set.
+    """
+
+    def __init__(
+        self,
+        open_session: SessionFactory,
+        *,
+        sync_build_seconds: float = SYNC_BUILD_SECONDS,
+        rebuild_spacing: float = REBUILD_SPACING,
+        gate: Gate | None = None,
+    ) -> None:
         self._open_session = open_session
+        self._sync_seconds = sync_build_seconds
+        self._spacing = rebuild_spacing
+        self._gate = gate
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
         self._built: _Built | None = None
         self._building = False
+        self._next_rebuild = 0.0  # time.monotonic() before which no rebuild starts
 
     def current(self, session: Session) -> Recommender:
         """The index as of `session`'s view of the database (or, while a big one is being
@@ -59,39 +78,96 @@ class RecommendationIndex:
         built = self._built
         if built is not None and built.signature == signature:
             return built.recommender
-        if built is not None and built.seconds > SYNC_BUILD_SECONDS:
-            self._rebuild_in_background(built)
+        if built is not None and built.seconds > self._sync_seconds:
+            self._rebuild_in_background(session)
             return built.recommender
         with self._lock:
             built = self._built
             if built is None or built.signature != signature:
-                built = self._build(session, signature)
+                started = time.monotonic()
+                recommender = build_recommender(session)
+                built = _Built(signature, recommender, time.monotonic() - started, None)
+                self._swap(built)
             return built.recommender
 
-    def _build(self, session: Session, signature: tuple[Any, ...]) -> _Built:
-        started = time.monotonic()
-        recommender = build_recommender(session)
-        finished = time.monotonic()
-        built = _Built(signature, recommender, finished - started, finished)
-        self._built = built
-        log.info("recommendation index: %d films in %.1f s", recommender.size, built.seconds)
-        return built
+    @property
+    def building(self) -> bool:
+        return self._building
 
-    def _rebuild_in_background(self, built: _Built) -> None:
-        if time.monotonic() - built.finished < REBUILD_SPACING * built.seconds:
-            return
+    @property
+    def built_by(self) -> int | None:
+        """The process id that built the current index, when another process did."""
+        return self._built.pid if self._built else None
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no background rebuild is running; False if one still is at `timeout`."""
+        with self._changed:
+            return self._changed.wait_for(lambda: not self._building, timeout)
+
+    def _swap(self, built: _Built) -> None:
+        """Callers hold the lock."""
+        self._built = built
+        self._next_rebuild = time.monotonic() + self._spacing * built.seconds
+        log.info("recommendation index: %d films in %.1f s", built.recommender.size, built.seconds)
+
+    def _rebuild_in_background(self, session: Session) -> None:
         with self._lock:
-            if self._building:
+            if self._building or time.monotonic() < self._next_rebuild:
                 return
             self._building = True
+        url = session.get_bind().engine.url
+        try:
+            if separate_process_possible(url):
+                worker = Worker(url, self._gate)
+                worker.start()
+                target: Callable[[], None] = lambda: self._finish(worker)  # noqa: E731
+            else:
+                # An in-memory SQLite database (the tests') exists only in this process's
+                # connection: no other process can open it, so a thread builds instead, holding
+                # the GIL while it does. Such databases are small.
+                target = self._build_in_thread
+            threading.Thread(target=target, name="recommend-index", daemon=True).start()
+        except Exception:
+            log.exception("could not start rebuilding the recommendation index")
+            self._done(None)
 
-        def run() -> None:
+    def _finish(self, worker: Worker) -> None:
+        """Wait for the worker (blocked in the OS, not holding the GIL), then map its file."""
+        built = None
+        try:
+            report = worker.result()
+            recommender = index_file.load(worker.path)
+            built = _Built(report.signature, recommender, report.seconds, report.pid)
+        except Exception:
+            log.exception("rebuilding the recommendation index failed")
+        finally:
+            # Mapped, the file's pages stay until the index is dropped; its name can go now
+            # (on Windows a mapped file can't be deleted: it is then left in the temp folder).
             try:
-                with self._open_session() as session:
-                    self._build(session, recommend_repo.index_signature(session))
-            except Exception:
-                log.exception("rebuilding the recommendation index failed")
-            finally:
-                self._building = False
+                worker.discard()
+            except OSError:
+                log.warning("could not remove %s", worker.path)
+        self._done(built)
 
-        threading.Thread(target=run, name="recommend-index", daemon=True).start()
+    def _build_in_thread(self) -> None:
+        built = None
+        try:
+            with self._open_session() as session:
+                signature = recommend_repo.index_signature(session)
+                started = time.monotonic()
+                recommender = build_recommender(session)
+                built = _Built(signature, recommender, time.monotonic() - started, None)
+        except Exception:
+            log.exception("rebuilding the recommendation index failed")
+        self._done(built)
+
+    def _done(self, built: _Built | None) -> None:
+        with self._changed:
+            if built is not None:
+                self._swap(built)
+            else:  # failed: try again after the usual spacing, not on the next request
+                self._next_rebuild = time.monotonic() + self._spacing * (
+                    self._built.seconds if self._built else 0.0
+                )
+            self._building = False
+            self._changed.notify_all()
