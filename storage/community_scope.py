@@ -16,6 +16,7 @@ shared title index, built once for all communities, does.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import event, func, or_
@@ -92,9 +93,18 @@ def _filter_statement(state: ORMExecuteState, *, sqlite: bool) -> None:
         return
     if state.execution_options.get(EVERY_COMMUNITY):
         return
-    cid = scope.community_id
     writes = state.is_update or state.is_delete
     shared_visible = not writes or scope.operator
+    state.statement = state.statement.options(
+        *_criteria(scope.community_id, shared_visible=shared_visible, sqlite=sqlite)
+    )
+
+
+@lru_cache(maxsize=1024)
+def _criteria(cid: int, *, shared_visible: bool, sqlite: bool) -> tuple[Any, Any]:
+    """The two loader criteria of a community's statements, made once per community and kind:
+    building them (and SQLAlchemy's analysis of their lambdas) for every statement was a
+    third of a simple SELECT's cost. They hold no state, so statements share them."""
     if not shared_visible:
         listing = lambda cls: cls.community_id == cid  # noqa: E731
     elif sqlite:
@@ -109,7 +119,7 @@ def _filter_statement(state: ORMExecuteState, *, sqlite: bool) -> None:
         # PostgreSQL's planner has statistics and keeps the OR off the index when it matches
         # most rows, and uses it when it does not (many communities' own screenings).
         listing = lambda cls: or_(cls.community_id == cid, cls.community_id.is_(None))  # noqa: E731
-    state.statement = state.statement.options(
+    return (
         with_loader_criteria(
             CommunityOwned,
             lambda cls: cls.community_id == cid,
