@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from adapters.core_calls import Core
+    from adapters.core_pool import CorePool
     from adapters.platform import Platform
     from bot.alerts.observer import AlertObserver
     from bot.core import Marquee
@@ -25,6 +27,37 @@ log = logging.getLogger("marquee")
 
 async def run_platforms(core: Marquee, settings: Settings) -> None:
     """Serve each configured platform, and deliver showtime alerts through their notifiers."""
+    pool = await start_core_pool(core, settings)
+    try:
+        await _serve(core, pool or core, settings)
+    finally:
+        if pool is not None:
+            await asyncio.to_thread(pool.close)
+
+
+async def start_core_pool(core: Marquee, settings: Settings) -> CorePool | None:
+    """The pool of core worker processes MARQUEE_CORE_PROCESSES asks for (None: commands are
+    answered here), started before the platforms connect so the first command finds every
+    worker ready."""
+    if settings.core_processes < 2:
+        return None
+    from adapters.core_pool import CorePool, WorkerSpec
+
+    spec = WorkerSpec(
+        database_url=settings.database_url,
+        read_only=True if core.db.read_only else settings.read_only,
+        title_index_dir=settings.title_index_dir,
+        operators=settings.operators,
+        log_level=logging.getLogger().getEffectiveLevel(),
+    )
+    pool = CorePool(core, spec, settings.core_processes)
+    await asyncio.to_thread(pool.start)
+    return pool
+
+
+async def _serve(core: Marquee, front: Core, settings: Settings) -> None:
+    """The platforms answer through `front` (the core, or its pool of worker processes); the
+    alert loop, health and metrics use the serving process's own core."""
     from adapters.ops.serve import serving_ops
     from adapters.platform import run_platform
 
@@ -32,11 +65,11 @@ async def run_platforms(core: Marquee, settings: Settings) -> None:
     if settings.discord_enabled:
         from adapters.discord.client import MarqueeDiscord
 
-        platforms["discord"] = MarqueeDiscord(core, settings)
+        platforms["discord"] = MarqueeDiscord(front, settings)
     if settings.slack_enabled:
         from adapters.slack.app import SlackAdapter
 
-        platforms["slack"] = SlackAdapter(core, settings, database=core.db)
+        platforms["slack"] = SlackAdapter(front, settings, database=core.db)
     notifiers = {name: platform.notifier() for name, platform in platforms.items()}
     # Alerts write their outbox: a read-only database has none to deliver.
     alerts = bool(notifiers) and not core.db.read_only

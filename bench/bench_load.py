@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_load.py [--rate 200] [--seconds 60] [--films 1000000]
     .venv/bin/python bench/bench_load.py --postgres [--pg-films 100000]   (also on PostgreSQL)
+    .venv/bin/python bench/bench_load.py --core-processes 2 [--postgres]   (and through a pool)
     .venv/bin/python bench/bench_load.py --postgres --no-sqlite --processes 2
 
 The data is bench/bench_recommend.py's (the synthetic catalogue with genres, people, cinemas,
@@ -26,6 +27,12 @@ then the largest rate it sustains: the rate doubles from `--rate` over shorter w
 (`--step-seconds`) until p99 exceeds 100 ms or an error appears; if `--rate` itself fails, it
 halves instead until a rate holds (at most `--max-steps` steps either way).
 The issue's target: p99 <= 100 ms and no errors at 200 commands/s.
+
+`--core-processes N` (either backend): after the one-process figures, the same schedules
+through `CorePool` (adapters/core_pool.py, what MARQUEE_CORE_PROCESSES=N starts in `marquee
+run`): the 8 command threads hand each command to one of N worker processes, each a whole
+Marquee with its own indexes, on the one database. This is the product's way to use a host's
+cores; the one-process run before it is the baseline.
 
 `--processes N` (PostgreSQL only): after the one-process figures, the same schedules split
 between N worker processes, each a whole Marquee with its own indexes and 8 command threads,
@@ -318,7 +325,43 @@ def bench_backend(name: str, db: Database, args: argparse.Namespace, url: str) -
     base = run_serial(core, ops[:BASELINE_COMMANDS])
     print(_summary(f"baseline: one at a time ({len(base.latencies_ms)})", base))
     measure(lambda rate, seconds: run_open_loop(core, ops, rate, seconds), base, args)
+    if args.core_processes > 1:
+        bench_core_pool(name, core, url, ops, base, args)
     return base
+
+
+def _warm_recommendations(core: Marquee) -> None:
+    core.handle(Invocation("recommend", {}, Actor("bench", "m1", "Bench"), CHANNEL))
+
+
+def bench_core_pool(
+    name: str, core: Marquee, url: str, ops: list[Op], base: Run, args: argparse.Namespace
+) -> None:
+    """The same schedules through `CorePool` (MARQUEE_CORE_PROCESSES): one Marquee whose
+    commands are answered by `--core-processes` worker processes, as `marquee run` serves
+    them, from the 8 command threads the adapters use."""
+    from adapters.core_pool import CorePool, WorkerSpec
+
+    started = time.perf_counter()
+    pool = CorePool(core, WorkerSpec(url, fixed_now=BENCH_NOW), args.core_processes)
+    try:
+        pool.start()
+        pool.run_in_each(_warm_recommendations)  # each worker builds its index before timing
+        for op in ops[:50]:
+            _attempt(pool, op)  # type: ignore[arg-type]
+        warm = time.perf_counter() - started
+        label = f"{name}, MARQUEE_CORE_PROCESSES={args.core_processes}"
+        print(f"\n== {label} ==  (warm-up {warm:.1f} s)")
+        print(HEADER)
+        serial = run_serial(pool, ops[:BASELINE_COMMANDS])  # type: ignore[arg-type]
+        print(_summary(f"through the pool, one at a time ({len(serial.latencies_ms)})", serial))
+        measure(
+            lambda rate, seconds: run_open_loop(pool, ops, rate, seconds),  # type: ignore[arg-type]
+            base,
+            args,
+        )
+    finally:
+        pool.close()
 
 
 def measure(run_at: RunAt, base: Run, args: argparse.Namespace) -> None:
@@ -450,6 +493,13 @@ def main() -> int:
     p.add_argument("--step-seconds", type=float, default=10.0, help="window of each step")
     p.add_argument("--max-steps", type=int, default=6)
     p.add_argument(
+        "--core-processes",
+        type=int,
+        default=1,
+        help="also run the schedules through a pool of this many core worker processes "
+        "(MARQUEE_CORE_PROCESSES), on each backend",
+    )
+    p.add_argument(
         "--processes",
         type=int,
         default=1,
@@ -458,6 +508,8 @@ def main() -> int:
     args = p.parse_args()
     if args.rate <= 0 or args.seconds <= 0 or args.step_seconds <= 0 or args.max_steps < 1:
         p.error("--rate, --seconds and --step-seconds must be positive, --max-steps at least 1")
+    if args.core_processes < 1:
+        p.error("--core-processes must be at least 1")
     if args.processes < 1 or (args.processes > 1 and not args.postgres):
         p.error("--processes must be at least 1, and more than 1 needs --postgres")
     logging.basicConfig(level=logging.WARNING)

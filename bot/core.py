@@ -70,13 +70,14 @@ class Marquee:
         self.resolver = TitleResolver(saved_at=title_index_dir)
         self.recommendations = RecommendationIndex(db.session)
 
-    def warm_up(self) -> None:
-        """Load the title and person indexes now rather than on the first question."""
+    def warm_up(self, *, prune: bool = True) -> None:
+        """Load the title and person indexes now rather than on the first question, and (the
+        serving process, once a start) clear the communities whose grace period ran out."""
         with self.db.session() as session:
             self.resolver.refresh(session)
             self.resolver.people.refresh(session)
-        # Each start clears the communities whose grace period ran out.
-        self.prune_left_communities()
+        if prune:
+            self.prune_left_communities()
 
     def handle(self, inv: Invocation) -> Reply:
         spec = find_command(inv.command)

@@ -67,6 +67,10 @@ class Settings:
     # "platform:user_id" of the people who run this Marquee, beside the ones each adapter
     # knows (Discord's application owner): they may change the shared catalogue.
     operators: frozenset[str] = field(default_factory=frozenset)
+    # Processes that answer commands (MARQUEE_CORE_PROCESSES): 1 answers them in the serving
+    # process; more start a pool of core workers (adapters/core_pool.py), one per CPU core
+    # being the point, since one process runs Python on one core at a time.
+    core_processes: int = 1
 
     @property
     def discord_enabled(self) -> bool:
@@ -125,6 +129,7 @@ class Settings:
             ),
             state_dir=Path(get("MARQUEE_DATA_DIR") or "data"),
             operators=_operators(get("MARQUEE_OPERATORS")),
+            core_processes=_core_processes(get("MARQUEE_CORE_PROCESSES")),
         )
 
 
@@ -180,6 +185,22 @@ def _discord_shards(
             )
         ids = tuple(sorted({int(v) for v in items}))
     return sharded or count is not None, count, ids
+
+
+MAX_CORE_PROCESSES = 64
+
+
+def _core_processes(value: str | None) -> int:
+    """MARQUEE_CORE_PROCESSES: a whole number from 1 (the default) to MAX_CORE_PROCESSES."""
+    if value is None or not value.strip():
+        return 1
+    text = value.strip()
+    if not text.isdecimal() or not 1 <= int(text) <= MAX_CORE_PROCESSES:
+        raise SettingsError(
+            f"MARQUEE_CORE_PROCESSES must be a whole number from 1 to {MAX_CORE_PROCESSES} "
+            f"(usually the number of CPU cores), not {value!r}"
+        )
+    return int(text)
 
 
 def _operators(value: str | None) -> frozenset[str]:

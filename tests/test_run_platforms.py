@@ -26,7 +26,11 @@ MARQUEE = str(Path(sys.executable).parent / "marquee")
 STARTUP = 60.0  # seconds: migrations, demo data and two logins on a busy 2-core machine
 
 
-async def test_marquee_run_serves_discord_and_slack_from_one_database(tmp_path: Path) -> None:
+@pytest.mark.parametrize("core_processes", ["1", "2"])
+async def test_marquee_run_serves_discord_and_slack_from_one_database(
+    tmp_path: Path, core_processes: str
+) -> None:
+    """With MARQUEE_CORE_PROCESSES=2 the same answers come from a pool of worker processes."""
     discord, slack = FakeDiscord(), FakeSlack()
     await discord.start()
     await slack.start()
@@ -40,6 +44,7 @@ async def test_marquee_run_serves_discord_and_slack_from_one_database(tmp_path: 
         "SLACK_BOT_TOKEN": slack.bot_token,
         "SLACK_APP_TOKEN": slack.app_token,
         "SLACK_API_URL": slack.api_url,
+        "MARQUEE_CORE_PROCESSES": core_processes,
     }
     proc = await asyncio.create_subprocess_exec(
         MARQUEE,
@@ -79,3 +84,5 @@ async def test_marquee_run_serves_discord_and_slack_from_one_database(tmp_path: 
         await discord.close()
         await slack.stop()
     assert "Invite Marquee" in output or "oauth2/authorize" in output, output[-2000:]
+    pooled = "answering commands in 2 worker processes" in output
+    assert pooled == (core_processes == "2"), output[-2000:]
