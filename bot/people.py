@@ -70,12 +70,14 @@ class PersonIndex:
                 self._rows(people_queries.iter_person_rows(session, self.max_person_id))
             )
 
-    def _rows(self, people: Iterable[tuple[int, str]]) -> Iterator[tuple[int, int, str, None]]:
+    def _rows(
+        self, people: Iterable[tuple[int, str]]
+    ) -> Iterator[tuple[int, int, str, None, None]]:
         """The index's rows for `people`, streamed (millions at start-up), noting the newest."""
         for person_id, norm in people:
             self.max_person_id = max(self.max_person_id, person_id)
             for key in name_keys(norm):
-                yield person_id, person_id, key, None
+                yield person_id, person_id, key, None, None  # people belong to no community
 
     def match(self, session: Session, norm: str, limit: int = 10) -> list[tuple[int, float]]:
         """(person_id, score) of the people `norm` names, best first, each at least FOUND_AT.

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from bot import title_index_file
 from bot.normalize import normalize
 from bot.people import PersonIndex
-from bot.title_index import TitleIndex
+from bot.title_index import Row, TitleIndex
 from storage import film_queries
 from storage.title_fingerprint import title_fingerprint
 
@@ -145,9 +145,7 @@ class TitleResolver:
                 return
         figures = [0, 0, 0, 0]  # count, id sum, year sum, newest id: as the rows go by
 
-        def counted(
-            rows: Iterator[tuple[int, int, str, int | None]],
-        ) -> Iterator[tuple[int, int, str, int | None]]:
+        def counted(rows: Iterator[Row]) -> Iterator[Row]:
             for row in rows:
                 figures[0] += 1
                 figures[1] += row[0]
@@ -175,9 +173,14 @@ class TitleResolver:
         """(film_id, score) best first, one entry per film."""
         self.refresh(session)
         # A title another process renamed stays findable here under its old name until this
-        # process restarts; it still names the same film, so the answer is not wrong.
+        # process restarts; it still names the same film, so the answer is not wrong. A film
+        # another process removed is dropped by the caller's own load of it (film_lookup,
+        # complete_titles), which reads only films that exist and that its community sees.
+        # The index keeps each title's community, so it answers for this session's community
+        # itself, with no query: a film's community never changes after it is made.
+        community = film_queries.sees_community(session)
         best: dict[int, float] = {}
-        for h in self.index.search(norm, limit=limit * 2, year=year):
+        for h in self.index.search(norm, limit=limit * 2, year=year, community=community):
             best[h.film_id] = max(best.get(h.film_id, 0.0), score(norm, h.norm))
         # Titles that start with the query ("quisling" → "Quisling: The Final Days") score at
         # most PART_OF_TITLE, so they can't matter once the index found a near-exact match.
@@ -186,10 +189,7 @@ class TitleResolver:
                 session, norm, limit, year
             ):
                 best[film_id] = max(best.get(film_id, 0.0), score(norm, title_norm))
-        # The index holds every community's local films; keep the ones this community sees.
-        visible = film_queries.visible_films(session, list(best))
-        kept = [kv for kv in best.items() if kv[0] in visible]
-        return sorted(kept, key=lambda kv: (-kv[1], kv[0]))[:limit]
+        return sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
 
     def resolve(self, session: Session, text: str) -> Resolution:
         text = text.strip()

@@ -15,9 +15,14 @@ How a search stays small and still finds what a brute-force `ratio` scan would:
   the 3k+1 *rarest* trigrams and rerank those candidates with `ratio`.
 
 Layout: normalised titles use only the 37 symbols [ 0-9a-z], so a trigram is a number below
-37³. For each title length there is one immutable table — sorted trigram numbers, offsets, and
-an int32 array of entry numbers — built with numpy in a few vectorised passes. Titles added
-one at a time go to a small dictionary; when it grows large the tables are rebuilt.
+37³. The tables are one immutable set of postings keyed by (title length, trigram) — sorted
+keys, offsets, and an int32 array of entry numbers (bot/title_trigrams.py `Postings`) — built
+with numpy in a few vectorised passes, so a window of lengths is looked up in one call. Titles
+added one at a time go to a small dictionary; when it grows large the tables are rebuilt.
+
+Communities: the index holds every community's titles, each entry with its film's community
+(0: the shared catalogue), and a search for a community keeps the entries it sees. A film's
+community is set when it is made and never changes, so this never goes stale.
 
 The titles themselves are kept by length too, back to back with no separator (fixed width): a
 table's titles are one numpy `S<length>` array, those added since sit in a bytearray. A Python
@@ -28,14 +33,14 @@ from __future__ import annotations
 
 import threading
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.process import cdist
 
-from bot.title_trigrams import LengthTable, distinct_counts, gram_codes, sorted_distinct
+from bot.title_trigrams import Postings, distinct_counts, gram_codes, sorted_distinct
 
 # At most this many titles are scored with rapidfuzz per window; beyond it we keep the titles
 # that share the most of the chosen trigrams with the query.
@@ -50,6 +55,28 @@ _FALLBACK_BUDGET = 20_000  # posting entries that second round may read
 def best_possible(query_len: int, title_len: int) -> float:
     """The highest `ratio` any title of `title_len` characters can reach against the query."""
     return 200.0 * min(query_len, title_len) / (query_len + title_len)
+
+
+# best_possible for every (query length, title length), row by query length: the lengths worth
+# a look are one comparison instead of 200 calls per search. Length 0 is never worth one.
+_SIZES = np.arange(_MAX_LEN + 1, dtype=np.float64)
+_BEST_POSSIBLE = (
+    200.0 * np.minimum(_SIZES[:, None], _SIZES) / np.maximum(_SIZES[:, None] + _SIZES, 1.0)
+)
+_BEST_POSSIBLE[:, 0] = -1.0
+
+# Rows are (title_id, film_id, norm, year, community id: None for the shared catalogue).
+Row = tuple[int, int, str, int | None, int | None]
+
+
+@dataclass(frozen=True)
+class _Query:
+    norm: str
+    codes: np.ndarray  # its distinct trigram numbers
+    k: int  # edits an answer may be away
+    year: int | None
+    margin: float
+    community: int | None  # None: every community's titles
 
 
 @dataclass(frozen=True)
@@ -71,7 +98,8 @@ class TitleIndex:
         self._counts = [0] * (_MAX_LEN + 1)  # titles of each length, tables and pending
         self._film_ids = array("i")  # -1 marks a removed entry
         self._years = array("h")  # 0 = unknown
-        self._tables: dict[int, LengthTable] = {}
+        self._communities = array("i")  # the film's community; 0 = shared
+        self._postings = Postings.empty()
         self._recent: dict[tuple[int, int], array[int]] = {}  # (length, trigram) → entries
         self._recent_count = 0
         self._dead = 0
@@ -110,12 +138,13 @@ class TitleIndex:
                 choices += [self._norm(e) for e in entries[begin:end].tolist()]
         return entries, choices
 
-    def add_many(self, rows: Iterable[tuple[int, int, str, int | None]]) -> None:
-        """Add (title_id, film_id, norm, year) rows. A large batch rebuilds the tables."""
+    def add_many(self, rows: Iterable[Row]) -> None:
+        """Add (title_id, film_id, norm, year, community) rows. A large batch rebuilds the
+        tables."""
         with self._lock:
             first = len(self._film_ids)
             pending, counts = self._pending, self._counts
-            for title_id, film_id, norm, year in rows:
+            for title_id, film_id, norm, year, community in rows:
                 if not norm:
                     continue
                 raw = norm[:_MAX_LEN].encode("ascii", "replace")
@@ -129,6 +158,7 @@ class TitleIndex:
                 counts[length] += 1
                 self._film_ids.append(film_id)
                 self._years.append(year or 0)
+                self._communities.append(community or 0)
                 self.max_title_id = max(self.max_title_id, title_id)
             added = len(self._film_ids) - first
             if self._recent_count + added >= _REBUILD_AT:
@@ -149,21 +179,24 @@ class TitleIndex:
         # Stable: within a length, entry order is slot order (slots are handed out in turn).
         order = np.argsort(lengths, kind="stable")
         bounds = np.searchsorted(lengths[order], np.arange(_MAX_LEN + 2))
+        bound = int(lengths.sum())
         del lengths
-        tables: dict[int, LengthTable] = {}
-        for length in range(1, _MAX_LEN + 1):
-            entries = order[bounds[length] : bounds[length + 1]]
-            if not entries.size:
-                continue
-            parts = [self._names[length]] if length in self._names else []
-            block = self._pending.pop(length, None)
-            if block:
-                parts.append(np.frombuffer(bytes(block), dtype=f"S{length}"))
-            del block
-            names = np.concatenate(parts) if len(parts) > 1 else parts[0]
-            self._names[length] = names
-            tables[length] = LengthTable.build(names, entries, length)
-        self._tables = tables
+
+        def groups() -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+            for length in range(1, _MAX_LEN + 1):
+                entries = order[bounds[length] : bounds[length + 1]]
+                if not entries.size:
+                    continue
+                parts = [self._names[length]] if length in self._names else []
+                block = self._pending.pop(length, None)
+                if block:
+                    parts.append(np.frombuffer(bytes(block), dtype=f"S{length}"))
+                del block
+                names = np.concatenate(parts) if len(parts) > 1 else parts[0]
+                self._names[length] = names
+                yield length, names, entries
+
+        self._postings = Postings.build(groups(), bound)
         self._recent = {}
         self._recent_count = 0
 
@@ -184,12 +217,19 @@ class TitleIndex:
             self._dead += len(gone)
 
     def search(
-        self, norm: str, *, limit: int = 10, year: int | None = None, margin: float = 3.0
+        self,
+        norm: str,
+        *,
+        limit: int = 10,
+        year: int | None = None,
+        margin: float = 3.0,
+        community: int | None = None,
     ) -> list[Hit]:
         """Up to `limit` titles for `norm`, best first, at most one hit per film.
 
         Exact for the best hit and for every hit within `margin` points of it (what resolution
         needs to tell a clear winner from a tie); further hits are the ones found on the way.
+        `community`: only the shared catalogue's titles and that community's (None: all).
         """
         norm = norm[:_MAX_LEN]
         if not norm:
@@ -197,32 +237,21 @@ class TitleIndex:
         codes = gram_codes(norm)
         # Short queries are all edges: allow two edits there (a transposition is two).
         k = max(2, len(norm) // 6)
+        query = _Query(norm, codes, k, year, margin, community)
         with self._lock:
-            scored = self._search_lengths(norm, codes, k, year, margin)
+            scored = self._search_lengths(query)
             best = max((float(sc.max()) for _, sc in scored if sc.size), default=0.0)
             if best < _WEAK:
                 # Nothing close within k edits: a heavily garbled query. Look again using every
                 # trigram but the commonest, keeping the titles that share the most of them.
                 scored += self._search_lengths(
-                    norm,
-                    codes,
-                    k,
-                    year,
-                    margin,
-                    best,
-                    grams=codes.size,
-                    budget=_FALLBACK_BUDGET,
-                    widen=False,
+                    query, best, grams=codes.size, budget=_FALLBACK_BUDGET, widen=False
                 )
             return self._hits(scored, limit)
 
     def _search_lengths(
         self,
-        norm: str,
-        codes: np.ndarray,
-        k: int,
-        year: int | None,
-        margin: float,
+        query: _Query,
         best: float = 0.0,
         grams: int | None = None,
         budget: int | None = None,
@@ -231,17 +260,21 @@ class TitleIndex:
         """Score the titles of plausible lengths, taking the `grams` rarest query trigrams
         (default 3k+1) while their posting lists fit in `budget` entries; `widen` goes on to
         lengths further off where a title could still come within `margin` of the best."""
-        grams = grams or 3 * k + 1
-        q_len = len(norm)
+        grams = grams or 3 * query.k + 1
+        q_len = len(query.norm)
         scored: list[tuple[np.ndarray, np.ndarray]] = []  # (entries, scores) per window
         # Window 1: lengths an answer within k edits can have.
-        near = range(max(1, q_len - k), min(_MAX_LEN, q_len + k) + 1)
-        self._score_window(norm, codes, grams, budget, near, year, scored)
+        low, high = max(1, q_len - query.k), min(_MAX_LEN, q_len + query.k)
+        near = np.arange(low, high + 1)
+        self._score_window(query, grams, budget, near, scored)
+        if not widen:
+            return scored
         # Window 2: other lengths, only where a title could still come within `margin`.
-        bar = max(self._bar(scored, margin), best - margin)
-        far = [n for n in range(1, _MAX_LEN + 1) if n not in near and best_possible(q_len, n) > bar]
-        if far and widen:
-            self._score_window(norm, codes, grams, budget, far, year, scored)
+        bar = max(self._bar(scored, query.margin), best - query.margin)
+        far = np.flatnonzero(_BEST_POSSIBLE[q_len] > bar)
+        far = far[(far < low) | (far > high)]
+        if far.size:
+            self._score_window(query, grams, budget, far, scored)
         return scored
 
     @staticmethod
@@ -252,25 +285,19 @@ class TitleIndex:
 
     def _score_window(
         self,
-        norm: str,
-        codes: np.ndarray,
+        query: _Query,
         grams: int,
         budget: int | None,
-        lengths: Iterable[int],
-        year: int | None,
+        lengths: np.ndarray,
         scored: list[tuple[np.ndarray, np.ndarray]],
     ) -> None:
-        code_list = codes.tolist()
-        spans = []
-        df = np.zeros(codes.size, dtype=np.int64)
+        codes = query.codes
+        begin, size = self._postings.spans(lengths, codes)  # lengths × trigrams
+        df = size.sum(axis=0)
         recent: list[tuple[int, array[int]]] = []
-        for length in lengths:
-            table = self._tables.get(length)
-            if table is not None:
-                begin, size = table.spans(codes)
-                spans.append((table, begin, size))
-                df += size
-            if self._recent:
+        if self._recent:
+            code_list = codes.tolist()
+            for length in lengths.tolist():
                 for i, code in enumerate(code_list):
                     plist = self._recent.get((length, code))
                     if plist:
@@ -285,14 +312,13 @@ class TitleIndex:
             fits[0] = True
             rarest = rarest[fits]
         chosen[rarest] = True
-        parts: list[np.ndarray] = []
-        for table, begin, size in spans:
-            for i in np.flatnonzero(chosen & (size > 0)).tolist():
-                parts.append(table.entries[begin[i] : begin[i] + size[i]])
-        parts += [np.array(plist, dtype=np.int32) for i, plist in recent if chosen[i]]
-        if not parts:
+        take = (size > 0) & chosen
+        joined = self._postings.gather(begin[take], size[take])
+        if recent:
+            parts = [np.array(plist, dtype=np.int32) for i, plist in recent if chosen[i]]
+            joined = np.concatenate([joined, *parts])
+        if not joined.size:
             return
-        joined = np.concatenate(parts) if len(parts) > 1 else parts[0]
         if joined.size <= _RERANK_LIMIT:
             entries = sorted_distinct(joined)
         else:
@@ -300,16 +326,24 @@ class TitleIndex:
             entries, shared = distinct_counts(joined)
             if entries.size > _RERANK_LIMIT:
                 entries = entries[np.argpartition(-shared, _RERANK_LIMIT)[:_RERANK_LIMIT]]
-        if year is not None:
-            entries = entries[np.frombuffer(self._years, dtype=np.int16)[entries] == year]
-        if self._dead:
-            entries = entries[np.frombuffer(self._film_ids, dtype=np.int32)[entries] >= 0]
+        entries = self._kept(entries, query)
         if entries.size == 0:
             return
         entries, choices = self._choices(entries)
-        query = norm.encode("ascii", "replace")
-        scores = cdist([query], choices, scorer=fuzz.ratio, dtype=np.float32, workers=1)[0]
+        text = query.norm.encode("ascii", "replace")
+        scores = cdist([text], choices, scorer=fuzz.ratio, dtype=np.float32, workers=1)[0]
         scored.append((entries, scores))
+
+    def _kept(self, entries: np.ndarray, query: _Query) -> np.ndarray:
+        """The entries of the query's year, of films not removed, that its community sees."""
+        if query.year is not None:
+            entries = entries[np.frombuffer(self._years, dtype=np.int16)[entries] == query.year]
+        if self._dead:
+            entries = entries[np.frombuffer(self._film_ids, dtype=np.int32)[entries] >= 0]
+        if query.community is not None:
+            owner = np.frombuffer(self._communities, dtype=np.int32)[entries]
+            entries = entries[(owner == 0) | (owner == query.community)]
+        return entries
 
     def _hits(self, scored: list[tuple[np.ndarray, np.ndarray]], limit: int) -> list[Hit]:
         if not scored:

@@ -4,12 +4,14 @@ deleting a film with everything that hangs off it."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import Executable, Integer, bindparam, delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from storage.community_scope import scope_of
 from storage.models_alerts import AlertOutbox, Subscription, SubscriptionLead
 from storage.models_catalogue import Credit, Film, FilmGenre, FilmTitle, Review
 from storage.models_members import MemberRating, NotInterested, WatchlistItem
@@ -48,28 +50,59 @@ def get_films(
 
 def iter_title_rows(
     session: Session, after_title_id: int = 0, batch: int = 50_000
-) -> Iterator[tuple[int, int, str, int | None]]:
-    """(title_id, film_id, norm, year) for every title newer than `after_title_id`, in id order."""
+) -> Iterator[tuple[int, int, str, int | None, int | None]]:
+    """(title_id, film_id, norm, year, film's community: None if shared) for every title newer
+    than `after_title_id`, in id order."""
     last = after_title_id
-    while True:
-        rows = session.execute(
-            select(FilmTitle.id, FilmTitle.film_id, FilmTitle.norm, Film.year)
-            .join(Film, Film.id == FilmTitle.film_id)
-            .where(FilmTitle.id > last)
-            .order_by(FilmTitle.id)
-            .limit(batch)
-            # One index for every community: each lookup filters it (visible_films).
-            .execution_options(every_community=True)
-        ).all()
-        if not rows:
-            return
-        for row in rows:
-            yield row[0], row[1], row[2], row[3]
-        last = rows[-1][0]
+    with _small_page_cache(session, after_title_id == 0):
+        while True:
+            rows = session.execute(
+                select(
+                    FilmTitle.id, FilmTitle.film_id, FilmTitle.norm, Film.year, Film.community_id
+                )
+                .join(Film, Film.id == FilmTitle.film_id)
+                .where(FilmTitle.id > last)
+                .order_by(FilmTitle.id)
+                .limit(batch)
+                # One index for every community: it keeps each title's community and each
+                # lookup keeps the titles its community sees.
+                .execution_options(every_community=True)
+            ).all()
+            if not rows:
+                return
+            for row in rows:
+                yield row[0], row[1], row[2], row[3], row[4]
+            last = rows[-1][0]
+
+
+@contextmanager
+def _small_page_cache(session: Session, whole_table: bool) -> Iterator[None]:
+    """Read every title through a 2 MiB SQLite page cache, not the connection's 64 MiB one
+    (storage/db.py): a full read fills whichever it is given with pages no later query wants,
+    and at a million titles that was 64 MB of the index build's peak memory."""
+    conn = session.connection()
+    if not whole_table or conn.dialect.name != "sqlite":
+        yield
+        return
+    size = int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
+    conn.exec_driver_sql("PRAGMA cache_size=-2048")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size={size}")
 
 
 def max_title_id(session: Session) -> int:
     return session.scalar(select(func.max(FilmTitle.id))) or 0
+
+
+def sees_community(session: Session) -> int | None:
+    """Whose local films this session sees besides the shared catalogue's: its community's id
+    (SHARED_ONLY, 0, names no community: shared films only), or None for a session without a
+    scope, which sees every film. The same rule as storage/community_scope.py's reads, for the
+    title index, which holds every community's titles and filters them itself."""
+    scope = scope_of(session)
+    return None if scope is None else scope.community_id
 
 
 def visible_films(session: Session, film_ids: Sequence[int]) -> set[int]:
@@ -80,7 +113,14 @@ def visible_films(session: Session, film_ids: Sequence[int]) -> set[int]:
     return set(session.scalars(select(Film.id).where(Film.id.in_(film_ids))))
 
 
-# Title lookups run on every command: their statements are built once, not per call.
+# Title lookups run on every command. They are Core statements on the session's connection,
+# built once, with the community condition written in: through the ORM (its compilation and the
+# scope's loader criteria) each cost about 0.5 ms, four times the query itself, and a
+# resolution made two or three of them.
+_CID = bindparam("cid", type_=Integer)
+# The form of storage/community_scope.py's filter on SQLite, which keeps the norm index there;
+# on PostgreSQL too the norm index is the one these statements want.
+_SEEN_HERE = func.coalesce(Film.community_id, _CID) == _CID
 _EXACT = (
     select(FilmTitle.film_id, Film.year)
     .join(Film, Film.id == FilmTitle.film_id)
@@ -95,11 +135,30 @@ _PREFIX = (
     .order_by(FilmTitle.norm)
     .limit(bindparam("limit"))
 )
+# A session without a scope (the system's own) sees every film.
+_EXACT_ALL = _EXACT.execution_options(every_community=True)
+_PREFIX_ALL = _PREFIX.execution_options(every_community=True)
+_EXACT_SEEN = _EXACT.where(_SEEN_HERE)
+_PREFIX_SEEN = _PREFIX.where(_SEEN_HERE)
+
+
+def _run(
+    session: Session, scoped: Executable, every: Executable, params: dict[str, Any]
+) -> Sequence[Any]:
+    """`scoped` with the session's community, or `every` for a session without one."""
+    # Core on the connection skips the session's autoflush: do it, so a film this unit of work
+    # added or renamed is found as through the ORM.
+    if session.autoflush and (session.new or session.dirty or session.deleted):
+        session.flush()
+    community = sees_community(session)
+    if community is None:
+        return session.connection().execute(every, params).all()
+    return session.connection().execute(scoped, {**params, "cid": community}).all()
 
 
 def films_with_norm(session: Session, norm: str, year: int | None = None) -> list[int]:
     """Films one of whose titles normalises to exactly `norm` (a B-tree lookup), newest first."""
-    rows = session.execute(_EXACT, {"norm": norm}).all()
+    rows = _run(session, _EXACT_SEEN, _EXACT_ALL, {"norm": norm})
     rows = [r for r in rows if year is None or r[1] == year]
     return [r[0] for r in sorted(rows, key=lambda r: (-(r[1] or 0), r[0]))]
 
@@ -111,7 +170,8 @@ def titles_with_prefix(
     if not prefix:
         return []
     upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    rows = session.execute(_PREFIX, {"lower": prefix, "upper": upper, "limit": limit}).all()
+    params = {"lower": prefix, "upper": upper, "limit": limit}
+    rows = _run(session, _PREFIX_SEEN, _PREFIX_ALL, params)
     return [(r[0], r[1], r[2]) for r in rows if year is None or r[2] == year]
 
 

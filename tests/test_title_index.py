@@ -32,7 +32,7 @@ def typo(rng: random.Random, text: str) -> str:
 
 def build(titles: list[str]) -> TitleIndex:
     index = TitleIndex()
-    index.add_many((i + 1, i + 1, t, 2000) for i, t in enumerate(titles))
+    index.add_many((i + 1, i + 1, t, 2000, None) for i, t in enumerate(titles))
     return index
 
 
@@ -67,7 +67,13 @@ def test_never_misses_an_exact_title(titles: list[str], extra: str) -> None:
 
 def test_removed_films_disappear_and_year_filters() -> None:
     index = TitleIndex()
-    index.add_many([(1, 10, "solaris", 1972), (2, 11, "solaris", 2002), (3, 12, "stalker", 1979)])
+    index.add_many(
+        [
+            (1, 10, "solaris", 1972, None),
+            (2, 11, "solaris", 2002, None),
+            (3, 12, "stalker", 1979, None),
+        ]
+    )
     assert {h.film_id for h in index.search("solaris", limit=5) if h.score == 100} == {10, 11}
     assert [h.film_id for h in index.search("solaris", limit=5, year=1972)] == [10]
     index.remove_film(10)
@@ -84,8 +90,8 @@ def test_titles_added_in_batches_across_rebuilds_score_as_brute_force(monkeypatc
     index = TitleIndex()
     for start in range(0, len(titles), 37):
         batch = titles[start : start + 37]
-        index.add_many((start + i + 1, start + i + 1, t, 2000) for i, t in enumerate(batch))
-    assert index._tables and index._pending  # both kinds of storage are in use
+        index.add_many((start + i + 1, start + i + 1, t, 2000, None) for i, t in enumerate(batch))
+    assert index._postings.keys.size and index._pending  # both kinds of storage are in use
     # Half the queries come from the newest titles, the ones not yet in a table.
     for n in range(300):
         title = titles[-1 - n % 60] if n % 2 else rng.choice(titles)

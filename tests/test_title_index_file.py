@@ -109,7 +109,7 @@ def test_a_damaged_or_foreign_copy_is_ignored(tmp_path: Path) -> None:
 
 def test_only_a_compacted_index_is_saved(tmp_path: Path) -> None:
     index = TitleIndex()
-    index.add_many([(1, 1, "solaris", 1972)])  # small: pending, not in the tables
+    index.add_many([(1, 1, "solaris", 1972, None)])  # small: pending, not in the tables
     fingerprint = title_index_file.Fingerprint(1, 1, 1, 1972)
     assert not title_index_file.save(index, fingerprint, tmp_path / "t")
     assert not (tmp_path / "t").exists()
