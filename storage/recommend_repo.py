@@ -10,11 +10,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, literal, select, text, union_all
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from storage.models_catalogue import Credit, Film, FilmGenre, Review
+from storage.models_catalogue import Credit, Film, FilmGenre, Person, Review
 from storage.models_members import MemberRating, NotInterested, WatchlistItem
-from storage.models_screenings import Showtime
+from storage.models_screenings import Cinema, Showtime
 
 BATCH = 50_000
 # SQLite pages kept in memory while the index reads whole tables (about 2 MB): every page is
@@ -253,22 +253,80 @@ def next_showings(
     return first
 
 
-def get_showtimes(session: Session, showtime_ids: Sequence[int]) -> dict[int, Showtime]:
+@dataclass(frozen=True)
+class ListedShowtime:
+    starts_at: datetime
+    cinema: str
+    timezone: str
+
+
+def get_showtimes(session: Session, showtime_ids: Sequence[int]) -> dict[int, ListedShowtime]:
+    """When and where each screening is: one query, columns only (no ORM objects)."""
     if not showtime_ids:
         return {}
-    rows = session.scalars(
-        select(Showtime).where(Showtime.id.in_(showtime_ids)).options(selectinload(Showtime.cinema))
+    rows = session.execute(
+        select(Showtime.id, Showtime.starts_at, Cinema.name, Cinema.timezone)
+        .join(Cinema, Cinema.id == Showtime.cinema_id)
+        .where(Showtime.id.in_(showtime_ids))
     )
-    return {s.id: s for s in rows}
+    return {r[0]: ListedShowtime(r[1], r[2], r[3]) for r in rows}
 
 
-def films_for_listing(session: Session, film_ids: Sequence[int]) -> dict[int, Film]:
-    """Films with what a recommendation's label and reason need (genres, people), no titles."""
+@dataclass(frozen=True)
+class ListedFilm:
+    """What a recommendation's label and reason read of a film."""
+
+    id: int
+    title: str
+    year: int | None
+    countries: list[str]
+    synopsis: str | None
+    genres: tuple[str, ...]  # by name, as Film.genres orders them
+
+
+def listed_films(session: Session, film_ids: Sequence[int]) -> dict[int, ListedFilm]:
+    """The films' columns and genres in one query, as plain rows: no ORM identity map, no
+    relationship loads. People are read only when a reason names them (`credited_names`)."""
     if not film_ids:
         return {}
-    rows = session.scalars(
-        select(Film)
-        .where(Film.id.in_(film_ids))
-        .options(selectinload(Film.genres), selectinload(Film.credits).selectinload(Credit.person))
+    genres = func.aggregate_strings(FilmGenre.genre, _GENRE_SEP)
+    rows = session.execute(
+        select(Film.id, Film.title, Film.year, Film.countries, Film.synopsis, genres)
+        .outerjoin(FilmGenre, FilmGenre.film_id == Film.id)
+        .where(Film.id.in_(sorted(set(film_ids))))
+        .group_by(Film.id)
     )
-    return {f.id: f for f in rows}
+    return {
+        r[0]: ListedFilm(
+            r[0],
+            r[1],
+            r[2],
+            r[3] or [],
+            r[4],
+            tuple(sorted(r[5].split(_GENRE_SEP))) if r[5] else (),
+        )
+        for r in rows
+    }
+
+
+# Joins a film's genres in one column: a control character no genre name contains.
+_GENRE_SEP = "\x1f"
+
+
+def credited_names(
+    session: Session, film_ids: Sequence[int], person_ids: Sequence[int]
+) -> dict[int, list[tuple[int, str]]]:
+    """film id → (person id, name) of those people credited on it, in credit order."""
+    if not film_ids or not person_ids:
+        return {}
+    out: dict[int, list[tuple[int, str]]] = {}
+    for film_id, person_id, name in session.execute(
+        select(Credit.film_id, Person.id, Person.name)
+        .join(Person, Person.id == Credit.person_id)
+        .where(
+            Credit.film_id.in_(sorted(set(film_ids))), Credit.person_id.in_(sorted(set(person_ids)))
+        )
+        .order_by(Credit.film_id, Credit.position, Credit.id)
+    ):
+        out.setdefault(film_id, []).append((person_id, name))
+    return out

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.cards import film_label
 from bot.context import Context
 from bot.normalize import normalize
 from bot.paging import page_info, page_window
@@ -14,9 +13,9 @@ from bot.recommend.reasons import Reason
 from bot.recommend.scores import Ranked
 from bot.recommend.vocabulary import COUNTRY_ADJECTIVES
 from bot.timefmt import local_text
-from bot.types import ArgValue, Choice, Choices, Notice, Reply
+from bot.types import ArgValue, Choice, Choices, Notice, Reply, film_label
 from storage import recommend_repo
-from storage.models_catalogue import Film
+from storage.recommend_repo import ListedFilm
 
 PER_PAGE = 10
 
@@ -54,27 +53,41 @@ def recommendation_page(
         ranked.collaborative[offset : offset + len(page_rows)],
         ranked.content[offset : offset + len(page_rows)],
     )
-    # One query for the page's films and the rated films its reasons name.
+    # One query for the page's films and the rated films its reasons name, one for their
+    # genres, and one for the people a reason names, only when one does.
     named = {r.seed_row for r in reasons if r.seed_row is not None}
-    films = recommend_repo.films_for_listing(
-        ctx.session, ids + [int(rec.film_ids[r]) for r in named]
-    )
+    films = recommend_repo.listed_films(ctx.session, ids + [int(rec.film_ids[r]) for r in named])
     seed_films = {r: films[int(rec.film_ids[r])] for r in named if int(rec.film_ids[r]) in films}
+    people = [
+        (film_id, int(k.split(":", 1)[1]))
+        for reason, film_id in zip(reasons, ids, strict=True)
+        if reason.kind in ("director", "cast")
+        for k in reason.keys
+    ]
+    credited = recommend_repo.credited_names(
+        ctx.session, [f for f, _ in people], [p for _, p in people]
+    )
     options = []
     for reason, film_id in zip(reasons, ids, strict=True):
         film = films.get(film_id)
         if film is None:  # removed since the index was built
             continue
-        why = _reason_text(rec, reason, film, seed_films, stars)
+        why = _reason_text(rec, reason, film, seed_films, stars, credited.get(film_id, []))
         if watchlist and film_id in watchlist:
             why = "on your watchlist"
         if showings:
             st = times.get(showings[film_id])
             if st is not None:
-                why += f" · {local_text(st.starts_at, st.cinema.timezone)}, {st.cinema.name}"
-            options.append(Choice(film_label(film), "showtimes", {"query": f"#{film_id}"}, why))
+                why += f" · {local_text(st.starts_at, st.timezone)}, {st.cinema}"
+            options.append(
+                Choice(
+                    film_label(film.title, film.year), "showtimes", {"query": f"#{film_id}"}, why
+                )
+            )
         else:
-            options.append(Choice(film_label(film), "film", {"title": f"#{film_id}"}, why))
+            options.append(
+                Choice(film_label(film.title, film.year), "film", {"title": f"#{film_id}"}, why)
+            )
     return Reply(
         blocks=(Choices(prompt, tuple(options)),),
         page=page_info(ctx, keep, page, pages),
@@ -84,15 +97,16 @@ def recommendation_page(
 def _reason_text(
     rec: Recommender,
     reason: Reason,
-    film: Film,
-    seed_films: dict[int, Film],
+    film: ListedFilm,
+    seed_films: dict[int, ListedFilm],
     stars: dict[int, float] | None,
+    credited: list[tuple[int, str]],
 ) -> str:
     seed = seed_films.get(reason.seed_row) if reason.seed_row is not None else None
     personal = stars is not None
     if reason.kind in ("director", "cast"):
         person_ids = {int(k.split(":", 1)[1]) for k in reason.keys}
-        names = [c.person.name for c in film.credits if c.person_id in person_ids]
+        names = [name for person_id, name in credited if person_id in person_ids]
         name = names[0] if names else "someone you liked"
         if reason.kind == "director":
             return (
@@ -112,7 +126,7 @@ def _reason_text(
     return community_reason(rec, film)
 
 
-def community_reason(rec: Recommender, film: Film) -> str:
+def community_reason(rec: Recommender, film: ListedFilm) -> str:
     """What the community thinks of it, from the same counts the ranking used: "rated 4.3★ by
     12 members" (each member once; critics' reviews count as their ratings)."""
     row = rec.rows_of([film.id]).get(film.id)
@@ -123,10 +137,10 @@ def community_reason(rec: Recommender, film: Film) -> str:
     return f"rated {_number(round(mean, 1))}★ by {raters} member{'s' if raters != 1 else ''}"
 
 
-def _describe(film: Film, seed: Film | None) -> str:
+def _describe(film: ListedFilm, seed: ListedFilm | None) -> str:
     """ "Danish hospital drama": country adjective, a shared keyword, a (shared) genre."""
-    genres = [normalize(g.genre) for g in film.genres]
-    seed_genres = {normalize(g.genre) for g in seed.genres} if seed else set()
+    genres = [normalize(g) for g in film.genres]
+    seed_genres = {normalize(g) for g in seed.genres} if seed else set()
     genre = next((g for g in genres if g in seed_genres), genres[0] if genres else "")
     countries = [normalize(c) for c in film.countries or ()]
     adjective = next((COUNTRY_ADJECTIVES[c] for c in countries if c in COUNTRY_ADJECTIVES), "")

@@ -83,7 +83,14 @@ class Ease:
         """How many members rated both covered films (by column)."""
         ra = self.raters[self.raters_ptr[a] : self.raters_ptr[a + 1]]
         rb = self.raters[self.raters_ptr[b] : self.raters_ptr[b + 1]]
-        return len(np.intersect1d(ra, rb, assume_unique=True))
+        if len(ra) > len(rb):
+            ra, rb = rb, ra
+        if len(ra) == 0:
+            return 0
+        # Both sorted and unique: binary searches of the shorter list in the longer, instead
+        # of np.intersect1d's sort of both (a third of a page's reasons at a million ratings).
+        pos = np.minimum(np.searchsorted(rb, ra), len(rb) - 1)
+        return int(np.count_nonzero(rb[pos] == ra))
 
     def attribute(self, seeds: np.ndarray, prefs: np.ndarray, rows: np.ndarray) -> dict[int, int]:
         """For each of `rows` the model covers, the seed that adds the most to its score

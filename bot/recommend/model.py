@@ -12,6 +12,9 @@ evaluation measures exactly this code.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+
 import numpy as np
 
 from bot.recommend.community import FAVOURITE_MIN_MEAN, Community, Ratings
@@ -39,6 +42,9 @@ EASE_LAMBDA = 200.0
 POPULAR_POOL = 300
 CONTENT_PER_FEATURE = 200
 MAX_CF_CANDIDATES = 2000
+# How many filters' results (`filtered_rows`) an index keeps: a genre's posting lists at a
+# million films are hundreds of thousands of rows to mark on every request otherwise.
+FILTER_CACHE = 128
 
 
 class Recommender:
@@ -69,6 +75,9 @@ class Recommender:
         self.popularity = np.log1p(rating_count) / top if top > 0 else np.zeros(len(film_ids))
         order = np.argsort(-rating_count, kind="stable")  # ties: the lower row first
         self.popular_rows = order[: min(POPULAR_POOL, int((rating_count > 0).sum()))]
+        # The index never changes, so a filter's films don't either (read-only arrays).
+        self._filtered: OrderedDict[tuple[tuple[int, ...], ...], np.ndarray] = OrderedDict()
+        self._filtered_lock = threading.Lock()
 
     @classmethod
     def build(
@@ -212,7 +221,25 @@ class Recommender:
         return Ranked(rows, com.score[rows], zeros, zeros), min(len(fav), len(rows))
 
     def filtered_rows(self, groups: list[list[int]], limit: int) -> np.ndarray:
-        """The `limit` most popular films having at least one feature of every group."""
+        """The `limit` most popular films having at least one feature of every group (kept
+        for the next request with the same filter)."""
+        if not groups:
+            return self.popular_rows
+        key = ((limit,), *(tuple(sorted(g)) for g in groups))
+        with self._filtered_lock:
+            rows = self._filtered.get(key)
+            if rows is not None:
+                self._filtered.move_to_end(key)
+                return rows
+        rows = self._filter(groups, limit)
+        rows.flags.writeable = False
+        with self._filtered_lock:
+            self._filtered[key] = rows
+            while len(self._filtered) > FILTER_CACHE:
+                self._filtered.popitem(last=False)
+        return rows
+
+    def _filter(self, groups: list[list[int]], limit: int) -> np.ndarray:
         mask: np.ndarray | None = None
         for feats in groups:
             # Marking the posting lists in a mask is linear; merging them (np.unique) would sort.

@@ -9,11 +9,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.recommend.ease import Ease
-from bot.recommend.features import ContentIndex, Profile
+from bot.recommend.features import KIND_WEIGHT, ContentIndex, Profile
 from bot.recommend.scores import MAX_SEEDS, BlendWeights, strongest
 
 # How many of the member's best-liked films are searched for a shared director or actor.
 PEOPLE_SEEDS = 200
+# Kinds by their number in `ContentIndex.kinds`: people are found by feature id, and a key is
+# spelt out as a string only for the reason given.
+_KIND = {kind: i for i, kind in enumerate(KIND_WEIGHT)}
 
 
 @dataclass(frozen=True)
@@ -44,23 +47,29 @@ def explain(
     seeds = np.asarray(seeds, dtype=np.int64)
     prefs = np.asarray(prefs, dtype=np.float64)
     liked = seeds[prefs > 0][:MAX_SEEDS]
-    people: dict[str, int] = {}  # a director's or actor's key → the first liked film with them
-    # Read key by key in Python, so only the best-liked films: enough to find shared people.
+    people: dict[int, int] = {}  # a director's or actor's feature → the first liked film with them
+    # Only the best-liked films: enough to find shared people.
     best_liked = liked[np.argsort(-prefs[prefs > 0][:MAX_SEEDS], kind="stable")[:PEOPLE_SEEDS]]
+    is_person = np.isin(np.arange(len(_KIND)), [_KIND["director"], _KIND["cast"]])
     for seed in best_liked.tolist():
-        for key in index.keys_of(seed):
-            if _is(key, "director") or _is(key, "cast"):
-                people.setdefault(key, seed)
+        feats = index.features(seed)[0]
+        for feat in feats[is_person[index.kinds[feats]]].tolist():
+            people.setdefault(feat, seed)
     best_seed = cf_model.attribute(*strongest(seeds, prefs), rows)
     w = blend
     reasons = []
     for row, cf, ct in zip(rows.tolist(), collaborative, content, strict=True):
-        keys = index.keys_of(row)
+        feats = index.features(row)[0]
+        row_kinds = index.kinds[feats].tolist()
         reason = None
         for kind in ("director", "cast"):
-            shared = [k for k in keys if _is(k, kind) and k in people]
+            shared = [
+                f
+                for f, k in zip(feats.tolist(), row_kinds, strict=True)
+                if k == _KIND[kind] and f in people
+            ]
             if shared:
-                reason = Reason(kind, people[shared[0]], tuple(shared))
+                reason = Reason(kind, people[shared[0]], tuple(index.keys[f] for f in shared))
                 break
         if reason is None and cf > 0 and w.collaborative * cf >= w.content * ct:
             if row in best_seed:
@@ -71,12 +80,9 @@ def explain(
             closeness = index.similarity(
                 Profile(feats[order], weights[order].astype(np.float32)), liked
             )
-            reason = Reason("description", int(liked[int(np.argmax(closeness))]), tuple(keys))
+            seed = int(liked[int(np.argmax(closeness))])
+            reason = Reason("description", seed, tuple(index.keys_of(row)))
         if reason is None:
             reason = Reason("critics" if critic_count[row] > 0 else "popular")
         reasons.append(reason)
     return reasons
-
-
-def _is(key: str, kind: str) -> bool:
-    return key.startswith(kind + ":")
