@@ -60,7 +60,12 @@ def review(ctx: Context, args: dict[str, ArgValue]) -> Reply:
 def film(ctx: Context, args: dict[str, ArgValue]) -> Reply:
     found = resolve_film(ctx, str(args["title"]), arg="title", related=True)  # the whole card
     upcoming, _ = showtime_queries.upcoming_showtimes(
-        ctx.session, start=ctx.now, end=ctx.now + timedelta(days=366), film_ids=[found.id], limit=1
+        ctx.session,
+        start=ctx.now,
+        end=ctx.now + timedelta(days=366),
+        film_ids=[found.id],
+        limit=1,
+        total=0,  # the card shows the next screening, not how many: no count
     )
     nxt = showtime_item(upcoming[0]) if upcoming else None
     return Reply(blocks=(film_card(ctx.session, found, nxt),))
