@@ -2,31 +2,42 @@
 
 A build at a million films is ~50 s of numpy and Python; in a thread of the serving process it
 would hold the GIL for most of that, and every command would wait on it meanwhile. So the
-serving process starts a fresh interpreter (`spawn`: nothing of the parent's state, threads or
-open connections is inherited), which opens the same database by its URL, builds, writes the
-index to a file (`bot.recommend.index_file`) and reports what it built through a pipe; the
-serving process then maps the file and swaps the index in. Its memory goes back to the system
-when it exits, so the serving process never holds a build's peak.
+serving process starts a fresh interpreter (`python -m bot.recommend.rebuild`: nothing of the
+parent's state, threads or connections is inherited), which opens the same database by its URL,
+builds, writes the index to a file (`bot.recommend.index_file`) and reports what it built on its
+stdout; the serving process then maps the file and swaps the index in. The build's memory goes
+back to the system when the worker exits, so the serving process never holds a build's peak.
+
+A plain subprocess, not `multiprocessing`: the serving process may itself be a daemonic
+multiprocessing worker (adapters/core_pool.py), and those may not start children of their own.
+The request (URL, password included, and the file's path) goes over the worker's stdin, never
+its command line, where any user of the host could read it; then the worker waits for "go", so
+the parent can hold a rebuild (`Gate`) or cancel it. A worker whose serving process has gone
+finishes its build and exits (its report has nowhere to go).
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
+import pickle
+import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy.engine import URL
 
-_SPAWN = multiprocessing.get_context("spawn")
+import bot
+
+# The folder that holds the `bot` package, for the worker's import path.
+_ROOT = str(Path(bot.__file__).resolve().parent.parent)
 
 
 class Gate(Protocol):
-    """What the worker waits on before it builds (a multiprocessing Event; tests hold it)."""
+    """What a rebuild waits on before its worker builds: False cancels it (tests hold one)."""
 
     def wait(self, timeout: float | None = None) -> bool: ...
 
@@ -50,49 +61,48 @@ def separate_process_possible(url: URL) -> bool:
     return database not in ("", ":memory:") and not in_memory
 
 
-def new_event() -> Gate:
-    """An event the worker can wait on (made in the spawn context it is passed to)."""
-    event: Gate = _SPAWN.Event()
-    return event
-
-
 class Worker:
-    """One rebuild in a spawned process: `start()`, then `result()` (blocks until it ends)."""
+    """One rebuild in a child process: `start()`, then `result()` (blocks until it ends)."""
 
     def __init__(self, url: URL, gate: Gate | None = None) -> None:
         handle, name = tempfile.mkstemp(prefix="marquee-recommend-", suffix=".idx")
         os.close(handle)
         self.path = Path(name)
-        self._receive, send = _SPAWN.Pipe(duplex=False)
-        self._send: Connection | None = send
-        self._process = _SPAWN.Process(
-            target=_build_to_file,
-            args=(url.render_as_string(hide_password=False), str(self.path), send, gate),
-            name="marquee-recommend-build",
-            daemon=True,  # ends with the serving process
-        )
+        self._url = url.render_as_string(hide_password=False)
+        self._gate = gate
+        self._process: subprocess.Popen[bytes] | None = None
 
     @property
     def pid(self) -> int | None:
-        return self._process.pid
+        return self._process.pid if self._process else None
 
     def start(self) -> None:
-        self._process.start()
-        assert self._send is not None
-        self._send.close()  # the child's copy is the one that writes; EOF if it dies
-        self._send = None
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([_ROOT, *sys.path])}
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "bot.recommend.rebuild"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+        assert self._process.stdin is not None
+        self._process.stdin.write(pickle.dumps((self._url, str(self.path))))
+        self._process.stdin.flush()
 
     def result(self) -> Report:
-        """Wait for the worker (the wait releases the GIL) and return its report; raises if
-        it failed, with what it said."""
+        """Let the worker go (when the gate says so), wait for it (the wait releases the GIL)
+        and return its report; raises if it failed or was cancelled."""
+        process = self._process
+        assert process is not None and process.stdin is not None and process.stdout is not None
+        go = self._gate is None or self._gate.wait()
         try:
-            message = self._receive.recv()
-        except EOFError:
-            self._process.join()
-            message = f"exited with code {self._process.exitcode}"
-        finally:
-            self._receive.close()
-            self._process.join()
+            process.stdin.write(b"go" if go else b"no")
+            process.stdin.close()
+        except BrokenPipeError:
+            pass  # it died already: its exit code says so below
+        out = process.stdout.read()
+        process.stdout.close()
+        process.wait()
+        message: object = pickle.loads(out) if out else f"exited with code {process.returncode}"
         if not isinstance(message, Report):
             self.discard()
             raise RuntimeError(f"rebuilding the recommendation index in a process: {message}")
@@ -102,17 +112,23 @@ class Worker:
         self.path.unlink(missing_ok=True)
 
 
-def _build_to_file(url: str, path: str, send: Connection, gate: Gate | None) -> None:
-    """The worker process's whole life: build from the database at `url`, save to `path`."""
-    # Imported here, in the child: the parent has them already, and this module stays light.
+def _main() -> None:
+    """The worker process's whole life: read the request, build, save, report."""
+    request = sys.stdin.buffer.read()
+    url, path = pickle.loads(request[:-2])
+    out = sys.stdout.buffer
+    if request[-2:] != b"go":
+        out.write(pickle.dumps("cancelled"))
+        return
+    # By their package names: this module runs as __main__, and the parent unpickles a
+    # `bot.recommend.rebuild.Report`.
     from bot.recommend import index_file
+    from bot.recommend.rebuild import Report as SentReport
     from bot.recommend.service import build_recommender
     from storage import recommend_repo
     from storage.db import Database
 
     try:
-        if gate is not None:
-            gate.wait()
         db = Database(url)
         started = time.monotonic()
         with db.session() as session:
@@ -120,9 +136,12 @@ def _build_to_file(url: str, path: str, send: Connection, gate: Gate | None) -> 
             recommender = build_recommender(session)
         db.dispose()
         index_file.save(recommender, Path(path))
-        send.send(Report(tuple(signature), time.monotonic() - started, os.getpid()))
-    except BaseException as exc:  # reported to the parent, which logs it
-        send.send(f"{type(exc).__name__}: {exc}")
+        report = SentReport(tuple(signature), time.monotonic() - started, os.getpid())
+        out.write(pickle.dumps(report))
+    except Exception as exc:  # reported to the parent, which logs it
+        out.write(pickle.dumps(f"{type(exc).__name__}: {exc}"))
         raise
-    finally:
-        send.close()
+
+
+if __name__ == "__main__":
+    _main()
