@@ -14,13 +14,21 @@ and times:
   member's ratings, ranking, reasons, the films of the page), for members with ratings;
 - model: the same ranking without the database (index lookups only);
 - baseline: the same model scoring every film in the catalogue (a brute-force scan instead of
-  EASE's positive scores and the posting-list heads).
+  EASE's positive scores and the posting-list heads);
+- `recommend` (no filter, and with a genre) through `Marquee.handle`;
+- `recommend like` again while the index is rebuilt in the background: in a separate process
+  (what the bot does), and with --compare-thread also in a thread of the serving process (what
+  it did before, and still does for an in-memory database), each build awaited to its swap.
+
+Each table row carries the 1-minute load average when it was measured: the machine may be
+shared, and a figure from a busy machine is not one from a quiet one.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -202,15 +210,22 @@ def _sql_time(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def measure(url: str, queries: int) -> dict[str, object]:
+def _load() -> float:
+    return os.getloadavg()[0]
+
+
+def measure(url: str, queries: int, compare_thread: bool) -> dict[str, object]:
     """Runs in a fresh process: build the index, then time the commands and the model."""
     from bot.core import Marquee
     from bot.handlers import recommend  # noqa: F401 (imported to warm the module)
+    from bot.recommend.index import RecommendationIndex
     from bot.types import Actor, ChannelRef, Invocation, Role
     from storage.db import Database
 
     db = Database(url)
     core = Marquee(db, clock=lambda: BENCH_NOW)
+    # Rebuilds without the usual spacing, so the rebuild timed below starts when asked.
+    core.recommendations = RecommendationIndex(db.session, rebuild_spacing=0)
     before_build = peak_mb()  # the interpreter, its libraries and the core, before the index
     started = time.perf_counter()
     with db.session() as session:
@@ -236,22 +251,25 @@ def measure(url: str, queries: int) -> dict[str, object]:
     out: dict[str, object] = {"build_s": build_s, "films": rec.size, "build_peak_mb": build_peak}
     out["before_build_mb"] = before_build
     out["cf_films"] = rec.collaborative.size
-    times: list[float] = []
-    for row, member in zip(like_rows, members, strict=True):
-        inv = Invocation("recommend like", {"title": f"#{int(rec.film_ids[row])}"}, member, channel)
-        t = time.perf_counter()
-        reply = core.handle(inv)
-        times.append((time.perf_counter() - t) * 1000)
-        assert not reply.is_error, reply
-    out["like_command"] = timing(times)
-    times = []
-    for city, member in zip(cities, members, strict=True):
-        inv = Invocation("recommend showing", {"city": city, "days": 7}, member, channel)
-        t = time.perf_counter()
-        reply = core.handle(inv)
-        times.append((time.perf_counter() - t) * 1000)
-        assert not reply.is_error, reply
-    out["showing_command"] = timing(times)
+    likes = [
+        Invocation("recommend like", {"title": f"#{int(rec.film_ids[row])}"}, member, channel)
+        for row, member in zip(like_rows, members, strict=True)
+    ]
+    genres = ["drama", "comedy", "horror", "western", "war"]
+    commands = {
+        "like_command": likes,
+        "showing_command": [
+            Invocation("recommend showing", {"city": city, "days": 7}, member, channel)
+            for city, member in zip(cities, members, strict=True)
+        ],
+        "recommend_command": [Invocation("recommend", {}, m, channel) for m in members],
+        "genre_command": [
+            Invocation("recommend", {"genre": genres[i % len(genres)]}, m, channel)
+            for i, m in enumerate(members)
+        ],
+    }
+    for name, invocations in commands.items():
+        out[name] = _timed(core, invocations)
     from bot.recommend.scores import preference
 
     everything = np.arange(rec.size, dtype=np.int64)
@@ -294,7 +312,69 @@ def measure(url: str, queries: int) -> dict[str, object]:
             times.append((time.perf_counter() - t) * 1000)
         out[name] = timing(times)
     out["peak_mb"] = peak_mb()
+    out["rebuild_process"] = _during_rebuild(core, likes)
+    if compare_thread:
+        import bot.recommend.index as index_module
+
+        # The fallback an in-memory database gets: the same rebuild in a thread.
+        index_module.separate_process_possible = lambda url: False  # type: ignore[assignment]
+        out["rebuild_thread"] = _during_rebuild(core, likes)
     return out
+
+
+def _timed(core: object, invocations: list[object]) -> dict[str, float]:
+    from bot.core import Marquee
+    from bot.types import Invocation
+
+    assert isinstance(core, Marquee)
+    times: list[float] = []
+    for inv in invocations:
+        assert isinstance(inv, Invocation)
+        t = time.perf_counter()
+        reply = core.handle(inv)
+        times.append((time.perf_counter() - t) * 1000)
+        assert not reply.is_error, reply
+    return {**timing(times), "load": _load()}
+
+
+def _during_rebuild(core: object, likes: list[object]) -> dict[str, object]:
+    """`recommend like` while the index is rebuilt in the background, as it is after a rating
+    arrives: the commands answered during the build, and the build awaited to its swap."""
+    from dataclasses import replace
+
+    from bot.core import Marquee
+
+    assert isinstance(core, Marquee)
+    index = core.recommendations
+    built = index._built  # noqa: SLF001 (the bench marks it stale: the database stays as cached)
+    assert built is not None
+    index._built = replace(built, signature=("stale",))  # noqa: SLF001
+    started = time.perf_counter()
+    times: list[float] = []
+    rounds = 0
+    while rounds == 0 or index.building:
+        rounds += 1
+        for inv in likes:
+            from bot.types import Invocation
+
+            assert isinstance(inv, Invocation)
+            t = time.perf_counter()
+            reply = core.handle(inv)
+            times.append((time.perf_counter() - t) * 1000)
+            assert not reply.is_error, reply
+            if not index.building:
+                break
+    build_s = time.perf_counter() - started
+    load = _load()
+    assert index.wait_idle(600), "the rebuild did not finish"
+    return {
+        **timing(times),
+        "load": load,
+        "commands": len(times),
+        "seconds": build_s,
+        "other_process": index.built_by not in (None, os.getpid()),
+        "peak_mb": peak_mb(),
+    }
 
 
 def main() -> None:
@@ -302,14 +382,20 @@ def main() -> None:
     p.add_argument("--films", type=int, default=1_000_000)
     p.add_argument("--ratings", type=int, default=1_000_000)
     p.add_argument("--queries", type=int, default=300)
+    p.add_argument(
+        "--compare-thread",
+        action="store_true",
+        help="also time commands during a rebuild in a thread (the in-memory fallback)",
+    )
     p.add_argument("--measure", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.measure:
-        print(json.dumps(measure(args.measure, args.queries)))
+        print(json.dumps(measure(args.measure, args.queries, args.compare_thread)))
         return
     url = build_recommend_db(args.films, args.ratings)
     out = subprocess.run(
-        [sys.executable, __file__, "--measure", url, "--queries", str(args.queries)],
+        [sys.executable, __file__, "--measure", url, "--queries", str(args.queries)]
+        + (["--compare-thread"] if args.compare_thread else []),
         check=True,
         capture_output=True,
         text=True,
@@ -322,7 +408,7 @@ def main() -> None:
         f"({result['before_build_mb']:.0f} MB before it), "
         f"{result['peak_mb']:.0f} MB after the brute-force baselines"
     )
-    print(f"{'what':<44}{'median ms':>11}{'p99 ms':>9}")
+    print(f"{'what':<52}{'median ms':>11}{'p99 ms':>9}{'load':>6}")
     rows = [
         ("recommend like: command (Marquee.handle)", "like_command"),
         ("recommend like: model (index)", "like_model"),
@@ -330,10 +416,25 @@ def main() -> None:
         ("recommend showing: command (Marquee.handle)", "showing_command"),
         ("recommend showing: model (showing films)", "showing_model"),
         ("recommend showing: baseline (scan, filter)", "showing_baseline"),
+        ("recommend: command (Marquee.handle)", "recommend_command"),
+        ("recommend <genre>: command (Marquee.handle)", "genre_command"),
+        ("recommend like, index rebuilt in a process", "rebuild_process"),
+        ("recommend like, index rebuilt in a thread", "rebuild_thread"),
     ]
     for label, key in rows:
+        if key not in result:
+            continue
         s = result[key]
-        print(f"{label:<44}{s['median_ms']:>11.2f}{s['p99_ms']:>9.2f}")
+        load = f"{s['load']:>6.1f}" if "load" in s else ""
+        print(f"{label:<52}{s['median_ms']:>11.2f}{s['p99_ms']:>9.2f}{load}")
+    for key, how in (("rebuild_process", "a process"), ("rebuild_thread", "a thread")):
+        if key in result:
+            s = result[key]
+            print(
+                f"rebuilt in {how}: {s['commands']} commands answered during the "
+                f"{s['seconds']:.1f} s build; built by another process: {s['other_process']}; "
+                f"serving process peak {s['peak_mb']:.0f} MB"
+            )
 
 
 if __name__ == "__main__":
