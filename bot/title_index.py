@@ -65,6 +65,16 @@ _BEST_POSSIBLE = (
 )
 _BEST_POSSIBLE[:, 0] = -1.0
 
+# The arrays with one value per entry, and their numpy types.
+_PER_ENTRY = (
+    ("_lengths", np.uint8),
+    ("_slots", np.int32),
+    ("_film_ids", np.int32),
+    ("_years", np.int16),
+    ("_communities", np.int32),
+    ("_ranks", np.int32),
+)
+
 # Rows are (title_id, film_id, norm, year, community id: None for the shared catalogue).
 Row = tuple[int, int, str, int | None, int | None]
 
@@ -99,7 +109,14 @@ class TitleIndex:
         self._film_ids = array("i")  # -1 marks a removed entry
         self._years = array("h")  # 0 = unknown
         self._communities = array("i")  # the film's community; 0 = shared
+        # The order entries were added in (rebuilds renumber them): equal scores go to the
+        # older title, as they always have.
+        self._ranks = array("i")
         self._postings = Postings.empty()
+        # Each rebuild renumbers the entries by (length, slot): the tables' titles of length n
+        # are entries table_starts[n] .. table_starts[n + 1] - 1, in slot order, so a sorted
+        # run of candidates is already grouped by length and each one's slot is a subtraction.
+        self._table_starts = np.zeros(_MAX_LEN + 2, dtype=np.int64)
         self._recent: dict[tuple[int, int], array[int]] = {}  # (length, trigram) → entries
         self._recent_count = 0
         self._dead = 0
@@ -122,6 +139,20 @@ class TitleIndex:
 
     def _choices(self, entries: np.ndarray) -> tuple[np.ndarray, list[bytes]]:
         """The entries regrouped by title length, and their titles in that order."""
+        entries = np.sort(entries)
+        starts = self._table_starts
+        if not entries.size or int(entries[-1]) >= int(starts[-1]):
+            return self._choices_any(entries)  # some were added since the last rebuild
+        lengths = np.searchsorted(starts, entries, side="right") - 1
+        cuts = [0, *(np.flatnonzero(lengths[1:] != lengths[:-1]) + 1).tolist(), entries.size]
+        choices: list[bytes] = []
+        for begin, end in zip(cuts[:-1], cuts[1:], strict=True):
+            length = int(lengths[begin])
+            choices += self._names[length][entries[begin:end] - starts[length]].tolist()
+        return entries, choices
+
+    def _choices_any(self, entries: np.ndarray) -> tuple[np.ndarray, list[bytes]]:
+        """`_choices` for entries some of which are not in the tables yet."""
         lengths = np.frombuffer(self._lengths, dtype=np.uint8)[entries]
         order = np.argsort(lengths, kind="stable")
         entries, lengths = entries[order], lengths[order]
@@ -159,6 +190,7 @@ class TitleIndex:
                 self._film_ids.append(film_id)
                 self._years.append(year or 0)
                 self._communities.append(community or 0)
+                self._ranks.append(len(self._ranks))
                 self.max_title_id = max(self.max_title_id, title_id)
             added = len(self._film_ids) - first
             if self._recent_count + added >= _REBUILD_AT:
@@ -181,10 +213,17 @@ class TitleIndex:
         bounds = np.searchsorted(lengths[order], np.arange(_MAX_LEN + 2))
         bound = int(lengths.sum())
         del lengths
+        # Renumber every entry by (length, slot) (see __init__): entry i is the old order[i].
+        for name, dtype in _PER_ENTRY:
+            values: array[int] = getattr(self, name)
+            moved = np.frombuffer(values, dtype=dtype)[order]
+            setattr(self, name, array(values.typecode, moved.tobytes()))
+        del order
+        self._table_starts = bounds
 
         def groups() -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
             for length in range(1, _MAX_LEN + 1):
-                entries = order[bounds[length] : bounds[length + 1]]
+                entries = np.arange(bounds[length], bounds[length + 1], dtype=np.int32)
                 if not entries.size:
                     continue
                 parts = [self._names[length]] if length in self._names else []
@@ -354,7 +393,8 @@ class TitleIndex:
         if keep < entries.size:
             top = np.argpartition(-scores, keep - 1)[:keep]
             entries, scores = entries[top], scores[top]
-        order = np.lexsort((entries, -scores))  # best score first, then oldest entry
+        # Best score first, then the title added first.
+        order = np.lexsort((np.frombuffer(self._ranks, dtype=np.int32)[entries], -scores))
         hits: list[Hit] = []
         seen_films: set[int] = set()
         for entry, value in zip(entries[order].tolist(), scores[order].tolist(), strict=True):

@@ -32,8 +32,8 @@ from bot.title_index import TitleIndex
 from bot.title_trigrams import Postings
 
 # Bump when the layout below changes: older copies are then ignored (and rebuilt). 2: each
-# title's community; one set of postings for every length.
-FORMAT = 2
+# title's community; one set of postings for every length. 3: entries numbered by length.
+FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,7 @@ def save(index: TitleIndex, fingerprint: Fingerprint, folder: Path) -> bool:
             "film_ids": np.frombuffer(index._film_ids, dtype=np.int32).copy(),
             "years": np.frombuffer(index._years, dtype=np.int16).copy(),
             "communities": np.frombuffer(index._communities, dtype=np.int32).copy(),
+            "ranks": np.frombuffer(index._ranks, dtype=np.int32).copy(),
             "name_lengths": np.array(lengths, dtype=np.int64),
             "keys": postings.keys,
             "starts": postings.starts,
@@ -112,12 +113,13 @@ def load(folder: Path) -> TitleIndex:
     fingerprint = saved_fingerprint(folder)
     if fingerprint is None:
         raise ValueError(f"no saved title index in {folder}")
-    # The per-entry arrays are small (11 bytes a title) and grow as titles are added: copied.
+    # The per-entry arrays are small (15 bytes a title) and grow as titles are added: copied.
     index._lengths = array("B", np.load(folder / "lengths.npy").tobytes())
     index._slots = array("i", np.load(folder / "slots.npy").tobytes())
     index._film_ids = array("i", np.load(folder / "film_ids.npy").tobytes())
     index._years = array("h", np.load(folder / "years.npy").tobytes())
     index._communities = array("i", np.load(folder / "communities.npy").tobytes())
+    index._ranks = array("i", np.load(folder / "ranks.npy").tobytes())
     index._postings = Postings(
         keys=mapped("keys"), starts=mapped("starts"), entries=mapped("entries")
     )
@@ -127,5 +129,7 @@ def load(folder: Path) -> TitleIndex:
         block = names[name_bounds[i] : name_bounds[i + 1]]
         index._names[length] = block.view(f"S{length}")
         index._counts[length] = index._names[length].size
+    # A saved index is compacted, so its entries are numbered by (length, slot).
+    index._table_starts = np.concatenate(([0], np.cumsum(index._counts))).astype(np.int64)
     index.max_title_id = fingerprint.max_title_id
     return index
