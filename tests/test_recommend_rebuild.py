@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy.engine import make_url
 
 from bot.recommend import index_file
 from bot.recommend.index import RecommendationIndex
@@ -119,13 +118,11 @@ def test_a_failed_rebuild_keeps_the_previous_index_and_a_later_one_succeeds(
 
 
 def test_only_databases_another_process_can_open_are_rebuilt_in_one() -> None:
-    assert separate_process_possible(make_url("sqlite:////srv/marquee.db"))
-    assert separate_process_possible(make_url("postgresql+psycopg://m@db/marquee"))
-    assert not separate_process_possible(make_url("sqlite://"))
-    assert not separate_process_possible(make_url("sqlite:///:memory:"))
-    assert not separate_process_possible(
-        make_url("sqlite:///file:shared?mode=memory&cache=shared&uri=true")
-    )
+    assert separate_process_possible("sqlite:////srv/marquee.db")
+    assert separate_process_possible("postgresql+psycopg://m@db/marquee")
+    assert not separate_process_possible("sqlite://")
+    assert not separate_process_possible("sqlite:///:memory:")
+    assert not separate_process_possible("sqlite:///file:shared?mode=memory&cache=shared&uri=true")
 
 
 def test_the_index_file_maps_back_to_the_same_index(bot: SayBot, tmp_path: Path) -> None:

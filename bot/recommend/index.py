@@ -115,7 +115,7 @@ class RecommendationIndex:
             if self._building or time.monotonic() < self._next_rebuild:
                 return
             self._building = True
-        url = session.get_bind().engine.url
+        url = session.get_bind().engine.url.render_as_string(hide_password=False)
         try:
             if separate_process_possible(url):
                 worker = Worker(url, self._gate)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import make_url
 
 import bot
 
@@ -51,9 +51,10 @@ class Report:
     pid: int
 
 
-def separate_process_possible(url: URL) -> bool:
+def separate_process_possible(database_url: str) -> bool:
     """Whether another process can open this database. An in-memory SQLite database (the
     tests', `sqlite://`) exists only inside the connection that made it: not from here."""
+    url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
         return True
     database = url.database or ""
@@ -64,11 +65,11 @@ def separate_process_possible(url: URL) -> bool:
 class Worker:
     """One rebuild in a child process: `start()`, then `result()` (blocks until it ends)."""
 
-    def __init__(self, url: URL, gate: Gate | None = None) -> None:
+    def __init__(self, url: str, gate: Gate | None = None) -> None:
         handle, name = tempfile.mkstemp(prefix="marquee-recommend-", suffix=".idx")
         os.close(handle)
         self.path = Path(name)
-        self._url = url.render_as_string(hide_password=False)
+        self._url = url
         self._gate = gate
         self._process: subprocess.Popen[bytes] | None = None
 
