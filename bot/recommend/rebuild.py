@@ -13,7 +13,7 @@ multiprocessing worker (adapters/core_pool.py), and those may not start children
 The request (URL, password included, and the file's path) goes over the worker's stdin, never
 its command line, where any user of the host could read it; then the worker waits for "go", so
 the parent can hold a rebuild (`Gate`) or cancel it. A worker whose serving process has gone
-finishes its build and exits (its report has nowhere to go).
+finishes its build, removes its file and exits (its report has nowhere to go).
 """
 
 from __future__ import annotations
@@ -138,7 +138,11 @@ def _main() -> None:
         db.dispose()
         index_file.save(recommender, Path(path))
         report = SentReport(tuple(signature), time.monotonic() - started, os.getpid())
-        out.write(pickle.dumps(report))
+        try:
+            out.write(pickle.dumps(report))
+            out.flush()
+        except BrokenPipeError:  # the serving process has gone: nobody will map the file
+            Path(path).unlink(missing_ok=True)
     except Exception as exc:  # reported to the parent, which logs it
         out.write(pickle.dumps(f"{type(exc).__name__}: {exc}"))
         raise
