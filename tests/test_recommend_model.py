@@ -6,7 +6,8 @@ import numpy as np
 
 from bot.recommend.community import Ratings
 from bot.recommend.ease import fit_ease
-from bot.recommend.features import ContentBuilder, _postings, keywords
+from bot.recommend.entries import postings
+from bot.recommend.features import ContentBuilder, keywords
 from bot.recommend.model import Recommender
 from bot.recommend.scores import BlendWeights, preference
 
@@ -183,7 +184,7 @@ def test_posting_lists_built_by_groups_of_features_match_one_sort() -> None:
     index = b.build(priority)
     by_rank = np.lexsort((np.arange(300), -priority)).astype(np.int32)
     for chunk in (1, 7, 10_000):
-        grouped = _postings(index.row_feat, index.row_ptr, index.post_ptr, by_rank, chunk)
+        grouped = postings(index.row_feat, index.row_ptr, index.post_ptr, by_rank, chunk)
         assert np.array_equal(grouped, index.post_row)
     # Each list: the films with that feature, most popular first, ties by row.
     for feat in range(len(index.keys)):
