@@ -33,8 +33,11 @@ from __future__ import annotations
 
 import threading
 from array import array
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import accumulate
+from typing import NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -89,12 +92,17 @@ class _Query:
     community: int | None  # None: every community's titles
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
+    # A tuple, not a frozen dataclass: a search makes twenty of them, and a frozen dataclass
+    # costs a microsecond or more each to make.
     film_id: int
     norm: str
     year: int | None
     score: float  # 0..100, rapidfuzz ratio of the normalised strings
+
+
+# What one window scored: its entries, their scores and their titles, in one order.
+Scored = list[tuple[np.ndarray, np.ndarray, list[bytes]]]
 
 
 class TitleIndex:
@@ -279,7 +287,7 @@ class TitleIndex:
         query = _Query(norm, codes, k, year, margin, community)
         with self._lock:
             scored = self._search_lengths(query)
-            best = max((float(sc.max()) for _, sc in scored if sc.size), default=0.0)
+            best = max((float(sc.max()) for _, sc, _ in scored if sc.size), default=0.0)
             if best < _WEAK:
                 # Nothing close within k edits: a heavily garbled query. Look again using every
                 # trigram but the commonest, keeping the titles that share the most of them.
@@ -295,13 +303,13 @@ class TitleIndex:
         grams: int | None = None,
         budget: int | None = None,
         widen: bool = True,
-    ) -> list[tuple[np.ndarray, np.ndarray]]:
+    ) -> Scored:
         """Score the titles of plausible lengths, taking the `grams` rarest query trigrams
         (default 3k+1) while their posting lists fit in `budget` entries; `widen` goes on to
         lengths further off where a title could still come within `margin` of the best."""
         grams = grams or 3 * query.k + 1
         q_len = len(query.norm)
-        scored: list[tuple[np.ndarray, np.ndarray]] = []  # (entries, scores) per window
+        scored: Scored = []  # one per window
         # Window 1: lengths an answer within k edits can have.
         low, high = max(1, q_len - query.k), min(_MAX_LEN, q_len + query.k)
         near = np.arange(low, high + 1)
@@ -317,9 +325,9 @@ class TitleIndex:
         return scored
 
     @staticmethod
-    def _bar(scored: list[tuple[np.ndarray, np.ndarray]], margin: float) -> float:
+    def _bar(scored: Scored, margin: float) -> float:
         """The score a title must beat to come within `margin` of the best found so far."""
-        best = max((float(s.max()) for _, s in scored if s.size), default=0.0)
+        best = max((float(s.max()) for _, s, _ in scored if s.size), default=0.0)
         return max(_FLOOR, best - margin)
 
     def _score_window(
@@ -328,7 +336,7 @@ class TitleIndex:
         grams: int,
         budget: int | None,
         lengths: np.ndarray,
-        scored: list[tuple[np.ndarray, np.ndarray]],
+        scored: Scored,
     ) -> None:
         codes = query.codes
         begin, size = self._postings.spans(lengths, codes)  # lengths × trigrams
@@ -371,7 +379,7 @@ class TitleIndex:
         entries, choices = self._choices(entries)
         text = query.norm.encode("ascii", "replace")
         scores = cdist([text], choices, scorer=fuzz.ratio, dtype=np.float32, workers=1)[0]
-        scored.append((entries, scores))
+        scored.append((entries, scores, choices))
 
     def _kept(self, entries: np.ndarray, query: _Query) -> np.ndarray:
         """The entries of the query's year, of films not removed, that its community sees."""
@@ -384,32 +392,34 @@ class TitleIndex:
             entries = entries[(owner == 0) | (owner == query.community)]
         return entries
 
-    def _hits(self, scored: list[tuple[np.ndarray, np.ndarray]], limit: int) -> list[Hit]:
+    def _hits(self, scored: Scored, limit: int) -> list[Hit]:
         if not scored:
             return []
-        entries = np.concatenate([e for e, _ in scored])
-        scores = np.concatenate([s for _, s in scored])
+        entries = np.concatenate([e for e, _, _ in scored])
+        scores = np.concatenate([s for _, s, _ in scored])
+        # Where each window's titles start among the concatenated entries.
+        firsts = list(accumulate((e.size for e, _, _ in scored[:-1]), initial=0))
+        places = np.arange(entries.size)
         keep = min(entries.size, limit * 4)  # room for several titles of one film
         if keep < entries.size:
-            top = np.argpartition(-scores, keep - 1)[:keep]
-            entries, scores = entries[top], scores[top]
+            places = np.argpartition(-scores, keep - 1)[:keep]
+            entries, scores = entries[places], scores[places]
         # Best score first, then the title added first.
         order = np.lexsort((np.frombuffer(self._ranks, dtype=np.int32)[entries], -scores))
         hits: list[Hit] = []
         seen_films: set[int] = set()
-        for entry, value in zip(entries[order].tolist(), scores[order].tolist(), strict=True):
-            film_id = self._film_ids[entry]
+        film_ids, years = self._film_ids, self._years
+        rows = zip(
+            entries[order].tolist(), scores[order].tolist(), places[order].tolist(), strict=True
+        )
+        for entry, value, place in rows:
+            film_id = film_ids[entry]
             if film_id < 0 or film_id in seen_films:
                 continue
             seen_films.add(film_id)
-            hits.append(
-                Hit(
-                    film_id=film_id,
-                    norm=self._norm(entry).decode("ascii"),
-                    year=self._years[entry] or None,
-                    score=value,
-                )
-            )
+            window = bisect_right(firsts, place) - 1
+            norm = scored[window][2][place - firsts[window]]
+            hits.append(Hit(film_id, norm.decode("ascii"), years[entry] or None, value))
             if len(hits) == limit:
                 break
         return hits
