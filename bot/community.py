@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -59,31 +60,27 @@ def enter(
     operator = actor.operator or f"{actor.platform}:{actor.user_id}" in operators
     if channel.workspace_id == DIRECT_MESSAGE:
         here = _direct(session, actor, operator, now, writable)
+    elif writable:
+        visit = communities.visit(
+            session, channel.platform, channel.workspace_id, (actor.platform, actor.user_id), now
+        )
+        here = _here(visit.community_id, visit.community_name, visit.settings, actor, operator)
+        communities.visited(session, visit, actor.platform, actor.user_id, now)
     else:
-        community, member = _space_community(
-            session,
-            channel.platform,
-            channel.workspace_id,
-            "",
-            now,
-            writable,
-            member=(actor.platform, actor.user_id),
+        community, _ = _space_community(
+            session, channel.platform, channel.workspace_id, "", now, writable
         )
-        settings = CommunitySettings.load(community.settings)
-        role = max(actor.role, settings.role_for(actor))
-        here = Here(
-            community.id,
-            community.name,
-            settings,
-            replace(actor, role=role),
-            operator,
-        )
-        if writable:
-            communities.member_seen(
-                session, community.id, actor.platform, actor.user_id, now, known=member
-            )
+        here = _here(community.id, community.name, community.settings, actor, operator)
     set_scope(session, Scope(here.community_id, operator=operator))
     return here
+
+
+def _here(
+    community_id: int, name: str, settings: dict[str, Any] | None, actor: Actor, operator: bool
+) -> Here:
+    loaded = CommunitySettings.load(settings)
+    role = max(actor.role, loaded.role_for(actor))
+    return Here(community_id, name, loaded, replace(actor, role=role), operator)
 
 
 def _direct(session: Session, actor: Actor, operator: bool, now: datetime, writable: bool) -> Here:
