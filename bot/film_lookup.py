@@ -53,7 +53,7 @@ def resolve_film(
             return film
     writes = ctx.spec.min_role > Role.MEMBER
     if res.choices:
-        films = film_queries.get_films(ctx.session, res.choices)
+        films = film_queries.get_films(ctx.session, res.choices, people=True)
         ordered = [films[f] for f in res.choices if f in films]
         prompt = f"“{res.query}” could be several films. Which one?"
         if writes:
@@ -102,7 +102,7 @@ def resolve_film(
             )
         )
     if res.suggestions:
-        films = film_queries.get_films(ctx.session, res.suggestions)
+        films = film_queries.get_films(ctx.session, res.suggestions, people=True)
         names = [film_label(films[f]) for f in res.suggestions if f in films]
         if writes:
             raise UserError(f"{message} Did you mean: {', '.join(names)}?", param=arg)

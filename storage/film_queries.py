@@ -24,6 +24,8 @@ _FILM_LOAD = (
     selectinload(Film.credits).selectinload(Credit.person),
     selectinload(Film.genres),
 )
+# What a list of choices says of each film besides its label: who made it.
+_PEOPLE_LOAD = (selectinload(Film.credits).selectinload(Credit.person),)
 
 
 def get_film(session: Session, film_id: int, *, related: bool = True) -> Film | None:
@@ -39,15 +41,19 @@ def film_exists(session: Session, film_id: int) -> bool:
 
 
 def get_films(
-    session: Session, film_ids: Sequence[int], *, related: bool = True
+    session: Session, film_ids: Sequence[int], *, related: bool = True, people: bool = False
 ) -> dict[int, Film]:
     """`related` False: the films' own rows only (labels need no more): loading every film's
-    titles, credits, people and genres was most of an autocomplete's cost."""
+    titles, credits, people and genres was most of an autocomplete's cost. `people`: with
+    their credits and people only (choices name each film's director)."""
     if not film_ids:
         return {}
     query = select(Film).where(Film.id.in_(film_ids))
-    films = session.scalars(query.options(*_FILM_LOAD) if related else query)
-    return {f.id: f for f in films}
+    if people:
+        query = query.options(*_PEOPLE_LOAD)
+    elif related:
+        query = query.options(*_FILM_LOAD)
+    return {f.id: f for f in session.scalars(query)}
 
 
 def iter_title_rows(
