@@ -119,6 +119,7 @@ def load(folder: Path) -> TitleIndex:
     index._film_ids = array("i", np.load(folder / "film_ids.npy").tobytes())
     index._years = array("h", np.load(folder / "years.npy").tobytes())
     index._communities = array("i", np.load(folder / "communities.npy").tobytes())
+    index.find_local()
     index._ranks = array("i", np.load(folder / "ranks.npy").tobytes())
     index._postings = Postings(
         keys=mapped("keys"), starts=mapped("starts"), entries=mapped("entries")

@@ -174,3 +174,27 @@ def test_a_film_removed_by_another_process_is_not_answered(
     reply = a.ask("film", title=MISSPELT)
     assert card_of(reply) is None
     assert any(isinstance(b, ErrorNotice) for b in reply.blocks), reply
+
+
+def test_communities_survive_rebuilds_and_renumbering(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Titles added in batches, some rebuilt into the tables (and renumbered), some still
+    pending: each community finds exactly the shared titles and its own."""
+    monkeypatch.setattr("bot.title_index._REBUILD_AT", 100)
+    index = TitleIndex()
+    rows = [
+        (i + 1, i + 1, f"harbour lights {i:03d}", 2000, (None, 7, 8)[i % 3]) for i in range(400)
+    ]
+    for start in range(0, len(rows), 30):
+        index.add_many(rows[start : start + 30])
+    assert index._postings.keys.size and index._pending
+    for community in (None, SHARED_ONLY, 7, 8):
+        for i in (5, 6, 7, 398, 399):
+            hits = index.search(f"harbour lihgts {i:03d}", limit=400, community=community)
+            expected = {
+                film
+                for _, film, _, _, owner in rows
+                if community is None or owner in (None, community)
+            }
+            assert {h.film_id for h in hits} <= expected
+            owner = rows[i][4]
+            assert (hits[0].film_id == i + 1) == (community is None or owner in (None, community))
