@@ -29,6 +29,7 @@ Systems:
 - content: cosine between the user's taste profile and every film (genres, decade, title words;
   "+ catalogue" adds the joined directors, cast, countries and languages);
 - EASE^R, item-kNN: bench/baselines.py, on binary interactions, over every film;
+- ALS (implicit): the `implicit` library's ALS on the same binary interactions, when installed;
 - marquee: bot/recommend's hybrid — EASE^R fitted on stars over the most-rated films, content,
   popularity — with the chosen weights and λ (and with BLEND and EASE_LAMBDA, as in the code).
 """
@@ -36,6 +37,7 @@ Systems:
 from __future__ import annotations
 
 import argparse
+import itertools
 import re
 import sqlite3
 import sys
@@ -48,7 +50,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from baselines import ease_scores, interactions, knn_scores, top_k  # noqa: E402
+from baselines import als_scores, ease_scores, interactions, knn_scores, top_k  # noqa: E402
 
 from bot.normalize import normalize  # noqa: E402
 from bot.recommend.community import Ratings  # noqa: E402
@@ -65,6 +67,10 @@ EASE_LAMBDAS = (50.0, 100.0, 200.0, 400.0, 800.0, 1600.0)
 MARQUEE_LAMBDAS = (50.0, 100.0, 200.0, 400.0, 800.0)
 KNN_KS = (20, 50, 100, 200)
 KNN_SHRINKS = (0.0, 10.0, 50.0)
+# implicit's ALS (optional: `pip install implicit`); its grid, chosen on validation like the rest.
+ALS_FACTORS = (32, 64, 128)
+ALS_REGULARIZATION = (0.01, 0.1, 1.0)
+ALS_ALPHA = (1.0, 10.0)
 CONTENT_ONLY = BlendWeights(0.0, 1.0, 0.0)
 
 
@@ -346,6 +352,26 @@ def tune_knn(ml: MovieLens, split: Split) -> tuple[tuple[int, float], float, np.
     return (k, shrink), results[(k, shrink)], evaluate_scores(scores, x_train, _rel(ml, split))
 
 
+def tune_als(
+    ml: MovieLens, split: Split
+) -> tuple[tuple[int, float, float], float, np.ndarray] | None:
+    """((factors, regularization, α) chosen on validation, its validation NDCG@10, test
+    metrics) of `implicit`'s ALS; None without the library."""
+    x_fit = _x(ml, split.fit)
+    val = relevant_matrix(ml, split.val)
+    results: dict[tuple[int, float, float], float] = {}
+    for params in itertools.product(ALS_FACTORS, ALS_REGULARIZATION, ALS_ALPHA):
+        scores = als_scores(x_fit, *params)
+        if scores is None:
+            return None
+        results[params] = evaluate_scores(scores, x_fit, val)[2]
+    best = max(results, key=lambda key: results[key])
+    x_train = _x(ml, split.train)
+    scores = als_scores(x_train, *best)
+    assert scores is not None
+    return best, results[best], evaluate_scores(scores, x_train, _rel(ml, split))
+
+
 def _x(ml: MovieLens, mask: np.ndarray) -> np.ndarray:
     return interactions(ml.users[mask], ml.rows[mask], ml.n_users, len(ml.film_ids))
 
@@ -409,6 +435,7 @@ def warm_table(ml: MovieLens, split: Split, facts: Facts) -> tuple[list[Row], in
     chosen_f, m_lam_f, val_f, rich = tune_marquee(ml, split, facts)
     lam, val_ease, ease = tune_ease(ml, split)
     (k, shrink), val_knn, knn = tune_knn(ml, split)
+    als = tune_als(ml, split)
     rows: list[Row] = [
         ("popularity", plain[0], ""),
         ("content", plain[1], ""),
@@ -420,6 +447,10 @@ def warm_table(ml: MovieLens, split: Split, facts: Facts) -> tuple[list[Row], in
         ("item-kNN", knn, f"k={k} shrink={shrink:g} (val {val_knn:.4f})"),
         ("EASE^R", ease, f"λ={lam:g} (val {val_ease:.4f})"),
     ]
+    if als is not None:
+        (factors, reg, alpha), val_als, als_metrics = als
+        params = f"factors={factors} reg={reg:g} α={alpha:g} (val {val_als:.4f})"
+        rows.append(("ALS (implicit)", als_metrics, params))
     return rows, n_users, Chosen(chosen, m_lam, lam, (k, shrink))
 
 
