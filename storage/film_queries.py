@@ -113,14 +113,6 @@ def sees_community(session: Session) -> int | None:
     return None if scope is None else scope.community_id
 
 
-def visible_films(session: Session, film_ids: Sequence[int]) -> set[int]:
-    """Which of `film_ids` the session's community may see: the shared catalogue's and its
-    own local films (storage/community_scope.py adds the filter)."""
-    if not film_ids:
-        return set()
-    return set(session.scalars(select(Film.id).where(Film.id.in_(film_ids))))
-
-
 # Title lookups run on every command. They are Core statements on the session's connection,
 # built once, with the community condition written in: through the ORM (its compilation and the
 # scope's loader criteria) each cost about 0.5 ms, four times the query itself, and a
