@@ -129,6 +129,10 @@ def _main() -> None:
     from storage import recommend_repo
     from storage.db import Database
 
+    # The lowest CPU priority: a rebuild is a minute of one core's work that nobody waits
+    # for, and on a small host (or beside a pool of core workers, each rebuilding its own
+    # index) it would otherwise take the cores the commands need.
+    os.nice(19)
     try:
         db = Database(url)
         started = time.monotonic()
