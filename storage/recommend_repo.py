@@ -72,8 +72,11 @@ def _batches(session: Session, stmt: Any, key: Any) -> Iterator[Sequence[Any]]:
 
 
 def iter_films(session: Session) -> Iterator[Sequence[Any]]:
-    """Batches of (id, year, countries, languages, synopsis), in id order."""
-    stmt = select(Film.id, Film.year, Film.countries, Film.languages, Film.synopsis)
+    """Batches of (id, year, countries, languages, synopsis, community_id), in id order
+    (community_id None: a shared film)."""
+    stmt = select(
+        Film.id, Film.year, Film.countries, Film.languages, Film.synopsis, Film.community_id
+    )
     return _batches(session, stmt, Film.id)
 
 
@@ -93,7 +96,8 @@ def iter_credits(session: Session) -> Iterator[Sequence[Any]]:
 
 
 def iter_reviews(session: Session) -> Iterator[Sequence[Any]]:
-    """Batches of (id, film_id, author_platform, author_user_id, rating_halves, headline, body)."""
+    """Batches of (id, film_id, author_platform, author_user_id, rating_halves, headline, body,
+    community_id)."""
     stmt = select(
         Review.id,
         Review.film_id,
@@ -102,18 +106,20 @@ def iter_reviews(session: Session) -> Iterator[Sequence[Any]]:
         Review.rating_halves,
         Review.headline,
         Review.body,
+        Review.community_id,
     )
     return _batches(session, stmt, Review.id)
 
 
 def iter_member_ratings(session: Session) -> Iterator[Sequence[Any]]:
-    """Batches of (id, platform, user_id, film_id, rating_halves)."""
+    """Batches of (id, platform, user_id, film_id, rating_halves, community_id)."""
     stmt = select(
         MemberRating.id,
         MemberRating.platform,
         MemberRating.user_id,
         MemberRating.film_id,
         MemberRating.rating_halves,
+        MemberRating.community_id,
     )
     return _batches(session, stmt, MemberRating.id)
 

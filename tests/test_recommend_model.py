@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
-from bot.recommend.community import Ratings
+from bot.recommend import index_file
+from bot.recommend.community import NO_COMMUNITY, Ratings
 from bot.recommend.ease import fit_ease
 from bot.recommend.entries import postings
 from bot.recommend.features import ContentBuilder, keywords
@@ -191,3 +194,58 @@ def test_posting_lists_built_by_groups_of_features_match_one_sort() -> None:
         films = index.posting(feat).tolist()
         expected = [r for r in by_rank.tolist() if feat in index.features(r)[0].tolist()]
         assert films == expected
+
+
+def test_each_community_counts_its_own_ratings_and_sees_shared_and_its_own_films(
+    tmp_path: Path,
+) -> None:
+    # Films 0-2 are shared, 3 is community 1's own, 4 community 2's. Community 1's three
+    # members love film 0; community 2's three love films 1 and 4 and pan film 0.
+    triples = [(u, 0, 5.0) for u in range(3)] + [(u, 3, 4.0) for u in range(3)]
+    triples += [(u, f, 5.0) for u in range(3, 6) for f in (1, 4)] + [(u, 0, 1.0) for u in (3, 4)]
+    base = _ratings(triples)
+    owner = np.array([1 if u < 3 else 2 for u, _, _ in triples])
+    ratings = Ratings(base.users, base.rows, base.stars, base.critic, owner)
+    rec = Recommender.build(
+        np.arange(5), _catalogue(), ratings, film_community=np.array([0, 0, 0, 1, 2])
+    )
+    for r in (rec, _round_trip(rec, tmp_path)):
+        one, two = r.community_of(1), r.community_of(2)
+        assert one.raters.tolist() == [3, 0, 0, 3, 0] and one.mean[0] == 5.0
+        assert two.raters.tolist() == [2, 3, 0, 0, 3] and two.mean[0] == 1.0
+        assert one.favourites.tolist() == [0, 3] and sorted(two.favourites.tolist()) == [1, 4]
+        assert r.visible(1).tolist() == [True, True, True, True, False]
+        assert r.visible(2).tolist() == [True, True, True, False, True]
+        # The shared model links film 1 with film 4 (community 2's): community 1 gets film 1.
+        for community, local, other in ((1, 3, 4), (2, 4, 3)):
+            ranked = r.rank(np.array([1]), np.array([2.5]), limit=5, community=community)
+            assert other not in ranked.rows.tolist(), community
+            everything = r.rank(
+                np.array([1]),
+                np.array([2.5]),
+                limit=5,
+                candidates=np.arange(5),
+                community=community,
+            )
+            assert local in everything.rows.tolist() and other not in everything.rows.tolist()
+            picks, _ = r.community_picks(limit=5, community=community, everything=True)
+            assert local in picks.rows.tolist() and other not in picks.rows.tolist()
+        # Without a community (the evaluation's one-community data), every rating counts.
+        assert r.rank(np.array([1]), np.array([2.5]), limit=5).rows.tolist()[:1] == [4]
+        # Cached per community: the same arrays, read-only.
+        assert r.community_of(1) is r.community_of(1) and not r.visible(1).flags.writeable
+
+
+def test_one_communitys_data_keeps_the_statistics_it_had() -> None:
+    """bench/eval_recommend.py's MovieLens has no communities: its ratings are all counted."""
+    triples = [(u, 3, 4.0) for u in range(5)] + [(u, 2, 4.5) for u in range(3)]
+    rec = Recommender.build(np.arange(5), _catalogue(), _ratings(triples))
+    com = rec.community_of(NO_COMMUNITY)
+    assert com.raters.tolist() == [0, 0, 3, 5, 0] and com.favourites.tolist() == [2, 3]
+    assert rec.visible(NO_COMMUNITY).all()
+
+
+def _round_trip(rec: Recommender, tmp_path: Path) -> Recommender:
+    path = tmp_path / "index.idx"
+    index_file.save(rec, path)
+    return index_file.load(path)

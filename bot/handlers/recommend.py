@@ -42,7 +42,11 @@ def recommend_like(ctx: Context, args: dict[str, ArgValue]) -> Reply:
     taste = member_taste(ctx, rec)
     seeds, prefs = np.array([row]), preference(np.array([5.0]))
     ranked = rec.rank(
-        seeds, prefs, limit=MAX_RESULTS, exclude=np.concatenate([taste.exclude, taste.seeds])
+        seeds,
+        prefs,
+        limit=MAX_RESULTS,
+        exclude=np.concatenate([taste.exclude, taste.seeds]),
+        community=ctx.community_id,
     )
     prompt = f"If you liked {film_label(film)}"
     return recommendation_page(
@@ -69,7 +73,10 @@ def recommend(ctx: Context, args: dict[str, ArgValue]) -> Reply:
     scope = f": {' · '.join(labels)}" if labels else ""
     if taste.is_new:
         ranked, favourites = rec.community_picks(
-            limit=MAX_RESULTS, exclude=taste.exclude, candidates=candidates
+            limit=MAX_RESULTS,
+            exclude=taste.exclude,
+            candidates=candidates,
+            community=ctx.community_id,
         )
         prompt = _newcomer_prompt(scope, favourites, len(ranked.rows))
     else:
@@ -79,6 +86,7 @@ def recommend(ctx: Context, args: dict[str, ArgValue]) -> Reply:
             limit=MAX_RESULTS,
             exclude=taste.exclude,
             candidates=candidates,
+            community=ctx.community_id,
         )
         prompt = f"Recommended for you{scope}"
     keep: dict[str, ArgValue] = {k: v for k, v in args.items() if k != "page"}
@@ -152,7 +160,11 @@ def recommend_showing(ctx: Context, args: dict[str, ArgValue]) -> Reply:
         # Nothing to personalise: the community's best rated first (a damped mean, so one
         # half-star rating sinks a film below the unrated ones, and one 5 doesn't top the list).
         ranked, _ = rec.community_picks(
-            limit=len(rows), exclude=taste.exclude, candidates=showing_rows, everything=True
+            limit=len(rows),
+            exclude=taste.exclude,
+            candidates=showing_rows,
+            everything=True,
+            community=ctx.community_id,
         )
     else:
         ranked = rec.rank(
@@ -161,6 +173,7 @@ def recommend_showing(ctx: Context, args: dict[str, ArgValue]) -> Reply:
             limit=len(rows),
             exclude=np.concatenate([taste.exclude, taste.seeds]),
             candidates=showing_rows,
+            community=ctx.community_id,
         )
     # A film on the member's watchlist that is showing is the best news of all: first.
     on_list = np.array([int(rec.film_ids[r]) in taste.watchlist for r in ranked.rows], dtype=bool)

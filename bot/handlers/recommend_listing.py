@@ -72,7 +72,9 @@ def recommendation_page(
         film = films.get(film_id)
         if film is None:  # removed since the index was built
             continue
-        why = _reason_text(rec, reason, film, seed_films, stars, credited.get(film_id, []))
+        why = _reason_text(
+            rec, ctx.community_id, reason, film, seed_films, stars, credited.get(film_id, [])
+        )
         if watchlist and film_id in watchlist:
             why = "on your watchlist"
         if showings:
@@ -96,6 +98,7 @@ def recommendation_page(
 
 def _reason_text(
     rec: Recommender,
+    community: int,
     reason: Reason,
     film: ListedFilm,
     seed_films: dict[int, ListedFilm],
@@ -123,17 +126,19 @@ def _reason_text(
         text = _describe(film, seed)
         if text:
             return text
-    return community_reason(rec, film)
+    return community_reason(rec, community, film)
 
 
-def community_reason(rec: Recommender, film: ListedFilm) -> str:
-    """What the community thinks of it, from the same counts the ranking used: "rated 4.3★ by
-    12 members" (each member once; critics' reviews count as their ratings)."""
+def community_reason(rec: Recommender, community: int, film: ListedFilm) -> str:
+    """What `community` thinks of it, from the same counts the ranking used: "rated 4.3★ by
+    12 members" (each of its members once; critics' reviews count as their ratings; other
+    communities' ratings never)."""
     row = rec.rows_of([film.id]).get(film.id)
-    raters = int(rec.community.raters[row]) if row is not None else 0
+    stats = rec.community_of(community)
+    raters = int(stats.raters[row]) if row is not None else 0
     if raters == 0:  # nobody here has rated it: say what it is instead
         return _describe(film, None) or "not rated here yet"
-    mean = float(rec.community.mean[row])
+    mean = float(stats.mean[row])
     return f"rated {_number(round(mean, 1))}★ by {raters} member{'s' if raters != 1 else ''}"
 
 

@@ -1,9 +1,13 @@
-"""What the community as a whole thinks of each film: who rated it, their mean, and which films
-are its favourites (the picks for a member who has rated nothing)."""
+"""What a community as a whole thinks of each film: who rated it, their mean, and which films
+are its favourites (the picks for a member who has rated nothing).
+
+One index serves every community (its models learn from all their ratings), but these figures
+are each community's own: a member is never shown what another community rated.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -16,14 +20,42 @@ FAVOURITE_MIN_MEAN = 3.5
 DAMPING = 5.0
 
 
+# The community of ratings and films that belong to none in particular: shared films, and
+# every rating of a data set with one community (bench/eval_recommend.py's MovieLens).
+NO_COMMUNITY = 0
+
+
 @dataclass(frozen=True)
 class Ratings:
-    """Who rated which film row how many stars; `critic` marks ratings that came with a review."""
+    """Who rated which film row how many stars; `critic` marks ratings that came with a review,
+    `community` the community each was given in (None: all NO_COMMUNITY)."""
 
     users: np.ndarray
     rows: np.ndarray
     stars: np.ndarray
     critic: np.ndarray
+    community: np.ndarray | None = field(default=None)
+
+    def communities(self) -> np.ndarray:
+        """Each rating's community id (int64)."""
+        if self.community is None:
+            return np.full(len(self.rows), NO_COMMUNITY, dtype=np.int64)
+        return np.asarray(self.community, dtype=np.int64)
+
+    def of(self, community: int) -> Ratings:
+        """The ratings given in `community` alone."""
+        if self.community is None:
+            return self if community == NO_COMMUNITY else self._take(np.zeros(0, dtype=np.int64))
+        return self._take(np.flatnonzero(self.communities() == community))
+
+    def _take(self, at: np.ndarray) -> Ratings:
+        return Ratings(
+            self.users[at],
+            self.rows[at],
+            self.stars[at],
+            self.critic[at],
+            None if self.community is None else self.community[at],
+        )
 
 
 @dataclass(frozen=True)

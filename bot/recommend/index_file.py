@@ -17,20 +17,21 @@ from typing import Any
 
 import numpy as np
 
-from bot.recommend.community import Community
+from bot.recommend.community import Ratings
 from bot.recommend.ease import Ease
 from bot.recommend.features import ContentIndex
 from bot.recommend.keys import IdBlock, KeyTable
 from bot.recommend.model import Recommender
 from bot.recommend.scores import BlendWeights
 
-MAGIC = b"MARQREC1"
+# 2: ratings and films carry their community (each community's statistics are its own).
+MAGIC = b"MARQREC2"
 ALIGN = 64
 
 
 def save(rec: Recommender, path: Path) -> None:
     """Write `rec` to `path` (created or replaced)."""
-    c, e, com = rec.content, rec.collaborative, rec.community
+    c, e, r = rec.content, rec.collaborative, rec.ratings
     arrays: dict[str, np.ndarray] = {
         "film_ids": rec.film_ids,
         "rating_count": rec.rating_count,
@@ -46,10 +47,14 @@ def save(rec: Recommender, path: Path) -> None:
         "ease_weights": e.weights,
         "ease_raters_ptr": e.raters_ptr,
         "ease_raters": e.raters,
-        "com_raters": com.raters,
-        "com_mean": com.mean,
-        "com_score": com.score,
-        "com_favourites": com.favourites,
+        # Every rating with its community, and each film's: the serving process computes a
+        # community's statistics and visible films from them on its first request.
+        "film_community": rec.film_community,
+        "rat_users": r.users,
+        "rat_rows": r.rows,
+        "rat_stars": r.stars,
+        "rat_critic": r.critic,
+        "rat_community": r.communities(),
         **c.keys.arrays(),
     }
     specs: list[dict[str, Any]] = []
@@ -105,7 +110,9 @@ def load(path: Path) -> Recommender:
         post_row=a["post_row"],
     )
     ease = Ease(a["ease_rows"], a["ease_weights"], a["ease_raters_ptr"], a["ease_raters"])
-    community = Community(a["com_raters"], a["com_mean"], a["com_score"], a["com_favourites"])
+    ratings = Ratings(
+        a["rat_users"], a["rat_rows"], a["rat_stars"], a["rat_critic"], a["rat_community"]
+    )
     return Recommender(
         a["film_ids"],
         content,
@@ -114,5 +121,6 @@ def load(path: Path) -> Recommender:
         a["critic_count"],
         a["critic_mean"],
         BlendWeights(*header["weights"]),
-        community,
+        ratings,
+        a["film_community"],
     )

@@ -4,10 +4,15 @@ most-rated films, bot/recommend/ease.py) + popularity.
 A request names seeds (films and how much the member liked each: their ratings, or the one film
 of `recommend like`). Three scores are computed for a bounded candidate set — the films EASE
 scores above zero for the seeds, the heads of the posting lists of the seeds' strongest content
-features, and the community's most popular films — each scaled to at most 1 over those
+features, and the most popular films (of every community) — each scaled to at most 1 over those
 candidates, and blended with `BLEND`. Nothing here reads the database: the service builds a
 `Recommender` from the catalogue, and bench/eval_recommend.py builds one from MovieLens, so the
 evaluation measures exactly this code.
+
+One index serves every community. EASE, the content index and popularity are learned from all
+their ratings (anonymously: they only say which films go together); what a community is shown
+is its own: its statistics (`community_of`: raters, means, favourites) come from its ratings
+alone, and its candidates are the shared films and its own local ones (`visible`).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from bot.recommend.community import FAVOURITE_MIN_MEAN, Community, Ratings
+from bot.recommend.community import FAVOURITE_MIN_MEAN, NO_COMMUNITY, Community, Ratings
 from bot.recommend.ease import Ease, fit_ease
 from bot.recommend.features import ContentBuilder, ContentIndex
 from bot.recommend.reasons import Reason, explain
@@ -45,6 +50,11 @@ MAX_CF_CANDIDATES = 2000
 # How many filters' results (`filtered_rows`) an index keeps: a genre's posting lists at a
 # million films are hundreds of thousands of rows to mark on every request otherwise.
 FILTER_CACHE = 128
+# How many communities' statistics and visible films an index keeps: each is about 25 bytes a
+# film (24 MB at a million films), and recomputing one is a pass over the ratings and films.
+COMMUNITY_CACHE = 4
+
+_NO_RATINGS = Ratings(*(np.zeros(0, dtype=np.int64),) * 3, np.zeros(0, dtype=bool))
 
 
 class Recommender:
@@ -59,11 +69,17 @@ class Recommender:
         critic_count: np.ndarray,
         critic_mean: np.ndarray,
         weights: BlendWeights = BLEND,
-        community: Community | None = None,
+        ratings: Ratings | None = None,
+        film_community: np.ndarray | None = None,
     ) -> None:
+        """`ratings`: every rating with its community, for each community's statistics;
+        `film_community`: per film row, the community it is local to (NO_COMMUNITY: shared)."""
         self.film_ids = film_ids
-        self.community = community or Community.of(
-            Ratings(*(np.zeros(0, dtype=np.int64),) * 3, np.zeros(0, dtype=bool)), len(film_ids)
+        self.ratings = ratings if ratings is not None else _NO_RATINGS
+        self.film_community = (
+            film_community
+            if film_community is not None
+            else np.full(len(film_ids), NO_COMMUNITY, dtype=np.int64)
         )
         self.content = content
         self.collaborative = collaborative
@@ -78,6 +94,9 @@ class Recommender:
         # The index never changes, so a filter's films don't either (read-only arrays).
         self._filtered: OrderedDict[tuple[tuple[int, ...], ...], np.ndarray] = OrderedDict()
         self._filtered_lock = threading.Lock()
+        # Per community id, computed on its first request: (statistics, visible films).
+        self._communities: OrderedDict[int, tuple[Community, np.ndarray]] = OrderedDict()
+        self._communities_lock = threading.Lock()
 
     @classmethod
     def build(
@@ -87,6 +106,7 @@ class Recommender:
         ratings: Ratings,
         weights: BlendWeights = BLEND,
         lam: float = EASE_LAMBDA,
+        film_community: np.ndarray | None = None,
     ) -> Recommender:
         n = len(film_ids)
         rating_count = np.bincount(ratings.rows, minlength=n).astype(np.float64)
@@ -100,7 +120,6 @@ class Recommender:
         collaborative = fit_ease(
             ratings.users[first], ratings.rows[first], ratings.stars[first], lam=lam
         )
-        community = Community.of(ratings, n)
         return cls(
             film_ids,
             content,
@@ -109,7 +128,8 @@ class Recommender:
             critic_count,
             critic_mean,
             weights,
-            community,
+            ratings,
+            film_community,
         )
 
     # -- lookups ---------------------------------------------------------------------------
@@ -129,6 +149,35 @@ class Recommender:
     def feature_id(self, key: str) -> int | None:
         return self.content.keys.get(key)
 
+    # -- communities -----------------------------------------------------------------------
+
+    def community_of(self, community: int) -> Community:
+        """What `community`'s members think of each film, from their ratings alone."""
+        return self._community(community)[0]
+
+    def visible(self, community: int) -> np.ndarray:
+        """Per film row, whether `community` may be shown it: shared, or its own local film."""
+        return self._community(community)[1]
+
+    def _community(self, community: int) -> tuple[Community, np.ndarray]:
+        with self._communities_lock:
+            found = self._communities.get(community)
+            if found is not None:
+                self._communities.move_to_end(community)
+                return found
+        # Computed outside the lock, so one community's first request doesn't hold up the
+        # others' (two requests may both compute it: the same result).
+        stats = Community.of(self.ratings.of(community), self.size)
+        for a in (stats.raters, stats.mean, stats.score, stats.favourites):
+            a.flags.writeable = False
+        mask = (self.film_community == NO_COMMUNITY) | (self.film_community == community)
+        mask.flags.writeable = False
+        with self._communities_lock:
+            self._communities[community] = (stats, mask)
+            while len(self._communities) > COMMUNITY_CACHE:
+                self._communities.popitem(last=False)
+        return stats, mask
+
     # -- ranking ---------------------------------------------------------------------------
 
     def components(
@@ -138,7 +187,10 @@ class Recommender:
         *,
         exclude: np.ndarray | None = None,
         candidates: np.ndarray | None = None,
+        community: int | None = None,
     ) -> Components:
+        """`community`, when given: only films it may be shown are candidates (None: all, for
+        an index of one community such as the evaluation's)."""
         seeds, prefs = strongest(seeds, prefs)
         nb_rows, nb_scores = self.collaborative.gather(seeds, prefs)
         profile = self.content.profile(seeds, prefs)
@@ -154,6 +206,8 @@ class Recommender:
         drop = seeds if exclude is None else np.concatenate([seeds, exclude])
         if len(drop):
             candidates = candidates[~np.isin(candidates, drop)]
+        if community is not None:
+            candidates = candidates[self.visible(community)[candidates]]
         cf = np.zeros(len(candidates))
         if len(nb_rows) and len(candidates):
             pos = np.minimum(np.searchsorted(nb_rows, candidates), len(nb_rows) - 1)
@@ -176,8 +230,11 @@ class Recommender:
         exclude: np.ndarray | None = None,
         candidates: np.ndarray | None = None,
         weights: BlendWeights | None = None,
+        community: int | None = None,
     ) -> Ranked:
-        comp = self.components(seeds, prefs, exclude=exclude, candidates=candidates)
+        comp = self.components(
+            seeds, prefs, exclude=exclude, candidates=candidates, community=community
+        )
         scores = comp.blend(weights or self.weights)
         order = top_order(scores, comp.popularity, comp.rows, limit)
         return Ranked(
@@ -191,17 +248,23 @@ class Recommender:
         exclude: np.ndarray | None = None,
         candidates: np.ndarray | None = None,
         everything: bool = False,
+        community: int = NO_COMMUNITY,
     ) -> tuple[Ranked, int]:
-        """For someone the index knows nothing about: the community's favourites, best first,
-        and how many of the result are favourites.
+        """For someone the index knows nothing about: `community`'s favourites, best first,
+        and how many of the result are favourites (among the films it may be shown).
 
         Without `everything`, films that are not favourites follow only when there are none
         (then the well-rated ones, however few rated them) or when `candidates` narrows the
         list (a filter); a film the community rates below FAVOURITE_MIN_MEAN never follows.
         With `everything` (what is showing) all candidates come back, by damped mean.
         """
-        com = self.community
-        pool = np.arange(self.size) if candidates is None else np.unique(candidates)
+        com = self.community_of(community)
+        pool = (
+            np.arange(self.size)
+            if candidates is None
+            else np.unique(np.asarray(candidates, dtype=np.int64))
+        )
+        pool = pool[self.visible(community)[pool]]
         if exclude is not None and len(exclude):
             pool = pool[~np.isin(pool, exclude)]
         fav = com.favourites[np.isin(com.favourites, pool)]

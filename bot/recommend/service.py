@@ -11,7 +11,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from bot.normalize import normalize
-from bot.recommend.community import Ratings
+from bot.recommend.community import NO_COMMUNITY, Ratings
 from bot.recommend.features import ContentBuilder
 from bot.recommend.model import Recommender
 from storage import recommend_repo
@@ -26,10 +26,13 @@ def build_recommender(session: Session) -> Recommender:
 def _build(session: Session) -> Recommender:
     builder = ContentBuilder()
     ids: array[int] = array("q")
+    # Each film's community (NO_COMMUNITY: shared), so a community is never shown another's.
+    owners: array[int] = array("q")
     for batch in recommend_repo.iter_films(session):
-        for film_id, year, countries, languages, synopsis in batch:
+        for film_id, year, countries, languages, synopsis, community_id in batch:
             row = len(ids)
             ids.append(film_id)
+            owners.append(community_id or NO_COMMUNITY)
             builder.add(row, "decade", str(year // 10 * 10) if year else "")
             for country in countries or ():
                 builder.add(row, "country", normalize(country))
@@ -38,7 +41,8 @@ def _build(session: Session) -> Recommender:
             if synopsis:
                 builder.add_text(row, synopsis)
     film_ids = np.frombuffer(ids, dtype=np.int64).copy()
-    del ids
+    film_community = np.frombuffer(owners, dtype=np.int64).copy()
+    del ids, owners
     builder.n_rows = len(film_ids)
 
     def rows_of(batch_ids: Sequence[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -64,9 +68,14 @@ def _build(session: Session) -> Recommender:
     r_rows: array[int] = array("q")
     r_stars: array[float] = array("d")
     r_critic: array[int] = array("b")
+    # Each rating's community: the model learns from all of them, a community's statistics
+    # count its own alone.
+    r_community: array[int] = array("q")
 
     def add_ratings(batch: Any, critic: bool) -> None:
-        film_col, platform_col, user_col, halves_col = (1, 2, 3, 4) if critic else (3, 1, 2, 4)
+        film_col, platform_col, user_col, halves_col, community_col = (
+            (1, 2, 3, 4, 7) if critic else (3, 1, 2, 4, 5)
+        )
         rows, ok = rows_of([r[film_col] for r in batch])
         for r, row, known in zip(batch, rows.tolist(), ok.tolist(), strict=True):
             if not known:
@@ -76,6 +85,7 @@ def _build(session: Session) -> Recommender:
             r_rows.append(row)
             r_stars.append(r[halves_col] / 2)
             r_critic.append(1 if critic else 0)
+            r_community.append(r[community_col] or NO_COMMUNITY)
             if critic:
                 builder.add_text(row, f"{r[5]} {r[6]}")
 
@@ -88,5 +98,6 @@ def _build(session: Session) -> Recommender:
         rows=np.frombuffer(r_rows, dtype=np.int64),
         stars=np.frombuffer(r_stars, dtype=np.float64),
         critic=np.frombuffer(r_critic, dtype=np.int8).astype(bool),
+        community=np.frombuffer(r_community, dtype=np.int64),
     )
-    return Recommender.build(film_ids, builder, ratings)
+    return Recommender.build(film_ids, builder, ratings, film_community=film_community)
