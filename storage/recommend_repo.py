@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import delete, func, literal, select, text, union_all
 from sqlalchemy.orm import Session
 
+from storage.community_scope import EVERY_COMMUNITY
 from storage.models_catalogue import Credit, Film, FilmGenre, Person, Review
 from storage.models_members import MemberRating, NotInterested, WatchlistItem
 from storage.models_screenings import Cinema, Showtime
@@ -21,6 +22,11 @@ BATCH = 50_000
 # read once, so storage/db.py's 64 MB cache would only fill up with them, and that was 64 MB
 # of the build's peak at a million films (bench/bench_recommend.py).
 BULK_CACHE_KIB = 2048
+# The index is one per process, learned from every community's ratings (each community's
+# statistics and local films are then told apart by the columns these reads return): its reads
+# and its signature see every community even in a command's scoped session, so the first build,
+# the background rebuild (unscoped) and every community's requests agree on one signature.
+_EVERY = {EVERY_COMMUNITY: True}
 
 # ---------------------------------------------------------------------------------------------
 # Bulk reads for the index
@@ -40,7 +46,7 @@ def index_signature(session: Session) -> tuple[Any, ...]:
             select(func.max(MemberRating.id)).scalar_subquery(),
             select(func.count(Review.id)).scalar_subquery(),
             select(func.max(Review.updated_at)).scalar_subquery(),
-        )
+        ).execution_options(**_EVERY)
     ).one()
     return tuple(row)
 
@@ -76,7 +82,7 @@ def iter_films(session: Session) -> Iterator[Sequence[Any]]:
     (community_id None: a shared film)."""
     stmt = select(
         Film.id, Film.year, Film.countries, Film.languages, Film.synopsis, Film.community_id
-    )
+    ).execution_options(**_EVERY)
     return _batches(session, stmt, Film.id)
 
 
@@ -84,14 +90,16 @@ def iter_genres(session: Session) -> Iterator[Sequence[Any]]:
     """Batches of (film_id, genre)."""
     # yield_per: an ORM result is otherwise buffered whole (1.8M rows, 320 MB at a million films).
     stmt = select(FilmGenre.film_id, FilmGenre.genre).order_by(FilmGenre.film_id)
-    rows = session.execute(stmt.execution_options(yield_per=BATCH))
+    rows = session.execute(stmt.execution_options(yield_per=BATCH, **_EVERY))
     while batch := rows.fetchmany(BATCH):
         yield batch
 
 
 def iter_credits(session: Session) -> Iterator[Sequence[Any]]:
     """Batches of (credit id, film_id, person_id, role)."""
-    stmt = select(Credit.id, Credit.film_id, Credit.person_id, Credit.role)
+    stmt = select(Credit.id, Credit.film_id, Credit.person_id, Credit.role).execution_options(
+        **_EVERY
+    )
     return _batches(session, stmt, Credit.id)
 
 
@@ -107,7 +115,7 @@ def iter_reviews(session: Session) -> Iterator[Sequence[Any]]:
         Review.headline,
         Review.body,
         Review.community_id,
-    )
+    ).execution_options(**_EVERY)
     return _batches(session, stmt, Review.id)
 
 
@@ -120,7 +128,7 @@ def iter_member_ratings(session: Session) -> Iterator[Sequence[Any]]:
         MemberRating.film_id,
         MemberRating.rating_halves,
         MemberRating.community_id,
-    )
+    ).execution_options(**_EVERY)
     return _batches(session, stmt, MemberRating.id)
 
 
