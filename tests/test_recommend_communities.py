@@ -3,6 +3,7 @@ what it shows a member is their own community's."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.core import Marquee
+from bot.recommend.index import RecommendationIndex
 from bot.types import Actor, ChannelRef, Role
 from storage import film_queries, recommend_repo
 from storage.community_scope import Scope, set_scope
@@ -182,3 +184,23 @@ def test_a_communitys_local_film_is_recommended_there_and_never_elsewhere(two: T
     # B's four raters count for B alone.
     assert rec.community_of(two.a).raters[b_row] == 0
     assert rec.community_of(two.b).raters[b_row] == 4
+
+
+def test_a_big_index_is_not_rebuilt_for_the_other_community(two: Two) -> None:
+    """With every build counting as big (a background rebuild on any new signature, at once),
+    B's requests after A's build start none: both see the signature the build had."""
+    gate = threading.Event()
+    index = RecommendationIndex(
+        two.core.db.session, sync_build_seconds=-1, rebuild_spacing=0, gate=gate
+    )
+    two.core.recommendations = index
+    try:
+        assert not two.in_a(members("a", 1)[0]).ask("recommend").is_error  # on the spot
+        built = index._built
+        for actor in (members("b", 1)[0], NEWCOMER):
+            assert not two.in_b(actor).ask("recommend").is_error
+            assert not two.in_a(actor).ask("recommend").is_error
+        assert not index.building and index._built is built
+    finally:
+        gate.set()
+        index.wait_idle(120.0)
