@@ -324,7 +324,8 @@ def bench_backend(name: str, db: Database, args: argparse.Namespace, url: str) -
     print(HEADER)
     base = run_serial(core, ops[:BASELINE_COMMANDS])
     print(_summary(f"baseline: one at a time ({len(base.latencies_ms)})", base))
-    measure(lambda rate, seconds: run_open_loop(core, ops, rate, seconds), base, args)
+    if not args.pool_only:
+        measure(lambda rate, seconds: run_open_loop(core, ops, rate, seconds), base, args)
     if args.core_processes > 1:
         bench_core_pool(name, core, url, ops, base, args)
     return base
@@ -500,6 +501,11 @@ def main() -> int:
         "(MARQUEE_CORE_PROCESSES), on each backend",
     )
     p.add_argument(
+        "--pool-only",
+        action="store_true",
+        help="with --core-processes: after the one-at-a-time baseline, only the pool's runs",
+    )
+    p.add_argument(
         "--processes",
         type=int,
         default=1,
@@ -510,6 +516,8 @@ def main() -> int:
         p.error("--rate, --seconds and --step-seconds must be positive, --max-steps at least 1")
     if args.core_processes < 1:
         p.error("--core-processes must be at least 1")
+    if args.pool_only and args.core_processes < 2:
+        p.error("--pool-only needs --core-processes 2 or more")
     if args.processes < 1 or (args.processes > 1 and not args.postgres):
         p.error("--processes must be at least 1, and more than 1 needs --postgres")
     logging.basicConfig(level=logging.WARNING)
