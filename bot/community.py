@@ -18,7 +18,7 @@ from bot.community_settings import CommunitySettings
 from bot.types import Actor, ChannelRef, Role
 from storage import communities
 from storage.community_scope import Scope, set_scope
-from storage.models_communities import Community, CommunityMember
+from storage.models_communities import Community
 
 # A Discord interaction outside a server (bot/adapters: adapters/discord/invocation.py).
 DIRECT_MESSAGE = "dm"
@@ -67,7 +67,7 @@ def enter(
         here = _here(visit.community_id, visit.community_name, visit.settings, actor, operator)
         communities.visited(session, visit, actor.platform, actor.user_id, now)
     else:
-        community, _ = _space_community(
+        community = _space_community(
             session, channel.platform, channel.workspace_id, "", now, writable
         )
         here = _here(community.id, community.name, community.settings, actor, operator)
@@ -91,7 +91,7 @@ def _direct(session: Session, actor: Actor, operator: bool, now: datetime, writa
         community = communities.get_community(session, mine[0].community_id)
         assert community is not None  # a membership's community is a foreign key
     else:
-        community, _ = _space_community(
+        community = _space_community(
             session,
             actor.platform,
             f"{DIRECT_MESSAGE}:{actor.user_id}",
@@ -118,12 +118,10 @@ def _space_community(
     name: str,
     now: datetime,
     writable: bool,
-    *,
-    member: tuple[str, str] | None = None,
-) -> tuple[Community, CommunityMember | None]:
-    """The space's community and, when `member` is given, that member's row there."""
+) -> Community:
+    """The space's community (made on first use when the database can be written)."""
     if writable:
-        return communities.space_member(session, platform, external_id, name, now, member)
+        return communities.space_community(session, platform, external_id, name, now)
     # A read-only database records no new space: an unknown one reads the oldest community
     # (a read-only copy serves one community).
     found = communities.find_space(session, platform, external_id)
@@ -132,8 +130,7 @@ def _space_community(
     )
     if community is None:
         raise LookupError("the database has no community")
-    # Read-only: nothing is recorded of the member, so their row is not needed.
-    return community, None
+    return community
 
 
 def look_from(session: Session, channel: ChannelRef | None, now: datetime, writable: bool) -> None:
@@ -143,7 +140,7 @@ def look_from(session: Session, channel: ChannelRef | None, now: datetime, writa
     if channel is not None and channel.workspace_id != DIRECT_MESSAGE:
         community_id = _space_community(
             session, channel.platform, channel.workspace_id, "", now, writable
-        )[0].id
+        ).id
     set_scope(session, Scope(community_id))
 
 

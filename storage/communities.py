@@ -250,12 +250,10 @@ def member_seen(
     now: datetime,
     *,
     force: bool = False,
-    known: CommunityMember | None = None,
 ) -> None:
-    """Remember that `user_id` uses Marquee in this community (where their DMs may act).
-    `known`: their row, already read (`space_member`)."""
+    """Remember that `user_id` uses Marquee in this community (where their DMs may act)."""
     key = (community_id, platform, user_id[: L.USER_ID_MAX])
-    member = known if known is not None else session.get(CommunityMember, key)
+    member = session.get(CommunityMember, key)
     if member is None:
         try:
             with session.begin_nested():
