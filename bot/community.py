@@ -34,6 +34,9 @@ class Here:
     # In a direct message: which community it acts in, and the others the member may pick.
     direct: bool = False
     others: tuple[str, ...] = ()
+    # The asker's visit, to be recorded after the command commits (`record_visit`): None when
+    # nothing needs writing.
+    visit: communities.Visit | None = None
 
     @property
     def dm_note(self) -> str | None:
@@ -56,7 +59,10 @@ def enter(
     writable: bool = True,
 ) -> Here:
     """Find (or make) the community for `channel`, scope `session` to it, and say who the
-    asker is there. `writable` False (a read-only database): nothing is recorded."""
+    asker is there. The asker's visit is not written here but by `record_visit` once the
+    command has committed: written first, it held SQLite's write lock for the whole command,
+    and two processes answering commands queued behind each other (bench_load). `writable`
+    False (a read-only database): nothing is recorded."""
     operator = actor.operator or f"{actor.platform}:{actor.user_id}" in operators
     if channel.workspace_id == DIRECT_MESSAGE:
         here = _direct(session, actor, operator, now, writable)
@@ -65,7 +71,8 @@ def enter(
             session, channel.platform, channel.workspace_id, (actor.platform, actor.user_id), now
         )
         here = _here(visit.community_id, visit.community_name, visit.settings, actor, operator)
-        communities.visited(session, visit, actor.platform, actor.user_id, now)
+        if communities.needs_recording(visit, now):
+            here = replace(here, visit=visit)
     else:
         community = _space_community(
             session, channel.platform, channel.workspace_id, "", now, writable
@@ -73,6 +80,13 @@ def enter(
         here = _here(community.id, community.name, community.settings, actor, operator)
     set_scope(session, Scope(here.community_id, operator=operator))
     return here
+
+
+def record_visit(session: Session, here: Here, now: datetime) -> None:
+    """Remember that the asker used Marquee in `here`'s community (where their direct
+    messages act), in its own short unit of work after the command's."""
+    if here.visit is not None:
+        communities.visited(session, here.visit, here.actor.platform, here.actor.user_id, now)
 
 
 def _here(

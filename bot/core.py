@@ -21,7 +21,7 @@ from bot.film_lookup import NeedsChoice, film_reference
 from bot.follow_ups import with_follow_ups
 from bot.normalize import normalize
 from bot.recommend.index import RecommendationIndex
-from bot.registry import COMMANDS, find_command
+from bot.registry import COMMANDS, CommandSpec, find_command
 from bot.resolve import TitleResolver, split_year
 from bot.types import (
     ChannelRef,
@@ -86,7 +86,20 @@ class Marquee:
             near = process.extractOne(inv.command, names, score_cutoff=60)
             hint = f" Did you mean `{near[0]}`?" if near else " Try `help`."
             return Reply.error(f"There is no command “{inv.command[:60]}”.{hint}")
-        ctx: Context | None = None
+        entered: list[community.Here] = []
+        reply, ctx = self._answer(spec, inv, entered.append)
+        if ctx is not None:
+            for hook in ctx.after_commit:
+                hook()
+        if entered and reply.failure is None:
+            self._record_visit(entered[0])
+        return reply
+
+    def _answer(
+        self, spec: CommandSpec, inv: Invocation, entered: Callable[[community.Here], None]
+    ) -> tuple[Reply, Context | None]:
+        """Run the command in one unit of work: its reply, and its context when it committed
+        (whose `after_commit` hooks then run). `entered` gets the community it acted in."""
         try:
             with self.db.session() as session:
                 here = community.enter(
@@ -97,15 +110,16 @@ class Marquee:
                     operators=self.operators,
                     writable=not self.db.read_only,
                 )
+                entered(here)
                 if here.actor.role < spec.min_role:
                     return Reply.error(
                         f"`{spec.name}` is for {spec.min_role.name.lower()}s and you are a "
                         f"{here.actor.role.name.lower()} here. Nothing was changed."
-                    )
+                    ), None
                 try:
                     args = coerce_args(spec, inv.args)
                 except ArgError as exc:
-                    return Reply.error(str(exc), exc.param)
+                    return Reply.error(str(exc), exc.param), None
                 ctx = Context(
                     session=session,
                     actor=here.actor,
@@ -125,30 +139,40 @@ class Marquee:
                 "Nothing was changed."
                 if exc.shared
                 else "That is not this community's. Nothing was changed."
-            )
+            ), None
         except UserError as exc:
-            return Reply.error(str(exc), exc.param)
+            return Reply.error(str(exc), exc.param), None
         except NeedsChoice as choice:
-            return choice.reply
+            return choice.reply, None
         except StaleDataError:
             return Reply.error(
                 "Someone changed that at the same moment. Nothing was changed; try again."
-            )
+            ), None
         except ReadOnlyError:
-            return Reply.error(READ_ONLY_MESSAGE)
+            return Reply.error(READ_ONLY_MESSAGE), None
         except OperationalError as exc:
             if not is_busy(exc):
                 log.exception("command %r failed", spec.name)
-                return _our_failure(f"{INTERNAL_ERROR} Nothing was changed.")
+                return _our_failure(f"{INTERNAL_ERROR} Nothing was changed."), None
             # Another writer held the lock past busy_timeout: a moment later it will work.
             log.warning("command %r: database busy (%s)", spec.name, exc.orig)
-            return _our_failure(BUSY_MESSAGE, outcome="busy")
+            return _our_failure(BUSY_MESSAGE, outcome="busy"), None
         except Exception:
             log.exception("command %r failed", spec.name)
-            return _our_failure(f"{INTERNAL_ERROR} Nothing was changed.")
-        for hook in ctx.after_commit:
-            hook()
-        return reply
+            return _our_failure(f"{INTERNAL_ERROR} Nothing was changed."), None
+        return reply, ctx
+
+    def _record_visit(self, here: community.Here) -> None:
+        """The asker's visit, after the command: a member is seen whenever a command was read
+        in their community (refusals too), but not when Marquee failed. Failing to record it
+        loses nothing the asker sees, so it never turns the reply into a failure."""
+        if here.visit is None:
+            return
+        try:
+            with self.db.session() as session:
+                community.record_visit(session, here, self.clock())
+        except (OperationalError, ReadOnlyError) as exc:
+            log.warning("the visit of %s was not recorded: %s", here.actor.user_id, exc)
 
     def space_joined(self, platform: str, workspace_id: str, name: str) -> None:
         """The bot was added to a server or installed in a workspace: its community exists

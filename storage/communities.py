@@ -88,6 +88,11 @@ def visit(
     return Visit(community_id, name, dict(settings or {}), last_seen_at)
 
 
+def needs_recording(visit: Visit, now: datetime) -> bool:
+    """Whether `visited` would write: a first visit, or the last one `SEEN_EVERY` ago."""
+    return visit.last_seen_at is None or now - visit.last_seen_at >= SEEN_EVERY
+
+
 def visited(session: Session, visit: Visit, platform: str, user_id: str, now: datetime) -> None:
     """`member_seen` for the member `visit` was read for, without loading their row."""
     if visit.last_seen_at is None:
