@@ -480,6 +480,10 @@ def copy_to(source_url: str, target: Database) -> None:
                         f"COALESCE((SELECT max(id) FROM {table.name}), 0) + 1, false)"
                     )
                 )
+    # A bulk load leaves the planner without statistics until autovacuum gets to it (up to a
+    # minute in): without them PostgreSQL hashed whole tables for a title lookup.
+    with target.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("ANALYZE")
     source.dispose()
 
 
