@@ -34,8 +34,8 @@ class Here:
     # In a direct message: which community it acts in, and the others the member may pick.
     direct: bool = False
     others: tuple[str, ...] = ()
-    # The asker's visit, to be recorded after the command commits (`record_visit`): None when
-    # nothing needs writing.
+    # The asker's visit, recorded at the end of the command's unit of work (`record_visit`):
+    # None when nothing needs writing.
     visit: communities.Visit | None = None
 
     @property
@@ -59,10 +59,8 @@ def enter(
     writable: bool = True,
 ) -> Here:
     """Find (or make) the community for `channel`, scope `session` to it, and say who the
-    asker is there. The asker's visit is not written here but by `record_visit` once the
-    command has committed: written first, it held SQLite's write lock for the whole command,
-    and two processes answering commands queued behind each other (bench_load). `writable`
-    False (a read-only database): nothing is recorded."""
+    asker is there. The asker's visit is not written here but by `record_visit` at the end
+    of the command. `writable` False (a read-only database): nothing is recorded."""
     operator = actor.operator or f"{actor.platform}:{actor.user_id}" in operators
     if channel.workspace_id == DIRECT_MESSAGE:
         here = _direct(session, actor, operator, now, writable)
@@ -84,7 +82,7 @@ def enter(
 
 def record_visit(session: Session, here: Here, now: datetime) -> None:
     """Remember that the asker used Marquee in `here`'s community (where their direct
-    messages act), in its own short unit of work after the command's."""
+    messages act). A command refused by an exception rolls it back with everything else."""
     if here.visit is not None:
         communities.visited(session, here.visit, here.actor.platform, here.actor.user_id, now)
 

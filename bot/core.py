@@ -11,6 +11,7 @@ from pathlib import Path
 
 from rapidfuzz import process
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot import community
@@ -86,20 +87,19 @@ class Marquee:
             near = process.extractOne(inv.command, names, score_cutoff=60)
             hint = f" Did you mean `{near[0]}`?" if near else " Try `help`."
             return Reply.error(f"There is no command “{inv.command[:60]}”.{hint}")
-        entered: list[community.Here] = []
-        reply, ctx = self._answer(spec, inv, entered.append)
+        reply, ctx = self._answer(spec, inv)
         if ctx is not None:
             for hook in ctx.after_commit:
                 hook()
-        if entered and reply.failure is None:
-            self._record_visit(entered[0])
         return reply
 
     def _answer(
-        self, spec: CommandSpec, inv: Invocation, entered: Callable[[community.Here], None]
+        self, spec: CommandSpec, inv: Invocation, *, retry: bool = True
     ) -> tuple[Reply, Context | None]:
         """Run the command in one unit of work: its reply, and its context when it committed
-        (whose `after_commit` hooks then run). `entered` gets the community it acted in."""
+        (whose `after_commit` hooks then run). A connection the database dropped (a
+        PostgreSQL restart) fails the unit of work, which rolled back, and it runs once more
+        on a new connection: the pool does not ping each connection before use."""
         try:
             with self.db.session() as session:
                 here = community.enter(
@@ -110,29 +110,11 @@ class Marquee:
                     operators=self.operators,
                     writable=not self.db.read_only,
                 )
-                entered(here)
-                if here.actor.role < spec.min_role:
-                    return Reply.error(
-                        f"`{spec.name}` is for {spec.min_role.name.lower()}s and you are a "
-                        f"{here.actor.role.name.lower()} here. Nothing was changed."
-                    ), None
-                try:
-                    args = coerce_args(spec, inv.args)
-                except ArgError as exc:
-                    return Reply.error(str(exc), exc.param), None
-                ctx = Context(
-                    session=session,
-                    actor=here.actor,
-                    channel=inv.channel,
-                    now=self.clock(),
-                    spec=spec,
-                    resolver=self.resolver,
-                    recommendations=self.recommendations,
-                    here=here,
-                )
-                reply = HANDLERS[spec.name](ctx, args)
-                reply = with_follow_ups(reply, partial(film_reference, ctx))
-                reply = _with_dm_note(reply, here)
+                reply, ctx = self._run(session, here, spec, inv)
+                # Last, so that on SQLite the write lock it takes is held only until the
+                # commit just after: taken first, it was held for the whole command and two
+                # core processes queued behind each other (bench_load).
+                community.record_visit(session, here, self.clock())
         except CommunityWriteRefused as exc:
             return Reply.error(
                 "That belongs to the shared catalogue, which only Marquee's operators change. "
@@ -151,6 +133,9 @@ class Marquee:
         except ReadOnlyError:
             return Reply.error(READ_ONLY_MESSAGE), None
         except OperationalError as exc:
+            if exc.connection_invalidated and retry:
+                log.warning("command %r: the database connection was lost; again", spec.name)
+                return self._answer(spec, inv, retry=False)
             if not is_busy(exc):
                 log.exception("command %r failed", spec.name)
                 return _our_failure(f"{INTERNAL_ERROR} Nothing was changed."), None
@@ -162,17 +147,33 @@ class Marquee:
             return _our_failure(f"{INTERNAL_ERROR} Nothing was changed."), None
         return reply, ctx
 
-    def _record_visit(self, here: community.Here) -> None:
-        """The asker's visit, after the command: a member is seen whenever a command was read
-        in their community (refusals too), but not when Marquee failed. Failing to record it
-        loses nothing the asker sees, so it never turns the reply into a failure."""
-        if here.visit is None:
-            return
+    def _run(
+        self, session: Session, here: community.Here, spec: CommandSpec, inv: Invocation
+    ) -> tuple[Reply, Context | None]:
+        """The command itself, in `here`'s community: its reply, and its context when a
+        handler ran."""
+        if here.actor.role < spec.min_role:
+            return Reply.error(
+                f"`{spec.name}` is for {spec.min_role.name.lower()}s and you are a "
+                f"{here.actor.role.name.lower()} here. Nothing was changed."
+            ), None
         try:
-            with self.db.session() as session:
-                community.record_visit(session, here, self.clock())
-        except (OperationalError, ReadOnlyError) as exc:
-            log.warning("the visit of %s was not recorded: %s", here.actor.user_id, exc)
+            args = coerce_args(spec, inv.args)
+        except ArgError as exc:
+            return Reply.error(str(exc), exc.param), None
+        ctx = Context(
+            session=session,
+            actor=here.actor,
+            channel=inv.channel,
+            now=self.clock(),
+            spec=spec,
+            resolver=self.resolver,
+            recommendations=self.recommendations,
+            here=here,
+        )
+        reply = HANDLERS[spec.name](ctx, args)
+        reply = with_follow_ups(reply, partial(film_reference, ctx))
+        return _with_dm_note(reply, here), ctx
 
     def space_joined(self, platform: str, workspace_id: str, name: str) -> None:
         """The bot was added to a server or installed in a workspace: its community exists
@@ -228,6 +229,16 @@ class Marquee:
         norm = normalize(title)
         if not norm:
             return []
+        try:
+            return self._complete(norm, year, limit, where)
+        except OperationalError as exc:
+            if not exc.connection_invalidated:
+                raise
+            return self._complete(norm, year, limit, where)  # as `_answer` does
+
+    def _complete(
+        self, norm: str, year: int | None, limit: int, where: ChannelRef | None
+    ) -> list[tuple[str, str]]:
         with self.db.session() as session:
             community.look_from(session, where, self.clock(), not self.db.read_only)
             ranked = self.resolver.ranked(session, norm, year, limit=limit)

@@ -7,13 +7,15 @@ owned rows.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, select, text, update
+from sqlalchemy import and_, bindparam, delete, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -46,6 +48,30 @@ class Visit:
     last_seen_at: datetime | None
 
 
+# Built once: every command runs it, and building it (and running it through the ORM session)
+# cost more than the query itself, on SQLite 0.4 ms of the command's CPU.
+_VISIT = (
+    select(
+        Space.id,
+        Space.left_at,
+        Community.id,
+        Community.name,
+        Community.settings,
+        CommunityMember.last_seen_at,
+    )
+    .join(Community, Community.id == Space.community_id)
+    .outerjoin(
+        CommunityMember,
+        and_(
+            CommunityMember.community_id == Space.community_id,
+            CommunityMember.platform == bindparam("member_platform"),
+            CommunityMember.user_id == bindparam("user_id"),
+        ),
+    )
+    .where(Space.platform == bindparam("platform"), Space.external_id == bindparam("external_id"))
+)
+
+
 def visit(
     session: Session,
     platform: str,
@@ -58,25 +84,13 @@ def visit(
     and member cost a tenth of a simple command); a space seen for the first time is made by
     `space_member`."""
     external_id = external_id[: L.WORKSPACE_ID_MAX]
-    user_id = member[1][: L.USER_ID_MAX]
-    seen = and_(
-        CommunityMember.community_id == Space.community_id,
-        CommunityMember.platform == member[0],
-        CommunityMember.user_id == user_id,
-    )
-    row = session.execute(
-        select(
-            Space.id,
-            Space.left_at,
-            Community.id,
-            Community.name,
-            Community.settings,
-            CommunityMember.last_seen_at,
-        )
-        .join(Community, Community.id == Space.community_id)
-        .outerjoin(CommunityMember, seen)
-        .where(Space.platform == platform, Space.external_id == external_id)
-    ).first()
+    params = {
+        "platform": platform,
+        "external_id": external_id,
+        "member_platform": member[0],
+        "user_id": member[1][: L.USER_ID_MAX],
+    }
+    row = session.connection().execute(_VISIT, params).first()
     if row is None:
         community, known = space_member(session, platform, external_id, "", now, member)
         seen_at = known.last_seen_at if known is not None else None
@@ -94,19 +108,33 @@ def needs_recording(visit: Visit, now: datetime) -> bool:
 
 
 def visited(session: Session, visit: Visit, platform: str, user_id: str, now: datetime) -> None:
-    """`member_seen` for the member `visit` was read for, without loading their row."""
-    if visit.last_seen_at is None:
-        member_seen(session, visit.community_id, platform, user_id, now)
-    elif now - visit.last_seen_at >= SEEN_EVERY:
-        session.execute(
-            update(CommunityMember)
-            .where(
-                CommunityMember.community_id == visit.community_id,
-                CommunityMember.platform == platform,
-                CommunityMember.user_id == user_id[: L.USER_ID_MAX],
-            )
-            .values(last_seen_at=now)
-        )
+    """`member_seen` for the member `visit` was read for, as one statement on the session's
+    connection: an upsert, not a read, a savepoint and an ORM flush (on PostgreSQL those
+    were a fifth of a command's round trips)."""
+    if not needs_recording(visit, now):
+        return
+    connection = session.connection()
+    connection.execute(
+        _seen_upsert(connection.dialect.name),
+        {
+            "community_id": visit.community_id,
+            "platform": platform,
+            "user_id": user_id[: L.USER_ID_MAX],
+            "last_seen_at": now,
+        },
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _seen_upsert(dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(CommunityMember)
+    return statement.on_conflict_do_update(
+        index_elements=["community_id", "platform", "user_id"],
+        set_={"last_seen_at": statement.excluded.last_seen_at},
+        # Another process may have seen them later already; time never goes back.
+        where=CommunityMember.last_seen_at < statement.excluded.last_seen_at,
+    )
 
 
 def space_community(
