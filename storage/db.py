@@ -153,8 +153,6 @@ class Database:
                 path.parent.mkdir(parents=True, exist_ok=True)
         elif read_only:
             self.read_only_reason = _ASKED
-        if not self.is_sqlite:
-            kwargs["pool_pre_ping"] = True
         self.engine: Engine = create_engine(engine_url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas(self.read_only))
