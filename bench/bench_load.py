@@ -57,7 +57,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -174,6 +174,8 @@ class Run:
     by_kind: dict[str, list[float]]
     seconds: float  # from the first scheduled start to the last reply
     unfinished: int
+    # (seconds into the run it was due, latency ms) of each command over the target p99
+    slow: list[tuple[float, float]] = field(default_factory=list)
 
     @property
     def errors(self) -> int:
@@ -234,6 +236,7 @@ def run_open_loop(
     outcomes: Counter[str] = Counter()
     by_kind: dict[str, list[float]] = {}
     last_done = [0.0]
+    slow: list[tuple[float, float]] = []
 
     def task(op: Op, due: float) -> None:
         outcome = _attempt(core, op)
@@ -244,10 +247,13 @@ def run_open_loop(
             outcomes[outcome] += 1
             by_kind.setdefault(op.kind, []).append(ms)
             last_done[0] = max(last_done[0], done)
+            if ms > TARGET_P99_MS:
+                slow.append((due - start_at, ms))
 
     pool = ThreadPoolExecutor(COMMAND_WORKERS, thread_name_prefix="load")
     if start is None:
         start = time.monotonic() + 0.05
+    start_at = start
     futures = []
     for i in range(first, n, stride):
         due = start + i / rate
@@ -261,6 +267,7 @@ def run_open_loop(
     with lock:
         run = Run(rate, list(latencies), Counter(outcomes), dict(by_kind), 0.0, unfinished)
         run.seconds = max(last_done[0] - start, 1e-9)
+        run.slow = sorted(slow)
     return run
 
 
@@ -279,7 +286,24 @@ def merged(runs: list[Run]) -> Run:
         by_kind,
         max(run.seconds for run in runs),
         sum(run.unfinished for run in runs),
+        sorted(slow for run in runs for slow in run.slow),
     )
+
+
+def slow_spells(run: Run, gap: float = 1.0) -> list[str]:
+    """When in the run the commands over the target were due, as spells (slow commands due
+    less than `gap` s apart): whether the tail is spread out or comes in bursts."""
+    spells: list[list[tuple[float, float]]] = []
+    for at, ms in run.slow:
+        if spells and at - spells[-1][-1][0] < gap:
+            spells[-1].append((at, ms))
+        else:
+            spells.append([(at, ms)])
+    return [
+        f"{s[0][0]:.1f}-{s[-1][0]:.1f} s: {len(s)} over {TARGET_P99_MS:g} ms, "
+        f"worst {max(ms for _, ms in s):.0f} ms"
+        for s in spells
+    ]
 
 
 def _summary(label: str, run: Run) -> str:
@@ -385,6 +409,10 @@ def measure(run_at: RunAt, base: Run, args: argparse.Namespace) -> None:
             )
     if target.errors:
         print(f"  outcomes: {dict(target.outcomes)}, unfinished {target.unfinished}")
+    spells = slow_spells(target)
+    if spells:
+        shown = "; ".join(spells[:8]) + (f"; and {len(spells) - 8} more" if len(spells) > 8 else "")
+        print(f"  commands over {TARGET_P99_MS:g} ms came due at {shown}")
     # Double from --rate while it holds; if --rate itself fails, halve until one holds.
     sustained, failed_at = 0.0, 0.0
     rate = args.rate
