@@ -143,3 +143,27 @@ def test_the_index_file_maps_back_to_the_same_index(bot: SayBot, tmp_path: Path)
     assert rec.explain(a.rows, seeds, prefs, a.collaborative, a.content) == back.explain(
         b.rows, seeds, prefs, b.collaborative, b.content
     )
+
+
+def test_a_big_index_reads_no_signature_until_a_rebuild_could_start(tmp_path: Path) -> None:
+    """Every request used to read five aggregates to compare with the index's signature; a big
+    index can't be rebuilt until its spacing has passed, so until then none is read."""
+    from sqlalchemy import event
+
+    core = make_core(f"sqlite:///{tmp_path / 'core.db'}")
+    index = RecommendationIndex(core.db.session, sync_build_seconds=-1, rebuild_spacing=1e6)
+    core.recommendations = index
+    bot = SayBot(core)
+    sent: list[str] = []
+
+    def listen(_conn: object, _cursor: object, sql: str, *_: object) -> None:
+        sent.append(sql)
+
+    try:
+        first = options(bot.ask("recommend"))  # builds on the spot, then rests
+        event.listen(core.db.engine, "before_cursor_execute", listen)
+        assert options(bot.ask("recommend")) == first
+        assert sent, "the command ran no statement at all"
+        assert not [s for s in sent if "max(member_rating.id)" in s], sent
+    finally:
+        core.db.dispose()

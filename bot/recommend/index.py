@@ -74,8 +74,13 @@ class RecommendationIndex:
     def current(self, session: Session) -> Recommender:
         """The index as of `session`'s view of the database (or, while a big one is being
         rebuilt in the background, the previous one)."""
-        signature = recommend_repo.index_signature(session)
         built = self._built
+        if built is not None and built.seconds > self._sync_seconds and self._resting():
+            # A big index is rebuilt in the background at most every `REBUILD_SPACING` × its
+            # build time, so until then (or while one is being built) the signature, five
+            # aggregates read for every request, could change nothing.
+            return built.recommender
+        signature = recommend_repo.index_signature(session)
         if built is not None and built.signature == signature:
             return built.recommender
         if built is not None and built.seconds > self._sync_seconds:
@@ -89,6 +94,11 @@ class RecommendationIndex:
                 built = _Built(signature, recommender, time.monotonic() - started, None)
                 self._swap(built)
             return built.recommender
+
+    def _resting(self) -> bool:
+        """Whether no background rebuild could start now: one is running, or the last one
+        finished less than its spacing ago."""
+        return self._building or time.monotonic() < self._next_rebuild
 
     @property
     def building(self) -> bool:
