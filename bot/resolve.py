@@ -101,6 +101,12 @@ REFRESH_INTERVAL = 1.0
 SAVE_FROM = 50_000
 
 
+def film_number(text: str) -> int | None:
+    """The film id of a "#<id>" reference (what autocomplete and choices send), else None."""
+    ref = _FILM_REF.match(text.strip())
+    return int(ref.group(1)) if ref else None
+
+
 class TitleResolver:
     def __init__(
         self, clock: Callable[[], float] = time.monotonic, *, saved_at: Path | None = None
@@ -193,9 +199,9 @@ class TitleResolver:
 
     def resolve(self, session: Session, text: str) -> Resolution:
         text = text.strip()
-        ref = _FILM_REF.match(text)
-        if ref:
-            film_id = int(ref.group(1))
+        ref = film_number(text)
+        if ref is not None:
+            film_id = ref
             found = film_queries.film_exists(session, film_id)
             return Resolution(film_id=film_id if found else None, query=text)
         title, year = split_year(text)

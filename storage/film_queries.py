@@ -19,13 +19,15 @@ from storage.models_catalogue import Credit, Film, FilmGenre, FilmTitle, Review
 from storage.models_members import MemberRating, NotInterested, WatchlistItem
 from storage.models_screenings import Showtime
 
+# A credit's person is joined into the credits' statement (one row each, never null): a
+# statement fewer per film card, a round trip on PostgreSQL.
 _FILM_LOAD = (
     selectinload(Film.titles),
-    selectinload(Film.credits).selectinload(Credit.person),
+    selectinload(Film.credits).joinedload(Credit.person, innerjoin=True),
     selectinload(Film.genres),
 )
 # What a list of choices says of each film besides its label: who made it.
-_PEOPLE_LOAD = (selectinload(Film.credits).selectinload(Credit.person),)
+_PEOPLE_LOAD = (selectinload(Film.credits).joinedload(Credit.person, innerjoin=True),)
 
 
 def get_film(session: Session, film_id: int, *, related: bool = True) -> Film | None:

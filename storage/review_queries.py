@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from storage.models_catalogue import Review
@@ -31,16 +31,15 @@ def get_review(session: Session, review_id: int) -> Review | None:
 
 def rating_summary(session: Session, film_id: int) -> tuple[float | None, int, int]:
     """(mean stars over reviews and member ratings, number of ratings, number of reviews)."""
-    r_sum, r_count = session.execute(
-        select(func.sum(Review.rating_halves), func.count(Review.id)).where(
-            Review.film_id == film_id
-        )
-    ).one()
-    m_sum, m_count = session.execute(
-        select(func.sum(MemberRating.rating_halves), func.count(MemberRating.id)).where(
-            MemberRating.film_id == film_id
-        )
-    ).one()
+    # One statement for both (a round trip fewer on PostgreSQL); the reviews' row first.
+    reviews = select(func.sum(Review.rating_halves), func.count(Review.id), literal(0)).where(
+        Review.film_id == film_id
+    )
+    members = select(
+        func.sum(MemberRating.rating_halves), func.count(MemberRating.id), literal(1)
+    ).where(MemberRating.film_id == film_id)
+    rows = sorted(session.execute(reviews.union_all(members)).all(), key=lambda r: r[2])
+    (r_sum, r_count, _), (m_sum, m_count, _) = rows
     count = (r_count or 0) + (m_count or 0)
     if not count:
         return None, 0, 0
