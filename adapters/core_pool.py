@@ -15,8 +15,9 @@ processes on one PostgreSQL (bot/resolve.py, bot/recommend/index.py). The one la
 added through one worker is matched *fuzzily* by the others after at most
 `bot.resolve.REFRESH_INTERVAL`; its exact title is found at once (a database lookup).
 
-Each worker has a pipe of its own. The adapters' command threads take an idle worker, send it
-the call and wait for its answer on that pipe: one message each way and no thread between
+Each worker has a pipe of its own. The adapters' command threads take an idle worker (in the
+order they asked: adapters/fair_handoff.py), send it the call and wait for its answer on that
+pipe: one message each way and no thread between
 (concurrent.futures' process pool adds a feeder and a manager thread, three wake-ups a call,
 about 2 ms of latency here). Workers are started with `spawn` (a fresh interpreter: forking a
 process that runs event loops and threads is unsafe). A worker that dies (killed, out of
@@ -28,7 +29,6 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import queue
 import signal
 import threading
 from collections.abc import Callable, Mapping
@@ -38,6 +38,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from adapters.fair_handoff import FairHandoff
 from bot.types import ChannelRef, ErrorNotice, Invocation, Reply
 
 if TYPE_CHECKING:
@@ -193,7 +194,7 @@ class CorePool:
         self.spec = spec
         self.processes = processes
         self._context = multiprocessing.get_context("spawn")
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._idle: FairHandoff[_Worker] = FairHandoff()
         self._start_lock = threading.Lock()
         self._started = False
 
