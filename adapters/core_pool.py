@@ -29,10 +29,12 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
+import tempfile
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -72,6 +74,9 @@ class WorkerSpec:
     # A fixed "now" for every command (benchmarks replaying a dated data set); None: the clock.
     fixed_now: datetime | None = None
     log_level: int = logging.WARNING
+    # The pool's folder where the workers take turns rebuilding the recommendation index and
+    # share the result (bot/recommend/shared_rebuild.py); the pool sets it when it starts.
+    rebuild_folder: Path | None = None
 
 
 # -- in the worker process ---------------------------------------------------------------
@@ -105,6 +110,7 @@ def _build_core(spec: WorkerSpec) -> Marquee:
         clock=(lambda: now) if now is not None else utc_now,
         title_index_dir=spec.title_index_dir,
         operators=spec.operators,
+        shared_rebuilds=spec.rebuild_folder,
     )
     core.warm_up(prune=False)  # the serving process prunes; workers only read at start
     return core
@@ -202,6 +208,8 @@ class CorePool:
         """Start every worker (each loads its indexes, all at once); their process ids."""
         with self._start_lock:
             if not self._started:
+                folder = Path(tempfile.mkdtemp(prefix="marquee-pool-"))
+                self.spec = replace(self.spec, rebuild_folder=folder)
                 workers = [_Worker(self._context, self.spec) for _ in range(self.processes)]
                 for worker in workers:
                     worker.ready()
@@ -293,6 +301,8 @@ class CorePool:
             self._started = False
             for _ in range(self.processes):
                 self._idle.get().stop()
+            if self.spec.rebuild_folder is not None:
+                shutil.rmtree(self.spec.rebuild_folder, ignore_errors=True)
 
 
 def _pid(_core: Marquee) -> int:

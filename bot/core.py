@@ -62,14 +62,17 @@ class Marquee:
         clock: Clock = utc_now,
         title_index_dir: Path | None = None,
         operators: frozenset[str] = frozenset(),
+        shared_rebuilds: Path | None = None,
     ) -> None:
+        """`shared_rebuilds`: a folder where processes of this host that serve the same
+        database take turns rebuilding the recommendation index (the core pool's workers)."""
         self.db = db
         self.clock = clock
         # "platform:user_id" of the people who run this Marquee (MARQUEE_OPERATORS).
         self.operators = operators
         # The title index is saved in `title_index_dir` between runs (None: rebuilt each start).
         self.resolver = TitleResolver(saved_at=title_index_dir)
-        self.recommendations = RecommendationIndex(db.session)
+        self.recommendations = RecommendationIndex(db.session, shared=shared_rebuilds)
 
     def warm_up(self, *, prune: bool = True) -> None:
         """Load the title and person indexes now rather than on the first question, and (the

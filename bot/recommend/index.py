@@ -18,14 +18,16 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bot.recommend import index_file
 from bot.recommend.model import Recommender
-from bot.recommend.rebuild import Gate, Worker, separate_process_possible
+from bot.recommend.rebuild import Gate, Report, Worker, separate_process_possible
 from bot.recommend.service import build_recommender
+from bot.recommend.shared_rebuild import SharedRebuilds
 from storage import recommend_repo
 
 log = logging.getLogger(__name__)
@@ -44,13 +46,17 @@ class _Built:
     recommender: Recommender
     seconds: float
     pid: int | None  # the process that built it, when not this one
+    started_at: float  # time.time() when its build began reading
 
 
 class RecommendationIndex:
     """The current index, rebuilt when its signature changes (see above). Thread-safe.
 
     `sync_build_seconds` and `rebuild_spacing` are the module's constants unless a test says
-    otherwise; `gate`, when given, holds each background rebuild until it is set.
+    otherwise; `gate`, when given, holds each background rebuild until it is set. `shared`,
+    a folder of the processes that share this database on this host (the core pool's): their
+    background rebuilds take turns there and each takes the last one's index when it is newer
+    than its own (bot/recommend/shared_rebuild.py).
     """
 
     def __init__(
@@ -60,8 +66,10 @@ class RecommendationIndex:
         sync_build_seconds: float = SYNC_BUILD_SECONDS,
         rebuild_spacing: float = REBUILD_SPACING,
         gate: Gate | None = None,
+        shared: Path | None = None,
     ) -> None:
         self._open_session = open_session
+        self._shared = SharedRebuilds(shared) if shared is not None else None
         self._sync_seconds = sync_build_seconds
         self._spacing = rebuild_spacing
         self._gate = gate
@@ -89,9 +97,10 @@ class RecommendationIndex:
         with self._lock:
             built = self._built
             if built is None or built.signature != signature:
-                started = time.monotonic()
+                started, started_at = time.monotonic(), time.time()
                 recommender = build_recommender(session)
-                built = _Built(signature, recommender, time.monotonic() - started, None)
+                seconds = time.monotonic() - started
+                built = _Built(signature, recommender, seconds, None, started_at)
                 self._swap(built)
             return built.recommender
 
@@ -128,9 +137,7 @@ class RecommendationIndex:
         url = session.get_bind().engine.url.render_as_string(hide_password=False)
         try:
             if separate_process_possible(url):
-                worker = Worker(url, self._gate)
-                worker.start()
-                target: Callable[[], None] = lambda: self._finish(worker)  # noqa: E731
+                target: Callable[[], None] = lambda: self._rebuild_elsewhere(url)  # noqa: E731
             else:
                 # An in-memory SQLite database (the tests') exists only in this process's
                 # connection: no other process can open it, so a thread builds instead, holding
@@ -141,32 +148,46 @@ class RecommendationIndex:
             log.exception("could not start rebuilding the recommendation index")
             self._done(None)
 
-    def _finish(self, worker: Worker) -> None:
-        """Wait for the worker (blocked in the OS, not holding the GIL), then map its file."""
+    def _rebuild_elsewhere(self, url: str) -> None:
+        """Build in another process (or take the shared folder's newer index), then map the
+        file. Runs on its own thread, which waits in the OS, not holding the GIL."""
         built = None
         try:
-            report = worker.result()
-            recommender = index_file.load(worker.path)
-            built = _Built(report.signature, recommender, report.seconds, report.pid)
+            if self._shared is None:
+                report, path = self._build_in_process(url)
+            else:
+                ours = self._built.started_at if self._built else 0.0
+                report, path = self._shared.rebuild(ours, lambda: self._build_in_process(url))
+            recommender = index_file.load(path)
+            if self._shared is None:
+                # Mapped, the file's pages stay until the index is dropped; its name can go now
+                # (on Windows a mapped file can't be deleted: it then stays in the temp folder).
+                _remove(path)
+            built = _Built(
+                report.signature, recommender, report.seconds, report.pid, report.started_at
+            )
         except Exception:
             log.exception("rebuilding the recommendation index failed")
-        finally:
-            # Mapped, the file's pages stay until the index is dropped; its name can go now
-            # (on Windows a mapped file can't be deleted: it is then left in the temp folder).
-            try:
-                worker.discard()
-            except OSError:
-                log.warning("could not remove %s", worker.path)
         self._done(built)
+
+    def _build_in_process(self, url: str) -> tuple[Report, Path]:
+        worker = Worker(url, self._gate)
+        worker.start()
+        try:
+            return worker.result(), worker.path
+        except Exception:
+            _remove(worker.path)
+            raise
 
     def _build_in_thread(self) -> None:
         built = None
         try:
             with self._open_session() as session:
                 signature = recommend_repo.index_signature(session)
-                started = time.monotonic()
+                started, started_at = time.monotonic(), time.time()
                 recommender = build_recommender(session)
-                built = _Built(signature, recommender, time.monotonic() - started, None)
+                seconds = time.monotonic() - started
+                built = _Built(signature, recommender, seconds, None, started_at)
         except Exception:
             log.exception("rebuilding the recommendation index failed")
         self._done(built)
@@ -181,3 +202,10 @@ class RecommendationIndex:
                 )
             self._building = False
             self._changed.notify_all()
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        log.warning("could not remove %s", path)

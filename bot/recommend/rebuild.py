@@ -49,6 +49,7 @@ class Report:
     signature: tuple[Any, ...]
     seconds: float
     pid: int
+    started_at: float  # time.time() when it began reading (bot/recommend/shared_rebuild.py)
 
 
 def separate_process_possible(database_url: str) -> bool:
@@ -135,13 +136,13 @@ def _main() -> None:
     os.nice(19)
     try:
         db = Database(url)
-        started = time.monotonic()
+        started, started_at = time.monotonic(), time.time()
         with db.session() as session:
             signature = recommend_repo.index_signature(session)
             recommender = build_recommender(session)
         db.dispose()
         index_file.save(recommender, Path(path))
-        report = SentReport(tuple(signature), time.monotonic() - started, os.getpid())
+        report = SentReport(tuple(signature), time.monotonic() - started, os.getpid(), started_at)
         try:
             out.write(pickle.dumps(report))
             out.flush()
