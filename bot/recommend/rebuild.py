@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import signal
 import subprocess
 import sys
 import tempfile
@@ -115,22 +114,6 @@ class Worker:
         self.path.unlink(missing_ok=True)
 
 
-# A rebuild uses at most about a third of one core: CPU_SLICE seconds of CPU, then a PAUSE.
-# The lowest priority is not enough on a small host: the two vCPUs of a VM may share one
-# physical core, where any work slows the other's, and a full-speed rebuild next to the core
-# pool's workers put a few hundred commands over 100 ms (bench_load). Slower rebuilds are
-# also rarer: they are spaced by their own duration (bot/recommend/index.py).
-CPU_SLICE = 0.03
-PAUSE = 0.06
-
-
-def _pace() -> None:
-    """Sleep PAUSE after every CPU_SLICE of this process's CPU time (its interval timer
-    counts CPU, not waiting, and the handler runs on the building thread)."""
-    signal.signal(signal.SIGVTALRM, lambda _sig, _frame: time.sleep(PAUSE))
-    signal.setitimer(signal.ITIMER_VIRTUAL, CPU_SLICE, CPU_SLICE)
-
-
 def _main() -> None:
     """The worker process's whole life: read the request, build, save, report."""
     request = sys.stdin.buffer.read()
@@ -151,7 +134,6 @@ def _main() -> None:
     # for, and on a small host (or beside a pool of core workers, each rebuilding its own
     # index) it would otherwise take the cores the commands need.
     os.nice(19)
-    _pace()
     try:
         db = Database(url)
         started, started_at = time.monotonic(), time.time()
