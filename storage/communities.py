@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, select, text, update
+from sqlalchemy import String, and_, bindparam, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -128,7 +128,18 @@ def visited(session: Session, visit: Visit, platform: str, user_id: str, now: da
 @functools.lru_cache(maxsize=4)
 def _seen_upsert(dialect: str) -> Any:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(CommunityMember)
+    # From a SELECT of the community, so that a command that deleted its own community
+    # (`community delete`) records nobody in it rather than failing on the foreign key.
+    seen_at = bindparam("last_seen_at", type_=CommunityMember.__table__.c.last_seen_at.type)
+    statement = insert(CommunityMember).from_select(
+        ["community_id", "platform", "user_id", "last_seen_at"],
+        select(
+            Community.id,
+            bindparam("platform", type_=String()),
+            bindparam("user_id", type_=String()),
+            seen_at,
+        ).where(Community.id == bindparam("community_id")),
+    )
     return statement.on_conflict_do_update(
         index_elements=["community_id", "platform", "user_id"],
         set_={"last_seen_at": statement.excluded.last_seen_at},

@@ -163,3 +163,20 @@ def test_sqlite_reads_a_films_rows_by_the_film_not_the_community(core: Marquee) 
             )
             for table in OWNED_BY_FILM:
                 assert f"ix_{table}_community_id" not in plan, (sql, plan)
+
+
+def test_an_admins_first_command_may_delete_the_community_it_is_recorded_in(
+    any_core: Marquee,
+) -> None:
+    """The visit is written at the end of the command: after `community delete` there is no
+    community to record the admin in, and the command still succeeds (the fuzzer found it
+    failing on the foreign key)."""
+    admin = Actor("test", "u-first-admin", "Ada Admin", Role.ADMIN)
+    space = ChannelRef("test", "guild-deleted", "chan")
+    reply = SayBot(any_core, actor=admin, channel=space).ask("community delete", confirm=True)
+    assert reply.failure is None and not reply.is_error, reply
+    with any_core.db.session() as session:
+        members = session.scalars(
+            select(CommunityMember).where(CommunityMember.user_id == admin.user_id)
+        ).all()
+    assert members == []
