@@ -13,11 +13,11 @@ from sqlalchemy import select
 from bot.core import Marquee
 from bot.recommend.index import RecommendationIndex
 from bot.types import Actor, ChannelRef, Role
-from storage import film_queries, recommend_repo
+from storage import recommend_repo
 from storage.community_scope import Scope, set_scope
 from storage.models import MemberRating
 from tests.backend import SayBot
-from tests.test_recommend import options
+from tests.test_recommend import film_id, options
 
 SPACE_A = ChannelRef("test", "guild-A", "chan-A")
 SPACE_B = ChannelRef("test", "guild-B", "chan-B")
@@ -94,18 +94,11 @@ def test_every_community_sees_one_signature_and_shares_one_build(two: Two) -> No
     built = index._built
     assert built is not None
     # Built in A's scoped session, the model still holds B's rating.
-    rows = built.recommender.rows_of([_film_id(core, SHARED[1])])
+    rows = built.recommender.rows_of([film_id(core, SHARED[1])])
     assert len(rows) == 1 and built.recommender.rating_count[next(iter(rows.values()))] == 1
     assert not b.ask("recommend").is_error
     assert not b.ask("recommend like", title=SHARED[0]).is_error
     assert index._built is built, "B's request rebuilt the index A's had built"
-
-
-def _film_id(core: Marquee, title: str) -> int:
-    with core.db.session() as s:
-        ids = film_queries.films_with_norm(s, title.lower())
-    assert ids, title
-    return ids[0]
 
 
 def said(reply: object) -> str:
